@@ -1,0 +1,58 @@
+import { runOnce } from './execution.ts';
+import type { Program } from './program.ts';
+import type { Strategy } from './strategy.ts';
+import { replay } from './strategies/replay.ts';
+import type { Verdict } from './verdict.ts';
+
+/** Options for one exploration. */
+export interface ExploreOptions {
+  /** Stop after this many executions even if the strategy has more (default: unlimited). */
+  readonly maxExecutions?: number;
+  /** Keep exploring after a failure (default false: the first failure ends the search). */
+  readonly keepGoing?: boolean;
+  /** Collect `stateKey(final world)|verdict` of every execution (for soundness cross-checks). */
+  readonly collectStates?: boolean;
+  /** Called after every execution (progress reporting). */
+  readonly onExecution?: (executions: number) => void;
+}
+
+/** What an exploration found. `complete` means the strategy exhausted its whole search space. */
+export interface ExploreResult<W> {
+  readonly verdict: Verdict<W>;
+  readonly executions: number;
+  readonly steps: number;
+  readonly complete: boolean;
+  readonly strategy: string;
+  readonly states?: ReadonlySet<string>;
+}
+
+/**
+ * Runs executions under `strategy` until it is exhausted, the budget is spent or a failure is found.
+ * Executions keep only their choices; a failure is re-run by replay with a full trace, so memory
+ * stays flat however long the search runs.
+ */
+export function explore<W>(program: Program<W>, strategy: Strategy, options: ExploreOptions = {}): ExploreResult<W> {
+  const max = options.maxExecutions ?? Infinity;
+  const states = options.collectStates ? new Set<string>() : undefined;
+  let executions = 0;
+  let steps = 0;
+  let failure: Verdict<W> | undefined;
+  while (executions < max && strategy.begin()) {
+    const r = runOnce(program, strategy);
+    executions++;
+    steps += r.steps;
+    options.onExecution?.(executions);
+    if (states) states.add(`${program.stateKey ? program.stateKey(r.world) : ''}|${r.verdict.kind}`);
+    if (r.verdict.kind !== 'holds' && !failure) {
+      failure = r.verdict;
+      if (!options.keepGoing) break;
+    }
+  }
+  const verdict = failure && failure.kind !== 'holds' ? explain(program, failure) : ({ kind: 'holds' } as const);
+  return { verdict, executions, steps, complete: strategy.exhausted === true, strategy: strategy.name, states };
+}
+
+/** Re-runs a failing schedule with recording on, to attach the trace. */
+export function explain<W>(program: Program<W>, failure: Exclude<Verdict<W>, { kind: 'holds' }>): Verdict<W> {
+  return runOnce(program, replay(failure.schedule), { record: true }).verdict;
+}

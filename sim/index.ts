@@ -1,0 +1,15 @@
+export * from './step.ts';
+export * from './program.ts';
+export * from './trace.ts';
+export * from './verdict.ts';
+export * from './schedule.ts';
+export * from './strategy.ts';
+export * from './errors.ts';
+export { Prng } from './prng.ts';
+export { runOnce, type ExecutionResult, type RunOptions } from './execution.ts';
+export { explore, explain, type ExploreOptions, type ExploreResult } from './explore.ts';
+export { runSolo } from './solo.ts';
+export { replay } from './strategies/replay.ts';
+export { randomWalk } from './strategies/random.ts';
+export { dfs } from './strategies/dfs.ts';
+export { firstEnabled } from './strategies/firstEnabled.ts';

@@ -1,0 +1,35 @@
+import type { ThreadSpec } from './step.ts';
+import type { TraceEvent } from './trace.ts';
+
+/** A named predicate on the final world; `check` returns undefined when it holds, else the details. */
+export interface Invariant<W> {
+  readonly name: string;
+  /** One or two sentences saying what the invariant means and why a violation matters. */
+  readonly explanation: string;
+  readonly check: (world: W) => string | undefined;
+}
+
+/** A named predicate checked after every step, given the event and the locks its thread held. */
+export interface StepInvariant {
+  readonly name: string;
+  readonly explanation: string;
+  readonly check: (event: TraceEvent) => string | undefined;
+}
+
+/** Everything the engine needs to run one scenario under one variant. */
+export interface Program<W> {
+  /** Scenario name, written into schedules. */
+  readonly scenario: string;
+  /** Variant name (e.g. a kernel preset), written into schedules. */
+  readonly variant: string;
+  readonly initial: W;
+  readonly threads: readonly ThreadSpec<W>[];
+  readonly invariants?: readonly Invariant<W>[];
+  readonly stepInvariants?: readonly StepInvariant[];
+  /** Livelock guard: more steps than this in one execution gives a `step-bound` verdict. */
+  readonly maxSteps?: number;
+  /** Canonical key of a final world, for comparing the final states two strategies reach. */
+  readonly stateKey?: (world: W) => string;
+}
+
+export const DEFAULT_MAX_STEPS = 10_000;

@@ -1,0 +1,142 @@
+import type { Draft } from 'immer';
+
+/** Where and by whom a step runs; handed to every read and update so models can record provenance. */
+export interface StepInfo {
+  /** 0-based index of the step in the execution. */
+  readonly index: number;
+  /** Thread id (position in Program.threads). */
+  readonly thread: number;
+  /** Thread name, e.g. "VCPU0". */
+  readonly threadName: string;
+}
+
+/** A pure observation or an immer update of the world: the only way a thread touches shared state. */
+export interface ActStep<W> {
+  readonly kind: 'act';
+  /** Reads like the kernel line it models, e.g. "walk_addr: read gpte L2 @0x3008". */
+  readonly label: string;
+  /** Shared objects read, e.g. "gmem:0x3008"; over-approximating is sound, under-approximating is a bug. */
+  readonly reads: readonly string[];
+  /** Shared objects written. */
+  readonly writes: readonly string[];
+  /** Pure read; its result is sent back to the thread. */
+  readonly read?: (world: W, info: StepInfo) => unknown;
+  /** Immer recipe producing the next world; its return value is sent back to the thread. */
+  readonly update?: (draft: Draft<W>, info: StepInfo) => unknown;
+}
+
+/** Spinlock acquire: enabled only while the lock is free, so there is no spin loop to explore. */
+export interface AcquireStep {
+  readonly kind: 'acquire';
+  readonly label: string;
+  readonly lock: string;
+}
+
+/** Spinlock release: releasing a lock the thread does not hold is a scenario error. */
+export interface ReleaseStep {
+  readonly kind: 'release';
+  readonly label: string;
+  readonly lock: string;
+}
+
+/** Blocks until `until(world)` holds (a flag or condition another thread sets); a no-op when run. */
+export interface WaitStep<W> {
+  readonly kind: 'wait';
+  readonly label: string;
+  readonly reads: readonly string[];
+  readonly until: (world: W) => boolean;
+}
+
+/** One atomic action a thread hands the engine with `yield`. */
+export type Step<W> = ActStep<W> | AcquireStep | ReleaseStep | WaitStep<W>;
+
+/** A thread body (or a kernel function composed with `yield*`) that returns R. */
+export type Proc<W, R = void> = Generator<Step<W>, R, unknown>;
+
+/** What a running thread may ask the engine without taking a step (lockdep-style assertions). */
+export interface ThreadContext {
+  readonly id: number;
+  readonly name: string;
+  /** True when this thread holds `lock`. */
+  holds(lock: string): boolean;
+  /** Throws (a scenario error) unless this thread holds `lock`; `what` names the caller. */
+  assertHeld(lock: string, what: string): void;
+}
+
+/** One virtual thread of a program. */
+export interface ThreadSpec<W> {
+  readonly name: string;
+  readonly body: (ctx: ThreadContext) => Proc<W>;
+}
+
+/** The shared object a lock occupies in footprints, so lock operations on one lock are dependent. */
+export const lockObject = (lock: string): string => `lock:${lock}`;
+
+/** The reads and writes of a step, as the engine's partial-order reduction sees them. */
+export interface Footprint {
+  readonly reads: readonly string[];
+  readonly writes: readonly string[];
+}
+
+const NONE: readonly string[] = [];
+
+/** Footprint of any step kind (locks count as a write to `lock:NAME`). */
+export function footprintOf<W>(step: Step<W>): Footprint {
+  switch (step.kind) {
+    case 'act':
+      return step;
+    case 'wait':
+      return { reads: step.reads, writes: NONE };
+    case 'acquire':
+    case 'release':
+      return { reads: NONE, writes: [lockObject(step.lock)] };
+  }
+}
+
+/** Reads the world in one step: `const v = yield* read('label', ['gmem:0x10'], w => w.x)`. */
+export function* read<W, T>(
+  label: string,
+  reads: readonly string[],
+  fn: (world: W, info: StepInfo) => T,
+): Proc<W, T> {
+  return (yield { kind: 'act', label, reads, writes: NONE, read: fn }) as T;
+}
+
+/** Updates the world in one step with an immer recipe; returns what the recipe returns. */
+export function* update<W, T = void>(
+  label: string,
+  footprint: Footprint,
+  recipe: (draft: Draft<W>, info: StepInfo) => T,
+): Proc<W, T> {
+  return (yield {
+    kind: 'act',
+    label,
+    reads: footprint.reads,
+    writes: footprint.writes,
+    update: recipe,
+  }) as T;
+}
+
+/** A step with no effect on the world but a visible place in the trace (e.g. a TLB flush marker). */
+export function* mark<W>(label: string, footprint: Footprint): Proc<W> {
+  yield { kind: 'act', label, reads: footprint.reads, writes: footprint.writes };
+}
+
+/** Acquires a spinlock; the thread is not runnable while another thread holds it. */
+export function* acquire<W>(lock: string, label = `spin_lock(${lock})`): Proc<W> {
+  yield { kind: 'acquire', label, lock };
+}
+
+/** Releases a spinlock this thread holds. */
+export function* release<W>(lock: string, label = `spin_unlock(${lock})`): Proc<W> {
+  yield { kind: 'release', label, lock };
+}
+
+/** Waits until a condition on the world holds (the thread is blocked, not spinning). */
+export function* waitUntil<W>(
+  label: string,
+  reads: readonly string[],
+  until: (world: W) => boolean,
+): Proc<W> {
+  yield { kind: 'wait', label, reads, until };
+}

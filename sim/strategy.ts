@@ -1,0 +1,41 @@
+import type { Footprint } from './step.ts';
+
+/** What a strategy sees at one scheduling point: runnable threads, never the world. */
+export interface ChoicePoint {
+  /** 0-based index of the step about to run. */
+  readonly step: number;
+  /** Runnable thread ids, ascending; never empty. */
+  readonly enabled: readonly number[];
+  /** The thread that ran the previous step (undefined before the first step). */
+  readonly last: number | undefined;
+  /** Footprint of each thread's next step, by thread id (undefined once finished). */
+  readonly pending: readonly (Footprint | undefined)[];
+  /** Thread names, by id (for error messages). */
+  readonly names: readonly string[];
+}
+
+/** The step that was just executed, reported back to strategies that learn from it (DPOR). */
+export interface ExecutedStep {
+  readonly step: number;
+  readonly thread: number;
+  readonly footprint: Footprint;
+}
+
+/**
+ * A scheduling strategy: one file each under sim/strategies/. The engine calls `begin` before each
+ * execution (false = nothing left to explore), `choose` at every scheduling point, and `end` after.
+ */
+export interface Strategy {
+  readonly name: string;
+  begin(): boolean;
+  choose(point: ChoicePoint): number;
+  executed?(step: ExecutedStep): void;
+  end?(): void;
+  /** True once the strategy has covered its whole search space (exhaustive strategies only). */
+  readonly exhausted?: boolean;
+}
+
+/** Counts preemptions: switching away from a thread that could have continued. */
+export function isPreemption(point: ChoicePoint, chosen: number): boolean {
+  return point.last !== undefined && chosen !== point.last && point.enabled.includes(point.last);
+}
