@@ -1,0 +1,67 @@
+import { explore, formatSchedule, type Failure, type VerdictKind } from '../sim/index.ts';
+import type { MmuWorld } from '../model/index.ts';
+import type { Expectation, Scenario } from '../scenarios/scenario.ts';
+import { exploreWithFastCheck } from './fastcheck.ts';
+import { makeStrategy, type ExploreSpec } from './strategies.ts';
+
+/** One row of the verdict table (the `--json` contract of `mmu-race explore`). */
+export interface CellResult {
+  readonly scenario: string;
+  readonly kernel: string;
+  readonly expected: Expectation['verdict'];
+  readonly verdict: VerdictKind;
+  readonly strategy: string;
+  readonly executions: number;
+  readonly complete: boolean;
+  readonly ms: number;
+  readonly invariant?: string;
+  readonly schedule?: string;
+  readonly replay?: string;
+  /** The full failure (with trace) for reports; not part of the JSON row. */
+  readonly failure?: Failure<MmuWorld>;
+}
+
+/** True when a cell's verdict is what its scenario expects (and a "holds" was proved, not sampled). */
+export function matches(r: CellResult): boolean {
+  return r.verdict === r.expected;
+}
+
+/** The one command line that replays a schedule. */
+export function replayCommand(schedule: string): string {
+  return `npx mmu-race replay '${schedule}'`;
+}
+
+/** Explores one scenario x kernel cell under the given strategy. */
+export function runCell(scenario: Scenario, kernel: string, spec: ExploreSpec): CellResult {
+  const program = scenario.build(kernel);
+  const expected = scenario.expect(kernel).verdict;
+  const t0 = performance.now();
+  let verdict;
+  let executions;
+  let complete = false;
+  let strategy: string = spec.strategy;
+  if (spec.strategy === 'fast-check') {
+    const r = exploreWithFastCheck(program, { seed: spec.seed, numRuns: spec.runs });
+    verdict = r.verdict;
+    executions = r.executions;
+  } else {
+    const s = makeStrategy(spec);
+    const r = explore(program, s, { maxExecutions: spec.strategy === 'random' ? spec.runs : undefined });
+    verdict = r.verdict;
+    executions = r.executions;
+    complete = r.complete;
+    strategy = r.strategy;
+  }
+  const ms = Math.round(performance.now() - t0);
+  const base = { scenario: scenario.name, kernel, expected, strategy, executions, complete, ms };
+  if (verdict.kind === 'holds') return { ...base, verdict: 'holds' };
+  const schedule = formatSchedule(verdict.schedule);
+  return {
+    ...base,
+    verdict: verdict.kind,
+    invariant: verdict.kind === 'violated' ? verdict.invariant : undefined,
+    schedule,
+    replay: replayCommand(schedule),
+    failure: verdict,
+  };
+}

@@ -1,0 +1,30 @@
+import { dfs, randomWalk, type Strategy } from '../sim/index.ts';
+
+/** Strategy names accepted by `explore --strategy` and the property tests. */
+export const STRATEGY_NAMES = ['dfs', 'random', 'fast-check'] as const;
+export type StrategyName = (typeof STRATEGY_NAMES)[number];
+
+/** How to explore one cell. `runs` bounds sampling strategies; exhaustive ones ignore it. */
+export interface ExploreSpec {
+  readonly strategy: StrategyName;
+  readonly runs: number;
+  readonly seed: number;
+  readonly preemptions?: number;
+}
+
+/** True for strategies that can prove a cell holds (by finishing their search). */
+export function isExhaustive(name: StrategyName): boolean {
+  return name === 'dfs';
+}
+
+/** Builds an engine strategy for everything except fast-check (which drives the engine itself). */
+export function makeStrategy(spec: ExploreSpec): Strategy {
+  switch (spec.strategy) {
+    case 'dfs':
+      return dfs({ preemptionBound: spec.preemptions });
+    case 'random':
+      return randomWalk(spec.seed, spec.runs);
+    case 'fast-check':
+      throw new Error('fast-check drives the engine through properties/fastcheck.ts');
+  }
+}

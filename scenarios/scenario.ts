@@ -1,0 +1,26 @@
+import type { Program } from '../sim/index.ts';
+import type { MmuWorld } from '../model/index.ts';
+
+/** What a matrix cell should give, and why (derived from background.md section 4, then checked). */
+export interface Expectation {
+  readonly verdict: 'holds' | 'violated';
+  readonly why: string;
+}
+
+/** One race scenario: a prelude-built initial world and vCPU programs, run under any kernel preset. */
+export interface Scenario {
+  /** Kebab-case name used on the command line and in schedules, e.g. `case-1a-gpde`. */
+  readonly name: string;
+  /** One line for `mmu-race list`. */
+  readonly title: string;
+  /** The thread, commit or document the scenario reproduces. */
+  readonly citation: string;
+  /** Expected verdict under each kernel preset (by preset name). */
+  readonly expect: (preset: string) => Expectation;
+  /** Builds the program for one preset: initial world (after the prelude), threads, invariants. */
+  readonly build: (preset: string) => Program<MmuWorld>;
+}
+
+/** Expectation helpers so scenario files read like the table in background.md section 4. */
+export const holds = (why: string): Expectation => ({ verdict: 'holds', why });
+export const violated = (why: string): Expectation => ({ verdict: 'violated', why });
