@@ -28,3 +28,4 @@ export function makeStrategy(spec: ExploreSpec): Strategy {
       throw new Error('fast-check drives the engine through properties/fastcheck.ts');
   }
 }
+export const DEFAULT_STRATEGY: StrategyName = 'dfs';

@@ -24,3 +24,12 @@ export interface Scenario {
 /** Expectation helpers so scenario files read like the table in background.md section 4. */
 export const holds = (why: string): Expectation => ({ verdict: 'holds', why });
 export const violated = (why: string): Expectation => ({ verdict: 'violated', why });
+
+/** Looks a preset up in a scenario's expectation table; a preset the table misses is a bug. */
+export function byPreset(scenario: string, table: Readonly<Record<string, Expectation>>): (preset: string) => Expectation {
+  return (preset) => {
+    const e = table[preset];
+    if (!e) throw new Error(`scenario ${scenario} has no expected verdict for kernel preset '${preset}'`);
+    return e;
+  };
+}

@@ -1,0 +1,25 @@
+import { SAME_PDPT } from './layout.ts';
+import { holds, violated } from './scenario.ts';
+import { xiaoCase } from './xiaoCase.ts';
+
+/**
+ * Seed 003 case 1b; background.md section 3. The prelude faults on a gva in another 1G region, so
+ * TARGET's PDPT is shadowed but its PD is not: VCPU1's store to the GPDE does not trap and no
+ * handler ever runs. Fetch creates the PD's shadow page (Point B, write-protecting it) and must
+ * re-read the GPDE after that ("the trick": Point C behind Point B).
+ */
+export const case1bGpde = xiaoCase({
+  name: 'case-1b-gpde',
+  title: 'VCPU1 changes a GPDE whose table is not shadowed yet (first access: the store does not trap)',
+  citation: 'seed 003 (Xiao Guangrong, 4 Jul 2010), case 1b; background.md section 3',
+  level: 2,
+  prelude: [SAME_PDPT],
+  expected: {
+    '2007': violated('no re-check at all'),
+    'v2.6.33': holds('the HPDPE is not present, so it re-reads ptes[L-2] = the GPDE after protecting the PD'),
+    'xiao-proposal': holds('the GPDE is re-read at the next level, after the PD was protected'),
+    'check-before-protect': violated('an untrapped store lands between the re-check and get_page'),
+    'fixed-2.6.36': holds('re-reads the GPDE after get_page protected the PD'),
+    '2026': holds('as fixed'),
+  },
+});

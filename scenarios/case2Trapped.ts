@@ -1,0 +1,25 @@
+import { SAME_PT } from './layout.ts';
+import { holds, violated } from './scenario.ts';
+import { xiaoCase } from './xiaoCase.ts';
+
+/**
+ * Seed 003 case 2 with the leaf table already shadowed; background.md sections 3 and 4. The
+ * prelude faults on a gva in TARGET's PT, so every shadow entry on TARGET's path is present
+ * except the leaf. VCPU1's GPTE store traps and pte_write handles it before fetch; then fetch
+ * installs the leaf from the stale walk unless it re-reads the GPTE.
+ */
+export const case2Trapped = xiaoCase({
+  name: 'case-2-trapped',
+  title: 'VCPU1 changes the leaf GPTE; the leaf table is already shadowed (store traps)',
+  citation: 'seed 003 (Xiao Guangrong, 4 Jul 2010), case 2; background.md section 3',
+  level: 1,
+  prelude: [SAME_PT],
+  expected: {
+    '2007': violated('no re-check at all'),
+    'v2.6.33': violated('every SPTE on the path is present, so nothing is re-checked'),
+    'xiao-proposal': violated('never re-reads the leaf GPTE'),
+    'check-before-protect': holds('the PT is already protected, so a store after the check traps and its handler runs after fetch'),
+    'fixed-2.6.36': holds('gpte_changed(1) re-reads the GPTE'),
+    '2026': holds('as fixed'),
+  },
+});

@@ -1,0 +1,24 @@
+import { SAME_PD } from './layout.ts';
+import { holds, violated } from './scenario.ts';
+import { xiaoCase } from './xiaoCase.ts';
+
+/**
+ * Seed 003 case 2 with the leaf table not shadowed yet; background.md sections 3 and 4. The
+ * prelude faults on a gva in TARGET's PD but another PT, so the GPTE store does not trap and no
+ * handler ever sees it; only a re-read of the GPTE after fetch write-protects the PT catches it.
+ */
+export const case2Untrapped = xiaoCase({
+  name: 'case-2-untrapped',
+  title: 'VCPU1 changes the leaf GPTE; the leaf table is not shadowed yet (store does not trap)',
+  citation: 'seed 003 (Xiao Guangrong, 4 Jul 2010), case 2; background.md section 3',
+  level: 1,
+  prelude: [SAME_PD],
+  expected: {
+    '2007': violated('no re-check at all'),
+    'v2.6.33': holds('the HPDE is not present, so it re-reads ptes[L-2] = the GPTE after protecting the PT'),
+    'xiao-proposal': violated('re-reads the GPDE, never the leaf GPTE'),
+    'check-before-protect': violated('an untrapped store lands between the re-check and get_page'),
+    'fixed-2.6.36': holds('re-reads the GPTE after get_page protected the PT'),
+    '2026': holds('as fixed'),
+  },
+});

@@ -1,0 +1,26 @@
+import type { Scenario } from './scenario.ts';
+import { benign } from './benign.ts';
+import { case1aGpde } from './case1aGpde.ts';
+import { case1aGpml4e } from './case1aGpml4e.ts';
+import { case1bGpde } from './case1bGpde.ts';
+import { case2Trapped } from './case2Trapped.ts';
+import { case2Untrapped } from './case2Untrapped.ts';
+// mmu-race new: imports
+
+/** Every scenario, in the order `list` and the verdict table show them. */
+export const SCENARIOS: readonly Scenario[] = [
+  benign,
+  case1aGpde,
+  case1aGpml4e,
+  case1bGpde,
+  case2Trapped,
+  case2Untrapped,
+  // mmu-race new: entries
+];
+
+/** The scenario with this name, or undefined. */
+export function scenarioByName(name: string): Scenario | undefined {
+  return SCENARIOS.find((s) => s.name === name);
+}
+
+export type { Scenario } from './scenario.ts';

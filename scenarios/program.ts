@@ -1,0 +1,54 @@
+import { runSolo, type Proc, type Program, type ThreadContext } from '../sim/index.ts';
+import {
+  access,
+  initialWorld,
+  kvmMmuLoad,
+  presetByName,
+  stateKey,
+  vcpuOf,
+  type GuestBuilder,
+  type MmuWorld,
+  type Vcpu,
+} from '../model/index.ts';
+import { lockDiscipline, noStaleSpte, writeProtection } from '../properties/invariants/index.ts';
+
+/** A vCPU thread body in a scenario: gets the engine context and its vCPU handle. */
+export type VcpuBody = (ctx: ThreadContext, vcpu: Vcpu) => Proc<MmuWorld>;
+
+/** What a two-vCPU race scenario is made of. */
+export interface RaceSpec {
+  readonly scenario: string;
+  readonly preset: string;
+  readonly guest: GuestBuilder;
+  /** Gvas VCPU0 touches, one after the other, before the race starts (builds the shadow state). */
+  readonly prelude: readonly number[];
+  readonly vcpu0: VcpuBody;
+  readonly vcpu1: VcpuBody;
+  readonly maxSteps?: number;
+}
+
+/**
+ * Builds the initial world by running the real code paths sequentially (kvm_mmu_load on both
+ * vCPUs, then VCPU0's prelude accesses), then returns the race program with the standard invariants.
+ */
+export function raceProgram(spec: RaceSpec): Program<MmuWorld> {
+  let world = initialWorld({ guest: spec.guest, vcpus: 2, config: presetByName(spec.preset) });
+  const v0 = vcpuOf(world, 0);
+  const v1 = vcpuOf(world, 1);
+  world = runSolo(world, (ctx) => kvmMmuLoad(ctx, v0), 'prelude');
+  world = runSolo(world, (ctx) => kvmMmuLoad(ctx, v1), 'prelude');
+  for (const gva of spec.prelude) world = runSolo(world, (ctx) => access(ctx, v0, gva, 'read'), 'prelude');
+  return {
+    scenario: spec.scenario,
+    variant: spec.preset,
+    initial: world,
+    threads: [
+      { name: 'VCPU0', body: (ctx) => spec.vcpu0(ctx, v0) },
+      { name: 'VCPU1', body: (ctx) => spec.vcpu1(ctx, v1) },
+    ],
+    invariants: [noStaleSpte, writeProtection],
+    stepInvariants: [lockDiscipline],
+    maxSteps: spec.maxSteps ?? 2_000,
+    stateKey,
+  };
+}
