@@ -31,8 +31,14 @@ export function replayCommand(schedule: string): string {
   return `npx mmu-race replay '${schedule}'`;
 }
 
+/** Callbacks for whoever watches a long exploration (the CLI's progress line). */
+export interface CellHooks {
+  /** Called after every execution with the count so far (not called by fast-check). */
+  readonly onExecution?: (executions: number) => void;
+}
+
 /** Explores one scenario x kernel cell under the given strategy. */
-export function runCell(scenario: Scenario, kernel: string, spec: ExploreSpec): CellResult {
+export function runCell(scenario: Scenario, kernel: string, spec: ExploreSpec, hooks: CellHooks = {}): CellResult {
   const program = scenario.build(kernel);
   const expected = scenario.expect(kernel).verdict;
   const t0 = performance.now();
@@ -46,7 +52,10 @@ export function runCell(scenario: Scenario, kernel: string, spec: ExploreSpec): 
     executions = r.executions;
   } else {
     const s = makeStrategy(spec);
-    const r = explore(program, s, { maxExecutions: spec.strategy === 'random' ? spec.runs : undefined });
+    const r = explore(program, s, {
+      maxExecutions: spec.strategy === 'random' ? spec.runs : undefined,
+      onExecution: hooks.onExecution,
+    });
     verdict = r.verdict;
     executions = r.executions;
     complete = r.complete;

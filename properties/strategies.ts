@@ -28,4 +28,6 @@ export function makeStrategy(spec: ExploreSpec): Strategy {
       throw new Error('fast-check drives the engine through properties/fastcheck.ts');
   }
 }
+
+/** The strategy `mmu-race explore` uses when none is given (the one place to change it). */
 export const DEFAULT_STRATEGY: StrategyName = 'dfs';

@@ -93,7 +93,7 @@ export function scheduleSyntax(message: string): UsageError {
 
 export function scheduleFit(message: string, scenario: string, kernel: string): UsageError {
   return new UsageError(
-    `${message}\n  the schedule does not fit scenario '${scenario}' under kernel '${kernel}': was it written for another version of the scenario? Re-run 'mmu-race explore ${scenario} --kernel ${kernel}' for a fresh one`,
+    `${message}\n  the schedule does not fit scenario '${scenario}' under kernel '${kernel}': it was made for another version of the scenario, or edited by hand; re-run 'mmu-race explore ${scenario} --kernel ${kernel}' for a fresh one`,
   );
 }
 

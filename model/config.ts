@@ -1,0 +1,106 @@
+// Kernel variants as data: every historical FNAME(fetch) behaviour is a combination of these
+// fields, so the known-buggy kernels fall out of one fetch implementation.
+
+/** Which shadow levels FNAME(fetch) re-reads a gpte at after the unlocked walk. */
+export type Recheck = 'none' | 'when-not-present' | 'every-level';
+
+/** Which gpte is re-read at shadow level L: ptes[L-2] (inside the table just protected) or ptes[L-1]. */
+export type RecheckGpte = 'child-table' | 'parent-entry';
+
+/** Whether the re-check runs after kvm_mmu_get_page write-protects the table, or before (a mutant). */
+export type RecheckOrder = 'after-protect' | 'before-protect';
+
+/** What kvm_mmu_pte_write does to the SPTE shadowing a written gpte. */
+export type PteWriteMode = 'update' | 'zap';
+
+/** How the walker sets Accessed/Dirty: an atomic cmpxchg_gpte or a plain read-modify-write. */
+export type AdUpdate = 'cmpxchg' | 'plain';
+
+/** One kernel variant: a named set of behaviours of fetch, pte_write and walk_addr. */
+export interface KernelConfig {
+  /** Name used on the CLI and in schedules. */
+  readonly name: string;
+  readonly recheck: Recheck;
+  readonly recheckGpte: RecheckGpte;
+  readonly recheckOrder: RecheckOrder;
+  /** gpte_changed(top_level) before the shadow walk. */
+  readonly topLevelCheck: boolean;
+  /** A present non-leaf SPTE is trusted only if its child sp shadows the walk's table gfn. */
+  readonly verifyChildSp: boolean;
+  readonly pteWrite: PteWriteMode;
+  readonly adUpdate: AdUpdate;
+  /** Placeholder for unsync shadow pages (issue 7); always false for now. */
+  readonly unsync: false;
+  readonly description: string;
+  readonly citation: string;
+}
+
+const FIXED: KernelConfig = {
+  name: 'fixed-2.6.36',
+  recheck: 'every-level',
+  recheckGpte: 'child-table',
+  recheckOrder: 'after-protect',
+  topLevelCheck: true,
+  verifyChildSp: false,
+  pteWrite: 'update',
+  adUpdate: 'cmpxchg',
+  unsync: false,
+  description:
+    'gpte_changed(top level) first, then at every level whether or not the SPTE existed, after kvm_mmu_get_page write-protects the table; link only after the check.',
+  citation:
+    'Xiao Guangrong, "KVM: MMU: fix forgot to check the guest pte" series, July 2010 (v2.6.36 arch/x86/kvm/paging_tmpl.h FNAME(fetch))',
+};
+
+/** The historical kernels and mutants, in chronological order (CLI order). */
+export const PRESETS: readonly KernelConfig[] = [
+  {
+    ...FIXED,
+    name: '2007',
+    recheck: 'none',
+    topLevelCheck: false,
+    description: 'No re-check at all: fetch builds from the unlocked walk whatever happened since.',
+    citation: 'Avi Kivity, "KVM: MMU: Simplify page table walker", Dec 2007 (v2.6.20-era drivers/kvm/paging_tmpl.h)',
+  },
+  {
+    ...FIXED,
+    name: 'v2.6.33',
+    recheck: 'when-not-present',
+    topLevelCheck: false,
+    description:
+      're-check only when the SPTE at L was not present, re-reading ptes[L-2] after kvm_mmu_get_page; no top-level check, no leaf check.',
+    citation: 'v2.6.33 arch/x86/kvm/paging_tmpl.h FNAME(fetch) (the "if (!direct) kvm_read_guest_atomic(...pte_gpa[level - 2]...)" check)',
+  },
+  {
+    ...FIXED,
+    name: 'xiao-proposal',
+    recheck: 'when-not-present',
+    recheckGpte: 'parent-entry',
+    topLevelCheck: false,
+    description: 'as v2.6.33 but re-reads ptes[L-1] (the gpte at level L that points to the new table).',
+    citation: 'Xiao Guangrong, Re: [PATCH v4 5/6] KVM: MMU: combine guest pte read between walk and pte prefetch, 4 Jul 2010',
+  },
+  {
+    ...FIXED,
+    name: 'check-before-protect',
+    recheckOrder: 'before-protect',
+    description: 'mutant of the fix: the re-check runs before kvm_mmu_get_page write-protects the table.',
+    citation: 'mutant of v2.6.36 FNAME(fetch); see "the trick" in Xiao Guangrong, 4 Jul 2010',
+  },
+  FIXED,
+  {
+    ...FIXED,
+    name: '2026',
+    verifyChildSp: true,
+    pteWrite: 'zap',
+    description:
+      'as fixed, and a present non-leaf SPTE is trusted only when its child shadow page is for the walk\'s table gfn; otherwise it is zapped and the right page linked. kvm_mmu_pte_write (kvm_mmu_track_write) only zaps.',
+    citation: 'commit 0cb2af2ea66a (2026), arch/x86/kvm/mmu/paging_tmpl.h FNAME(fetch) / kvm_mmu_get_child_sp',
+  },
+];
+
+/** The preset with this name; throws listing the valid names otherwise. */
+export function presetByName(name: string): KernelConfig {
+  const found = PRESETS.find((p) => p.name === name);
+  if (!found) throw new Error(`unknown kernel variant "${name}"; expected one of: ${PRESETS.map((p) => p.name).join(', ')}`);
+  return found;
+}

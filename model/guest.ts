@@ -1,0 +1,126 @@
+// Guest programs for vCPU thread bodies: memory accesses through the shadow MMU, stores to guest
+// memory (trapped when the gfn is write-protected), invlpg, and scenario flags.
+
+import { read, update, waitUntil, type Proc, type ThreadContext } from '../sim/step.ts';
+import { invlpg as fnameInvlpg } from './invlpg.ts';
+import { pageFault } from './pageFault.ts';
+import { formatPte, gpaToGfn, hex, PAGING_4LEVEL } from './pte.ts';
+import { kvmMmuPteWrite } from './pteWrite.ts';
+import { isWriteProtected, shadowWalk } from './shadow/pages.ts';
+import { mmuAllocRoots } from './shadow/ops.ts';
+import type { AccessKind } from './walk.ts';
+import { flagObj, gmemObj, SHADOW, type GuestStore, type MmuWorld, type Vcpu } from './world.ts';
+
+/** How a guest access ended. */
+export type AccessResult =
+  /** Translated through the shadow tables to this host frame. */
+  | { readonly kind: 'ok'; readonly pfn: number; readonly faults: number }
+  /** The guest took #PF with this error code. */
+  | { readonly kind: 'guest-fault'; readonly errorCode: number; readonly faults: number }
+  /** A write to a shadowed guest table: KVM emulated the instruction (its value is not modelled). */
+  | { readonly kind: 'emulated'; readonly faults: number }
+  /** Still faulting after `maxTries` attempts (a livelock guard, not a kernel behaviour). */
+  | { readonly kind: 'gave-up'; readonly faults: number };
+
+/** Options of access. */
+export interface AccessOptions {
+  /** CPL 3 access (default false: supervisor). */
+  readonly user?: boolean;
+  /** Attempts before giving up (default 5). */
+  readonly maxTries?: number;
+}
+
+interface Translation {
+  readonly root?: number;
+  readonly pfn?: number;
+}
+
+/** The hardware walk of the shadow tables: the pfn if a leaf grants the access. */
+function translate(w: MmuWorld, vcpu: Vcpu, gva: number, kind: AccessKind, user: boolean): Translation {
+  const root = w.vcpus[vcpu.id].root;
+  const path = shadowWalk(w, root, gva, PAGING_4LEVEL.index);
+  const last = path[path.length - 1];
+  const s = last?.spte;
+  if (!s || s.kind !== 'leaf') return { root };
+  const denied = (kind === 'write' && !s.writable) || (user && !s.user) || (kind === 'fetch' && s.nx);
+  return denied ? { root } : { root, pfn: s.pfn };
+}
+
+/** A guest load, store or instruction fetch at `gva`, discarding the outcome (thread-body shape). */
+export function* access(ctx: ThreadContext, vcpu: Vcpu, gva: number, kind: AccessKind, o: AccessOptions = {}): Proc<MmuWorld> {
+  yield* tryAccess(ctx, vcpu, gva, kind, o);
+}
+
+/** A guest load, store or instruction fetch at `gva`: one shadow translation step, faulting as needed. */
+export function* tryAccess(ctx: ThreadContext, vcpu: Vcpu, gva: number, kind: AccessKind, o: AccessOptions = {}): Proc<MmuWorld, AccessResult> {
+  const user = o.user ?? false;
+  const maxTries = o.maxTries ?? 5;
+  let faults = 0;
+  for (let tries = 0; tries < maxTries; tries++) {
+    const t = yield* read<MmuWorld, Translation>(`guest ${kind} @${hex(gva)}${user ? ' (user)' : ''}`, [SHADOW], (w) => translate(w, vcpu, gva, kind, user));
+    if (t.pfn !== undefined) return { kind: 'ok', pfn: t.pfn, faults };
+    const root = t.root ?? (yield* mmuAllocRoots(ctx, vcpu));
+    faults++;
+    const pf = yield* pageFault(ctx, vcpu, gva, { kind, user }, root);
+    if (pf.kind === 'guest-fault') return { kind: 'guest-fault', errorCode: pf.errorCode, faults };
+    if (pf.kind === 'emulate') return { kind: 'emulated', faults };
+  }
+  return { kind: 'gave-up', faults };
+}
+
+/** How a store went. */
+export interface StoreResult {
+  readonly trapped: boolean;
+}
+
+function record(d: { lastStore: Record<number, GuestStore>; storeLog: GuestStore[] }, s: GuestStore): void {
+  d.lastStore[s.gpa] = s;
+  d.storeLog.push(s);
+}
+
+/**
+ * A guest store of one 8-byte word. One atomic step when gfn(gpa) is not write-protected; otherwise
+ * that step traps (writes nothing), the emulator writes guest memory without the lock
+ * (emulator_write_phys), then kvm_mmu_pte_write repairs the shadow under mmu_lock.
+ */
+export function* store(ctx: ThreadContext, vcpu: Vcpu, gpa: number, value: number): Proc<MmuWorld, StoreResult> {
+  const gfn = gpaToGfn(gpa);
+  const done = yield* update<MmuWorld, boolean>(
+    `guest store @${hex(gpa)} = ${formatPte(value)} (traps if gfn ${hex(gfn)} write-protected)`,
+    { reads: [SHADOW], writes: [gmemObj(gpa)] },
+    (d, info) => {
+      if (isWriteProtected(d as MmuWorld, gfn)) return false;
+      d.gmem[gpa] = value;
+      record(d, { gpa, value, step: info.index, thread: info.threadName, how: 'direct' });
+      return true;
+    },
+  );
+  if (done) return { trapped: false };
+  yield* update<MmuWorld>(
+    `emulator_write_phys: kvm_write_guest @${hex(gpa)} = ${formatPte(value)} (trapped: gfn ${hex(gfn)} write-protected)`,
+    { reads: [], writes: [gmemObj(gpa)] },
+    (d, info) => {
+      d.gmem[gpa] = value;
+      record(d, { gpa, value, step: info.index, thread: info.threadName, how: 'emulated' });
+    },
+  );
+  yield* kvmMmuPteWrite(ctx, vcpu, gpa, value);
+  return { trapped: true };
+}
+
+/** The guest executes invlpg for `gva` (kvm_mmu_invlpg). */
+export function* invlpg(ctx: ThreadContext, vcpu: Vcpu, gva: number): Proc<MmuWorld> {
+  yield* fnameInvlpg(ctx, vcpu, gva);
+}
+
+/** Sets a scenario flag (another thread may be waiting on it). */
+export function* setFlag(_ctx: ThreadContext, name: string): Proc<MmuWorld> {
+  yield* update<MmuWorld>(`set flag ${name}`, { reads: [], writes: [flagObj(name)] }, (d) => {
+    d.flags[name] = true;
+  });
+}
+
+/** Blocks until a scenario flag is set. */
+export function* waitFlag(_ctx: ThreadContext, name: string): Proc<MmuWorld> {
+  yield* waitUntil<MmuWorld>(`wait for flag ${name}`, [flagObj(name)], (w) => w.flags[name] === true);
+}

@@ -1,0 +1,23 @@
+// Public API of the shadow-MMU model for scenarios and properties.
+
+export * from './pte.ts';
+export * from './config.ts';
+export * from './world.ts';
+export * from './guestBuilder.ts';
+export { walkAddr, PFERR_PRESENT, PFERR_WRITE, PFERR_USER, PFERR_FETCH, type AccessKind, type FaultAccess, type GuestWalker, type WalkResult } from './walk.ts';
+export { fetch, gpteChanged, type FetchResult, type FetchAccess } from './fetch.ts';
+export { pageFault, type PageFaultResult } from './pageFault.ts';
+export { kvmMmuPteWrite } from './pteWrite.ts';
+export { access, tryAccess, store, invlpg, setFlag, waitFlag, type AccessResult, type AccessOptions, type StoreResult } from './guest.ts';
+export { kvmMmuLoad, mmuAllocRoots, kvmMmuGetPage, linkShadowPage, dropSpte, mmuSetSpte, indirectRole, directRole, type GetPageResult, type SetSpteArgs } from './shadow/ops.ts';
+export {
+  findSp,
+  indirectSpsOf,
+  isWriteProtected,
+  shadowWalk,
+  spteValue,
+  describeSp,
+  sameRole,
+  type ShadowStep,
+} from './shadow/pages.ts';
+export { stateKey } from './stateKey.ts';

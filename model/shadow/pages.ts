@@ -1,0 +1,132 @@
+// Shadow-page bookkeeping as pure functions on a world or an immer draft: the hash by (gfn, role),
+// creation, rmap write protection, linking and zapping. Steps in sim/ wrap these (see ops.ts).
+
+import type { Draft } from 'immer';
+import { hex } from '../pte.ts';
+import { spIds, type LeafSpte, type MmuWorld, type ShadowPage, type SpRole, type Spte, type SpteProvenance } from '../world.ts';
+
+type D = Draft<MmuWorld>;
+
+/** Two roles are the same shadow-page kind (the kernel compares role.word). */
+export function sameRole(a: SpRole, b: SpRole): boolean {
+  return a.level === b.level && a.direct === b.direct && a.access === b.access && a.quadrant === b.quadrant;
+}
+
+/** Hash lookup (for_each_gfn_sp): the shadow page for (gfn, role), or undefined. */
+export function findSp(world: MmuWorld, gfn: number, role: SpRole): number | undefined {
+  for (const id of spIds(world)) {
+    const sp = world.sps[id];
+    if (sp.gfn === gfn && sameRole(sp.role, role)) return id;
+  }
+  return undefined;
+}
+
+/** for_each_gfn_indirect_valid_sp: ids of the non-direct shadow pages of `gfn`, in id order. */
+export function indirectSpsOf(world: MmuWorld, gfn: number): number[] {
+  return spIds(world).filter((id) => world.sps[id].gfn === gfn && !world.sps[id].role.direct);
+}
+
+/** A gfn is write-protected while some non-direct (sync) shadow page shadows it. */
+export function isWriteProtected(world: MmuWorld, gfn: number): boolean {
+  for (const id in world.sps) {
+    const sp = world.sps[id];
+    if (sp.gfn === gfn && !sp.role.direct) return true;
+  }
+  return false;
+}
+
+/** Creates a shadow page in the hash; returns its id. */
+export function createSp(d: D, gfn: number, role: SpRole, step: number, thread: string): number {
+  const id = d.nextSpId++;
+  const sp: ShadowPage = { id, gfn, role, spt: {}, parents: [], unsync: false, rootCount: 0, createdAt: step, createdBy: thread };
+  d.sps[id] = sp as Draft<ShadowPage>;
+  return id;
+}
+
+/** rmap_write_protect: clears W in every leaf SPTE mapping `gfn`; returns how many lost W. */
+export function rmapWriteProtect(d: D, gfn: number): number {
+  let n = 0;
+  for (const id of spIds(d as MmuWorld)) {
+    const spt = d.sps[id].spt;
+    for (const idx of Object.keys(spt)) {
+      const s = spt[Number(idx)];
+      if (s.kind === 'leaf' && s.gfn === gfn && s.writable) {
+        s.writable = false;
+        n++;
+      }
+    }
+  }
+  return n;
+}
+
+/** drop_spte / mmu_page_zap_pte: clears one SPTE; a non-leaf one also drops the child's parent link. */
+export function zapSpte(d: D, spId: number, index: number): Spte | undefined {
+  const sp = d.sps[spId];
+  const old = sp.spt[index];
+  if (!old) return undefined;
+  if (old.kind === 'link') {
+    const child = d.sps[old.child];
+    if (child) child.parents = child.parents.filter((p) => !(p.sp === spId && p.index === index));
+  }
+  delete sp.spt[index];
+  return old as Spte;
+}
+
+/** link_shadow_page: points SPTE `index` of `parentId` at `childId` and records the parent link. */
+export function setLink(d: D, parentId: number, index: number, childId: number, prov: SpteProvenance): void {
+  zapSpte(d, parentId, index);
+  d.sps[parentId].spt[index] = { kind: 'link', child: childId, prov };
+  d.sps[childId].parents.push({ sp: parentId, index });
+}
+
+/** Installs a leaf SPTE (the rmap is implicit: leaves carry their gfn). */
+export function setLeaf(d: D, spId: number, index: number, leaf: LeafSpte): void {
+  zapSpte(d, spId, index);
+  d.sps[spId].spt[index] = leaf;
+}
+
+/** kvm_mmu_zap_page: unlinks the page from its parents and children and removes it from the hash. */
+export function zapPage(d: D, spId: number): void {
+  const sp = d.sps[spId];
+  for (const p of [...sp.parents]) zapSpte(d, p.sp, p.index);
+  for (const idx of Object.keys(sp.spt)) zapSpte(d, spId, Number(idx));
+  for (const v of d.vcpus) if (v.root === spId) v.root = undefined;
+  delete d.sps[spId];
+}
+
+/** One entry on the shadow path of a gva. */
+export interface ShadowStep {
+  readonly sp: number;
+  readonly level: number;
+  readonly index: number;
+  readonly spte?: Spte;
+}
+
+/** for_each_shadow_entry: the shadow path of `gva` from `root` down to the first non-link SPTE. */
+export function shadowWalk(world: MmuWorld, root: number | undefined, gva: number, index: (gva: number, level: number) => number): ShadowStep[] {
+  const path: ShadowStep[] = [];
+  let spId = root;
+  while (spId !== undefined) {
+    const sp = world.sps[spId];
+    if (!sp) break;
+    const idx = index(gva, sp.role.level);
+    const spte = sp.spt[idx];
+    path.push({ sp: spId, level: sp.role.level, index: idx, spte });
+    spId = spte?.kind === 'link' ? spte.child : undefined;
+  }
+  return path;
+}
+
+/** A made-up host physical frame for a shadow page's table, so link SPTEs print like the kernel's. */
+export const spTablePfn = (spId: number): number => 0x80000 + spId;
+
+/** The SPTE as a 64-bit value in the formatPte encoding (P|A, plus W/U/NX for leaves; RWU for links). */
+export function spteValue(s: Spte): number {
+  if (s.kind === 'link') return spTablePfn(s.child) * 4096 + 0x27;
+  return s.pfn * 4096 + 0x21 + (s.writable ? 2 : 0) + (s.user ? 4 : 0) + (s.nx ? 2 ** 52 : 0);
+}
+
+/** "sp#3 (L1 shadow of gfn 0x5)" or "sp#4 (L1 direct, gfn 0x200)". */
+export function describeSp(sp: ShadowPage): string {
+  return `sp#${sp.id} (L${sp.role.level} ${sp.role.direct ? 'direct, gfn' : 'shadow of gfn'} ${hex(sp.gfn)})`;
+}

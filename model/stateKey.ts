@@ -1,0 +1,28 @@
+// A canonical key of the final world that ignores provenance and step indices, so two strategies
+// that reach the same VM state by different schedules produce the same key.
+
+import { formatPte, hex } from './pte.ts';
+import { spIds, type MmuWorld, type Spte } from './world.ts';
+
+function spteKey(s: Spte): string {
+  return s.kind === 'link' ? `->${s.child}` : `${hex(s.pfn)}${s.writable ? 'w' : ''}${s.user ? 'u' : ''}${s.nx ? 'n' : ''}`;
+}
+
+/** Guest memory, shadow pages (by id: creation order is part of the state), roots and flags. */
+export function stateKey(world: MmuWorld): string {
+  const parts: string[] = [];
+  for (const gpa of Object.keys(world.gmem).map(Number).sort((a, b) => a - b)) parts.push(`${hex(gpa)}=${formatPte(world.gmem[gpa])}`);
+  for (const id of spIds(world)) {
+    const sp = world.sps[id];
+    const r = sp.role;
+    const entries = Object.keys(sp.spt)
+      .map(Number)
+      .sort((a, b) => a - b)
+      .map((i) => `${i}:${spteKey(sp.spt[i])}`);
+    parts.push(`sp${id}(${hex(sp.gfn)},L${r.level}${r.direct ? 'd' : ''},a${r.access})[${entries.join(',')}]`);
+  }
+  parts.push(`roots=${world.vcpus.map((v) => v.root ?? '-').join(',')}`);
+  const flags = Object.keys(world.flags).sort().filter((f) => world.flags[f]);
+  parts.push(`flags=${flags.join(',')}`);
+  return parts.join(' ');
+}

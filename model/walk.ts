@@ -1,0 +1,150 @@
+// FNAME(walk_addr), arch/x86/kvm/paging_tmpl.h: the guest page-table walk, run without mmu_lock.
+
+import { read, update, type Proc, type ThreadContext } from '../sim/step.ts';
+import {
+  ACC_ALL,
+  formatPte,
+  gpteAccess,
+  hex,
+  isDirty,
+  isLarge,
+  isNx,
+  isPresent,
+  isUser,
+  isWritable,
+  isAccessed,
+  PAGING_4LEVEL,
+  pagesPerLevel,
+  pteGfn,
+  pteGpa,
+  PT_ACCESSED,
+  PT_DIRTY,
+  withFlags,
+} from './pte.ts';
+import { gmemObj, gmemRead, type MmuWorld, type Vcpu } from './world.ts';
+
+/** x86 page-fault error code bits (PFERR_*). */
+export const PFERR_PRESENT = 1;
+export const PFERR_WRITE = 2;
+export const PFERR_USER = 4;
+export const PFERR_FETCH = 16;
+
+/** What the faulting access was. */
+export type AccessKind = 'read' | 'write' | 'fetch';
+
+/** The faulting access: kind and privilege. */
+export interface FaultAccess {
+  readonly kind: AccessKind;
+  readonly user: boolean;
+}
+
+/** struct guest_walker: arrays indexed by level-1, as in the kernel. */
+export interface GuestWalker {
+  readonly gva: number;
+  /** Leaf level: 1, or 2/3 for a large page. */
+  readonly level: number;
+  readonly ptes: readonly number[];
+  readonly pteGpa: readonly number[];
+  readonly tableGfn: readonly number[];
+  /** Step index at which each gpte was read. */
+  readonly readAt: readonly number[];
+  /** ACC_* rights of the levels above the leaf. */
+  readonly ptAccess: number;
+  /** ACC_* rights including the leaf. */
+  readonly pteAccess: number;
+  /** The 4K guest frame the gva maps. */
+  readonly gfn: number;
+}
+
+/** Result of walk_addr: a walk, or the error code the guest's #PF would carry. */
+export type WalkResult = { readonly ok: true; readonly gw: GuestWalker } | { readonly ok: false; readonly errorCode: number };
+
+interface Gpte {
+  readonly value: number;
+  readonly at: number;
+}
+
+/** FNAME(walk_addr), arch/x86/kvm/paging_tmpl.h: one scheduling point per gpte read and per A/D write. */
+export function* walkAddr(_ctx: ThreadContext, vcpu: Vcpu, gva: number, acc: FaultAccess): Proc<MmuWorld, WalkResult> {
+  const mode = PAGING_4LEVEL;
+  const write = acc.kind === 'write';
+  const fetchFault = acc.kind === 'fetch';
+  const st = vcpu;
+  walk: for (;;) {
+    const ptes: number[] = [];
+    const gpas: number[] = [];
+    const tables: number[] = [];
+    const readAt: number[] = [];
+    let table = st.cr3Gfn;
+    let ptAccess = ACC_ALL;
+    let pteAccess = ACC_ALL;
+    let level = mode.rootLevel;
+    for (;;) {
+      const gpa = pteGpa(table, mode.index(gva, level));
+      tables[level - 1] = table;
+      gpas[level - 1] = gpa;
+      const g: Gpte = yield* read(`walk_addr: read gpte L${level} @${hex(gpa)}`, [gmemObj(gpa)], (w: MmuWorld, info) => ({
+        value: gmemRead(w, gpa),
+        at: info.index,
+      }));
+      let pte = g.value;
+      readAt[level - 1] = g.at;
+      if (!isPresent(pte)) return { ok: false, errorCode: errorCode(false, acc, st.eferNx) };
+      const denied =
+        (write && !isWritable(pte) && (acc.user || st.cr0Wp)) ||
+        (acc.user && !isUser(pte)) ||
+        (fetchFault && st.eferNx && isNx(pte));
+      if (denied) return { ok: false, errorCode: errorCode(true, acc, st.eferNx) };
+      if (!isAccessed(pte)) {
+        const ok = yield* setAdBit(vcpu, gpa, pte, PT_ACCESSED, `walk_addr: set Accessed on gpte L${level}`);
+        if (!ok) continue walk;
+        pte = withFlags(pte, PT_ACCESSED);
+      }
+      ptes[level - 1] = pte;
+      ptAccess = pteAccess;
+      pteAccess = ptAccess & gpteAccess(pte, st.eferNx);
+      const leaf = level === 1 || (mode.largeLevels.includes(level) && isLarge(pte));
+      if (leaf) break;
+      table = pteGfn(pte);
+      level--;
+    }
+    const leafPte = ptes[level - 1];
+    if (write && !isDirty(leafPte)) {
+      const ok = yield* setAdBit(vcpu, gpas[level - 1], leafPte, PT_DIRTY, `walk_addr: set Dirty on gpte L${level}`);
+      if (!ok) continue walk;
+      ptes[level - 1] = withFlags(leafPte, PT_DIRTY);
+    }
+    const gfn = pteGfn(leafPte) - (pteGfn(leafPte) % pagesPerLevel(level)) + (Math.floor(gva / 4096) % pagesPerLevel(level));
+    return { ok: true, gw: { gva, level, ptes, pteGpa: gpas, tableGfn: tables, readAt, ptAccess, pteAccess, gfn } };
+  }
+}
+
+/** The #PF error code for a not-present (present=false) or protection fault. */
+function errorCode(present: boolean, acc: FaultAccess, eferNx: boolean): number {
+  return (
+    (present ? PFERR_PRESENT : 0) |
+    (acc.kind === 'write' ? PFERR_WRITE : 0) |
+    (acc.user ? PFERR_USER : 0) |
+    (acc.kind === 'fetch' && eferNx ? PFERR_FETCH : 0)
+  );
+}
+
+/**
+ * Sets Accessed or Dirty in guest memory. 'cmpxchg' is FNAME(cmpxchg_gpte): one atomic step that
+ * fails (restart the walk) if the gpte changed since it was read. 'plain' writes back the value read
+ * plus the bit in a separate step: a guest store in between is lost (the historical bug).
+ */
+function* setAdBit(vcpu: Vcpu, gpa: number, old: number, bit: number, what: string): Proc<MmuWorld, boolean> {
+  const next = withFlags(old, bit);
+  if (vcpu.config.adUpdate === 'cmpxchg') {
+    return yield* update(`${what}: cmpxchg_gpte @${hex(gpa)} ${formatPte(old)} -> ${formatPte(next)}`, { reads: [gmemObj(gpa)], writes: [gmemObj(gpa)] }, (d) => {
+      if ((d.gmem[gpa] ?? 0) !== old) return false;
+      d.gmem[gpa] = next;
+      return true;
+    });
+  }
+  yield* update(`${what}: write back @${hex(gpa)} = ${formatPte(next)} (plain, not cmpxchg)`, { reads: [], writes: [gmemObj(gpa)] }, (d) => {
+    d.gmem[gpa] = next;
+  });
+  return true;
+}

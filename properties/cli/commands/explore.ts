@@ -1,0 +1,116 @@
+// `mmu-race explore`: runs the scenario x kernel cells asked for and prints the verdict table.
+
+import { PRESETS } from '../../../model/config.ts';
+import type { Scenario } from '../../../scenarios/scenario.ts';
+import { saveFailure } from '../../failures.ts';
+import { matches, runCell, type CellResult } from '../../matrix.ts';
+import { DEFAULT_STRATEGY, STRATEGY_NAMES, type ExploreSpec, type StrategyName } from '../../strategies.ts';
+import { flag, list, value } from '../args.ts';
+import { out, type Command } from '../command.ts';
+import { allWithNames, noScenariosChosen, unknownName } from '../errors.ts';
+import { paint } from '../colour.ts';
+import { verdictHeadline, renderFailure } from '../failureReport.ts';
+import { allScenarios, presetNamed, presetNames, scenarioNamed, scenarioNames, unique } from '../names.ts';
+import { Progress } from '../progress.ts';
+import { cellJson, summaryLine, verdictTable } from '../verdictTable.ts';
+
+const USAGE =
+  'mmu-race explore [SCENARIO...|--all] [--kernel PRESET...] [--strategy S] [--runs N] [--seed N] [--preemptions K] [--json]';
+
+const isPreset = (token: string): boolean => PRESETS.some((p) => p.name === token);
+
+export const exploreCommand: Command = {
+  name: 'explore',
+  summary: 'explore scenario x kernel cells and print the verdict table',
+  usage: USAGE,
+  details: `Runs every chosen scenario under every chosen kernel preset (default: all presets) and prints,
+for each failing execution, the minimal schedule as a VCPU0 | VCPU1 table, the invariant's
+explanation and message, the replay command and the file it was saved to
+(.mmu-race/failures/SCENARIO--KERNEL.txt); then the verdict table.
+
+Strategies: ${STRATEGY_NAMES.join(', ')} (default ${DEFAULT_STRATEGY}). Exhaustive strategies
+ignore --runs; --seed drives the sampling ones; --preemptions bounds dfs.
+
+Exit status: 0 when every verdict matches its scenario's expectation, 1 when any does not,
+2 for a usage error.
+
+Examples:
+  mmu-race explore --all
+  mmu-race explore case-1a-gpde --kernel v2.6.33 fixed-2.6.36
+  mmu-race explore case-1a-gpde --kernel v2.6.33 --strategy random --runs 50 --seed 7 --json`,
+  options: [
+    { name: 'all', kind: 'flag', help: 'explore every scenario' },
+    {
+      name: 'kernel',
+      kind: 'list',
+      value: 'PRESET...',
+      help: 'kernel presets (repeat, comma-separate or list them; default: all)',
+      continues: isPreset,
+    },
+    { name: 'strategy', kind: 'text', value: 'S', help: `${STRATEGY_NAMES.join(' | ')} (default ${DEFAULT_STRATEGY})` },
+    { name: 'runs', kind: 'positive', value: 'N', help: 'executions per cell for sampling strategies (default 1000)' },
+    { name: 'seed', kind: 'natural', value: 'N', help: 'seed for sampling strategies (default 42)' },
+    { name: 'preemptions', kind: 'natural', value: 'K', help: 'preemption bound for dfs (default: none)' },
+    { name: 'json', kind: 'flag', help: 'print one JSON object {"results":[…]} instead of text' },
+  ],
+  async run(args) {
+    const scenarios = chooseScenarios(args.positionals, flag(args, 'all'));
+    const kernels = list(args, 'kernel').length > 0 ? unique(list(args, 'kernel')).map((k) => presetNamed(k).name) : presetNames();
+    const spec = exploreSpec(value<string>(args, 'strategy'), value(args, 'runs', 1000), value(args, 'seed', 42), value<number>(args, 'preemptions'));
+    const json = flag(args, 'json');
+    const progress = new Progress(Progress.wanted(json));
+    const total = scenarios.length * kernels.length;
+    const results: CellResult[] = [];
+    const saved = new Map<CellResult, string>();
+    for (const scenario of scenarios) {
+      for (const kernel of kernels) {
+        const cell = `${scenario.name} x ${kernel}`;
+        const done = results.length;
+        const r = runCell(scenario, kernel, spec, {
+          onExecution: (n) => progress.update(() => `[${done + 1}/${total}] ${cell}: ${n.toLocaleString('en')} executions (${spec.strategy}), ${progress.elapsed()}`),
+        });
+        progress.clear();
+        results.push(r);
+        if (!r.failure) continue;
+        const path = saveFailure(r.failure);
+        saved.set(r, path);
+        if (!json) printFailure(r, scenario, path);
+      }
+    }
+    progress.clear();
+    if (json) {
+      out(JSON.stringify({ results: results.map((r) => cellJson(r, saved.get(r))) }, null, 2));
+    } else {
+      out(verdictTable(results));
+      out();
+      out(summaryLine(results));
+    }
+    return results.every(matches) ? 0 : 1;
+  },
+};
+
+function chooseScenarios(names: readonly string[], all: boolean): readonly Scenario[] {
+  if (all && names.length > 0) throw allWithNames();
+  if (all) return allScenarios();
+  if (names.length === 0) throw noScenariosChosen(scenarioNames());
+  return unique(names).map(scenarioNamed);
+}
+
+function exploreSpec(strategy: string | undefined, runs: number, seed: number, preemptions: number | undefined): ExploreSpec {
+  const name = strategy ?? DEFAULT_STRATEGY;
+  if (!(STRATEGY_NAMES as readonly string[]).includes(name)) throw unknownName('strategy', name, STRATEGY_NAMES, 'mmu-race explore --help');
+  return { strategy: name as StrategyName, runs, seed, preemptions };
+}
+
+function printFailure(r: CellResult, scenario: Scenario, path: string): void {
+  const f = r.failure!;
+  const names = scenario.build(r.kernel).threads.map((t) => t.name);
+  const mark = matches(r) ? paint.dim('(expected)') : paint.bold.red('(NOT expected)');
+  out(paint.bold(`${r.scenario} x ${r.kernel}: `) + `${verdictHeadline(f)} ${mark}`);
+  out(renderFailure(f, names));
+  out();
+  out(`  schedule: ${r.schedule}`);
+  out(`  replay:   ${paint.cyan(r.replay ?? '')}`);
+  out(`  saved:    ${path}`);
+  out();
+}

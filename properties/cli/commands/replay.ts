@@ -1,0 +1,145 @@
+// `mmu-race replay`: re-runs one schedule step by step and prints its trace and verdict.
+
+import { existsSync, statSync } from 'node:fs';
+import {
+  formatSchedule,
+  formatTraceLine,
+  isFailure,
+  parseSchedule,
+  replay,
+  runOnce,
+  ScheduleFitError,
+  ScheduleSyntaxError,
+  type ExecutionResult,
+  type Schedule,
+} from '../../../sim/index.ts';
+import type { MmuWorld } from '../../../model/world.ts';
+import { readScheduleFile } from '../../failures.ts';
+import { flag } from '../args.ts';
+import { out, type Command } from '../command.ts';
+import { paint } from '../colour.ts';
+import {
+  missingArgument,
+  scheduleFileMissing,
+  scheduleFileUnreadable,
+  scheduleFit,
+  scheduleSyntax,
+  unexpectedArguments,
+} from '../errors.ts';
+import { renderFailure, verdictHeadline } from '../failureReport.ts';
+import { presetNamed, scenarioNamed } from '../names.ts';
+import { diffWorlds } from '../stateDiff.ts';
+
+const USAGE = "mmu-race replay SCHEDULE|FILE [--json] [--state]";
+
+export const replayCommand: Command = {
+  name: 'replay',
+  summary: 'replay one schedule (text or saved file) and print its trace and verdict',
+  usage: USAGE,
+  details: `SCHEDULE is the schedule text printed by explore, quoted as one argument
+('mmu-race/1 SCENARIO KERNEL 0*7 1*12 0*'; unquoted words are joined); FILE is a saved failure such as
+.mmu-race/failures/case-1a-gpde--v2.6.33.txt (its first non-comment line is the schedule).
+The scenario and kernel named in the schedule are rebuilt and run exactly as scheduled.
+
+Prints every step (index, thread, kernel label), then the verdict with the invariant's
+explanation and message and the VCPU0 | VCPU1 table. With --state, each step is followed by the
+guest-memory words and shadow-page entries it changed (old -> new).
+
+Exit status: 0 after a replay that ran to its end, whatever the verdict (the verdict is the
+output: read it from the text or from --json); 2 when the schedule does not parse (the column is
+marked), names an unknown scenario or kernel, does not fit the scenario, or the file is missing.`,
+  options: [
+    { name: 'json', kind: 'flag', help: 'print {"verdict","invariant"?,"message"?,"schedule","trace":[…]}' },
+    { name: 'state', kind: 'flag', help: 'after every step, print what it changed in the guest and shadow page tables' },
+  ],
+  async run(args) {
+    if (args.positionals.length === 0) throw missingArgument('replay', 'a SCHEDULE (text) or a FILE', USAGE);
+    // Unquoted schedule text arrives as several arguments: it is unambiguous, so join them.
+    const isText = args.positionals[0].trimStart().startsWith('mmu-race/');
+    if (args.positionals.length > 1 && !isText) throw unexpectedArguments('replay', args.positionals.slice(1), USAGE);
+    const schedule = parse(isText ? args.positionals.join(' ') : scheduleText(args.positionals[0]));
+    const scenario = scenarioNamed(schedule.scenario);
+    const kernel = presetNamed(schedule.variant).name;
+    const program = scenario.build(kernel);
+    const state = flag(args, 'state');
+    let result: ExecutionResult<MmuWorld>;
+    try {
+      result = runOnce(program, replay(schedule), { record: true, keepWorlds: state });
+    } catch (e) {
+      if (e instanceof ScheduleFitError) throw scheduleFit(e.message, scenario.name, kernel);
+      throw e;
+    }
+    if (flag(args, 'json')) printJson(result, schedule);
+    else printText(result, schedule, program.threads.map((t) => t.name), state);
+    return 0;
+  },
+};
+
+/** The argument itself when it is schedule text, else the schedule line of the file it names. */
+function scheduleText(arg: string): string {
+  if (arg.trimStart().startsWith('mmu-race/')) return arg;
+  if (!existsSync(arg) || !statSync(arg).isFile()) throw scheduleFileMissing(arg);
+  try {
+    return readScheduleFile(arg);
+  } catch (e) {
+    throw scheduleFileUnreadable(arg, e instanceof Error ? e.message : String(e));
+  }
+}
+
+function parse(text: string): Schedule {
+  try {
+    return parseSchedule(text);
+  } catch (e) {
+    if (e instanceof ScheduleSyntaxError) throw scheduleSyntax(e.message);
+    throw e;
+  }
+}
+
+function printJson(r: ExecutionResult<MmuWorld>, schedule: Schedule): void {
+  const v = r.verdict;
+  const events = r.trace?.events ?? [];
+  out(
+    JSON.stringify(
+      {
+        verdict: v.kind,
+        ...(v.kind === 'violated' ? { invariant: v.invariant } : {}),
+        ...(v.kind !== 'holds' ? { message: v.message } : {}),
+        schedule: formatSchedule(schedule),
+        trace: events.map((e) => ({
+          index: e.index,
+          thread: e.thread,
+          threadName: e.threadName,
+          label: e.label,
+          reads: e.reads,
+          writes: e.writes,
+        })),
+      },
+      null,
+      2,
+    ),
+  );
+}
+
+function printText(r: ExecutionResult<MmuWorld>, schedule: Schedule, names: readonly string[], state: boolean): void {
+  const trace = r.trace!;
+  const threadColour = [paint.cyan, paint.magenta, paint.yellow, paint.blue];
+  out(paint.bold(`replay ${formatSchedule(schedule)}`));
+  out();
+  for (const e of trace.events) {
+    out((threadColour[e.thread % threadColour.length] ?? paint.reset)(formatTraceLine(e)));
+    if (state && trace.worlds) {
+      const before = e.index === 0 ? trace.initial : trace.worlds[e.index - 1];
+      for (const c of diffWorlds(before, trace.worlds[e.index])) {
+        out(paint.dim(`       ${c.path}: ${c.before} -> ${c.after}`));
+      }
+    }
+  }
+  out();
+  const v = r.verdict;
+  if (!isFailure(v)) {
+    out(`verdict: ${paint.green('holds')} (${r.steps} steps, every invariant holds)`);
+    return;
+  }
+  out(`verdict: ${verdictHeadline(v)}`);
+  out(renderFailure({ ...v, trace }, names));
+}

@@ -1,0 +1,80 @@
+import { mkdtempSync, rmSync, existsSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { ANSI, cli } from './harness.ts';
+
+const tmp = mkdtempSync(join(tmpdir(), 'mmu-race-explore-'));
+afterAll(() => rmSync(tmp, { recursive: true, force: true }));
+
+describe('mmu-race explore', () => {
+  it('should exit 0 and print the verdict table when every verdict is as expected', () => {
+    const r = cli(['explore', 'benign'], { cwd: tmp });
+    expect(r.stderr).toBe('');
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(/^scenario\s+kernel\s+expected\s+verdict\s+strategy\s+executions\s+complete\s+time$/m);
+    expect(r.stdout).toMatch(/^benign\s+fixed-2\.6\.36\s+holds\s+holds\s+dfs\s+\d+\s+yes/m);
+    expect(r.stdout).toMatch(/6 cells: 6 as expected/);
+  });
+
+  it('should exit 1 when a verdict differs from the expectation (a buggy cell sampled once misses the bug)', () => {
+    const r = cli(['explore', 'case-1a-gpde', '--kernel', 'v2.6.33', '--strategy', 'random', '--runs', '1', '--seed', '1'], { cwd: tmp });
+    expect(r.code).toBe(1);
+    expect(r.stdout).toMatch(/case-1a-gpde\s+v2\.6\.33\s+violated\s+holds ✗\s+random\s+1\s+no/);
+    expect(r.stdout).toMatch(/1 NOT \(case-1a-gpde x v2\.6\.33\)/);
+  });
+
+  it('should exit 2 for a usage error', () => {
+    expect(cli(['explore', 'benign', '--runs', '0']).code).toBe(2);
+  });
+
+  it('should print one JSON object with the contract fields and no failure field', () => {
+    const r = cli(['explore', 'benign', 'case-1a-gpde', '--kernel', '2007', '--strategy', 'random', '--runs', '300', '--seed', '42', '--json'], { cwd: tmp });
+    expect(r.code).toBe(0);
+    const out = JSON.parse(r.stdout) as { results: Record<string, unknown>[] };
+    expect(out.results.map((x) => [x.scenario, x.kernel])).toEqual([
+      ['benign', '2007'],
+      ['case-1a-gpde', '2007'],
+    ]);
+    for (const row of out.results) {
+      for (const k of ['scenario', 'kernel', 'expected', 'verdict', 'strategy', 'executions', 'complete', 'ms']) expect(row).toHaveProperty(k);
+      expect(['holds', 'violated', 'deadlock', 'step-bound', 'scenario-error']).toContain(row.verdict);
+      expect(row).not.toHaveProperty('failure');
+    }
+    const bad = out.results[1];
+    expect(bad.verdict).toBe('violated');
+    expect(bad.invariant).toBe('no-stale-spte');
+    expect(bad.schedule).toMatch(/^mmu-race\/1 case-1a-gpde 2007 /);
+    expect(bad.replay).toBe(`npx mmu-race replay '${bad.schedule}'`);
+    expect(existsSync(join(tmp, bad.saved as string))).toBe(true);
+  });
+
+  it('should show each violation as a VCPU0 | VCPU1 table with explanation, replay command and saved file', () => {
+    const r = cli(['explore', 'case-1a-gpde', '--kernel', '2007', '--strategy', 'random', '--runs', '300', '--seed', '42'], { cwd: tmp });
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(/case-1a-gpde x 2007: violated no-stale-spte \(expected\)/);
+    expect(r.stdout).toMatch(/^VCPU0\s+\| VCPU1$/m);
+    expect(r.stdout).toMatch(/Every present SPTE/);
+    expect(r.stdout).toMatch(/replay: {3}npx mmu-race replay 'mmu-race\/1 case-1a-gpde 2007 [^']+'/);
+    expect(r.stdout).toContain(`saved:    ${join('.mmu-race', 'failures', 'case-1a-gpde--2007.txt')}`);
+  });
+
+  it('should print no ANSI escapes under NO_COLOR nor when stdout is not a terminal, and no progress line', () => {
+    const plain = cli(['explore', 'case-1a-gpde', '--kernel', '2007', '--strategy', 'random', '--runs', '300'], { cwd: tmp, env: { NO_COLOR: '1', FORCE_COLOR: '1' } });
+    expect(plain.stdout).not.toMatch(ANSI);
+    expect(plain.stderr).toBe('');
+    const piped = cli(['list'], { env: { NO_COLOR: undefined } });
+    expect(piped.stdout).not.toMatch(ANSI);
+  });
+
+  it('should colour when FORCE_COLOR asks for it', () => {
+    const r = cli(['explore', 'benign', '--kernel', '2007'], { cwd: tmp, env: { NO_COLOR: undefined, FORCE_COLOR: '1' } });
+    expect(r.stdout).toMatch(ANSI);
+  });
+
+  it('should accept presets repeated, comma-separated or listed after --kernel', () => {
+    const r = cli(['explore', 'benign', '--kernel', '2007', 'v2.6.33', '--kernel', 'xiao-proposal,2026', '--json'], { cwd: tmp });
+    const kernels = (JSON.parse(r.stdout) as { results: { kernel: string }[] }).results.map((x) => x.kernel);
+    expect(kernels).toEqual(['2007', 'v2.6.33', 'xiao-proposal', '2026']);
+  });
+});

@@ -1,0 +1,85 @@
+// Entry point of `mmu-race`: picks the command, parses its options, maps errors to exit codes.
+
+import { readFileSync } from 'node:fs';
+import { flag, optionsHelp, parseArgs } from './args.ts';
+import { err, out, type Command } from './command.ts';
+import { benchCommand } from './commands/bench.ts';
+import { exploreCommand } from './commands/explore.ts';
+import { listCommand } from './commands/list.ts';
+import { newCommand } from './commands/new.ts';
+import { replayCommand } from './commands/replay.ts';
+import { EXIT, noCommand, unknownCommand, UsageError } from './errors.ts';
+
+const COMMANDS: readonly Command[] = [listCommand, exploreCommand, replayCommand, newCommand, benchCommand];
+
+function version(): string {
+  const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
+  return pkg.version;
+}
+
+function overview(): string {
+  const width = Math.max(...COMMANDS.map((c) => c.name.length));
+  return `mmu-race ${version()}: deterministic concurrency simulator for KVM x86 shadow MMU races
+
+Usage: mmu-race COMMAND [OPTIONS]
+
+Commands:
+${COMMANDS.map((c) => `  ${c.name.padEnd(width)}  ${c.summary}`).join('\n')}
+
+Run 'mmu-race COMMAND --help' for a command's options.
+
+Exit status: 0 success (explore: every verdict as expected), 1 explore found a verdict that differs
+from its scenario's expectation, 2 usage error (bad option, name, number, schedule or file),
+3 internal error (a bug: please report it with the command line).
+
+Colour: only when stdout is a terminal; NO_COLOR=1 turns it off, FORCE_COLOR=1 on (NO_COLOR wins).`;
+}
+
+function commandHelp(c: Command): string {
+  const opts = c.raw ? '' : `\n\nOptions:\n${optionsHelp(c.options)}`;
+  return `Usage: ${c.usage}\n\n${c.summary}.\n\n${c.details}${opts}`;
+}
+
+/** Runs `mmu-race` with these arguments (after the program name); resolves to the exit code. */
+export async function main(argv: readonly string[]): Promise<number> {
+  try {
+    const [name, ...rest] = argv;
+    if (name === undefined) throw noCommand();
+    if (name === '--help' || name === '-h' || name === 'help') {
+      const about = rest[0] === undefined ? undefined : COMMANDS.find((c) => c.name === rest[0]);
+      if (rest[0] !== undefined && !about) throw unknownCommand(rest[0], COMMANDS.map((c) => c.name));
+      out(about ? commandHelp(about) : overview());
+      return EXIT.ok;
+    }
+    if (name === '--version' || name === '-V') {
+      out(version());
+      return EXIT.ok;
+    }
+    const command = COMMANDS.find((c) => c.name === name);
+    if (!command) throw unknownCommand(name, COMMANDS.map((c) => c.name));
+    if (command.raw) {
+      // The command parses its own options; if it cannot even start, --help still gets our help.
+      try {
+        return await command.run({ positionals: rest, options: new Map() }, rest);
+      } catch (e) {
+        if (!(e instanceof UsageError) || !(rest.includes('--help') || rest.includes('-h'))) throw e;
+        out(commandHelp(command));
+        err(`\nnote: ${e.message}`);
+        return EXIT.ok;
+      }
+    }
+    const args = parseArgs(command.name, rest, command.options);
+    if (flag(args, 'help')) {
+      out(commandHelp(command));
+      return EXIT.ok;
+    }
+    return await command.run(args, rest);
+  } catch (e) {
+    if (e instanceof UsageError) {
+      err(`mmu-race: ${e.message}`);
+      return EXIT.usage;
+    }
+    err(`mmu-race: internal error: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}`);
+    return EXIT.internal;
+  }
+}

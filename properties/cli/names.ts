@@ -1,0 +1,33 @@
+// Resolves scenario and kernel-preset names from the command line, with close-match suggestions.
+
+import { PRESETS, type KernelConfig } from '../../model/config.ts';
+import { SCENARIOS } from '../../scenarios/index.ts';
+import type { Scenario } from '../../scenarios/scenario.ts';
+import { unknownName } from './errors.ts';
+
+export const scenarioNames = (): string[] => SCENARIOS.map((s) => s.name);
+export const presetNames = (): string[] => PRESETS.map((p) => p.name);
+
+/** Every registered scenario, in display order. */
+export function allScenarios(): readonly Scenario[] {
+  return SCENARIOS;
+}
+
+/** The scenario called `name`, or a UsageError naming the closest ones. */
+export function scenarioNamed(name: string): Scenario {
+  const found = SCENARIOS.find((s) => s.name === name);
+  if (!found) throw unknownName('scenario', name, scenarioNames());
+  return found;
+}
+
+/** The kernel preset called `name`, or a UsageError naming the closest ones. */
+export function presetNamed(name: string): KernelConfig {
+  const found = PRESETS.find((p) => p.name === name);
+  if (!found) throw unknownName('kernel preset', name, presetNames());
+  return found;
+}
+
+/** Removes repeats, keeping the first occurrence. */
+export function unique<T>(xs: readonly T[]): T[] {
+  return [...new Set(xs)];
+}

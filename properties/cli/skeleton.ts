@@ -1,0 +1,75 @@
+// The scenario file `mmu-race new NAME` writes: complete and compiling, modelled on
+// scenarios/benign.ts, with comments saying what to change.
+
+import type { KernelConfig } from '../../model/config.ts';
+
+/** `my-new-race` -> `myNewRace` (the exported const and the import in scenarios/index.ts). */
+export function identifierFor(name: string): string {
+  return name.replace(/-([a-z0-9])/g, (_, c: string) => c.toUpperCase());
+}
+
+/** Source text of a new scenario called `name`, expecting `holds` under every preset for now. */
+export function scenarioSkeleton(name: string, presets: readonly KernelConfig[]): string {
+  const id = identifierFor(name);
+  const width = Math.max(...presets.map((p) => p.name.length)) + 3;
+  const table = presets
+    .map((p) => `    ${`'${p.name}':`.padEnd(width)} holds('handler after fetch: pte_write repairs what fetch built'),`)
+    .join('\n');
+  return `// Created by \`mmu-race new ${name}\`. Run it with \`npx mmu-race explore ${name}\`.
+import { access, GuestBuilder, invlpg, setFlag, store, waitFlag } from '../model/index.ts';
+import { raceProgram } from './program.ts';
+import { byPreset, holds, type Scenario } from './scenario.ts';
+
+const NAME = '${name}';
+
+/** The gva VCPU0 faults on (PML4[0] PDPT[1] PD[1] PT[1]), and the guest frames it maps before and after. */
+const GVA = 0x4020_1000;
+const OLD_GFN = 0x50;
+const NEW_GFN = 0x60;
+
+/**
+ * TODO: say which race this reproduces, in kernel words, and cite the commit or thread.
+ *
+ * As generated it is a control like scenarios/benign.ts: VCPU0 faults on GVA (walk_addr without
+ * mmu_lock, then fetch under it); VCPU1 waits until that fault is done, then stores a new leaf
+ * GPTE for GVA (pointing at NEW_GFN) and flushes it with invlpg. The handler always runs after
+ * fetch, so the verdict is \`holds\` under every preset.
+ *
+ * To make it a race: delete the waitFlag line (every interleaving of the store with the fault is
+ * then explored), change the level passed to guest.alternative (1 = GPTE, 2 = GPDE, 3 = GPDPE,
+ * 4 = GPML4E), or fault on neighbours first with \`prelude\` so upper tables are already shadowed.
+ * Then run \`npx mmu-race explore ${name}\` and write down, per preset, what you expect and why
+ * with holds(...) or violated(...) (import it from './scenario.ts'). Every preset needs a line.
+ */
+export const ${id}: Scenario = {
+  name: NAME,
+  title: 'TODO: one line for mmu-race list (what VCPU1 changes, and when)',
+  citation: 'TODO: the kernel commit or mailing-list thread this reproduces',
+  expect: byPreset(NAME, {
+${table}
+  }),
+  build(preset) {
+    // Guest page tables, laid out deterministically (tables from gfn 0x10 on).
+    const guest = new GuestBuilder({ firstTableGfn: 0x10 }).map(GVA, OLD_GFN, { w: true, d: true });
+    // The new value of GVA's level-1 entry (its fresh tables, if any, are already in memory).
+    const gpte = guest.alternative(GVA, 1, NEW_GFN, { w: true, d: true });
+    return raceProgram({
+      scenario: NAME,
+      preset,
+      guest,
+      // Gvas VCPU0 touches before the race starts, to build shadow state (none here).
+      prelude: [],
+      *vcpu0(ctx, v) {
+        yield* access(ctx, v, GVA, 'read');
+        yield* setFlag(ctx, 'fault-done');
+      },
+      *vcpu1(ctx, v) {
+        yield* waitFlag(ctx, 'fault-done'); // delete this line to let the store race the fault
+        yield* store(ctx, v, gpte.gpa, gpte.value);
+        yield* invlpg(ctx, v, GVA);
+      },
+    });
+  },
+};
+`;
+}

@@ -1,0 +1,33 @@
+// Shared wording for invariant violations, phrased the way a KVM developer reads shadow state.
+
+import { describeSp, formatPte, hex, spteValue, type MmuWorld, type ShadowPage, type Spte } from '../../model/index.ts';
+
+const GPTE_NAMES: Record<number, string> = { 1: 'GPTE', 2: 'GPDE', 3: 'GPDPTE', 4: 'GPML4E' };
+
+/** Architectural name of a gpte at `level`: GPTE, GPDE, GPDPTE, GPML4E. */
+export const gpteName = (level: number): string => GPTE_NAMES[level] ?? `L${level} gpte`;
+
+/** "SPTE sp#3[0x1] (L1 shadow of gfn 0x5) = 0x…" */
+export function describeSpte(sp: ShadowPage, index: number, s: Spte): string {
+  return `SPTE sp#${sp.id}[${hex(index)}] ${describeSp(sp).slice(`sp#${sp.id} `.length)} = ${formatPte(spteValue(s))}`;
+}
+
+/** "installed at step 14 by VCPU0 from gpte 0x… read at step 3" */
+export function describeOrigin(s: Spte): string {
+  const p = s.prov;
+  const from = p.fromGpte ? ` from gpte ${formatPte(p.fromGpte.value)} @${hex(p.fromGpte.gpa)} read at step ${p.fromGpte.readAtStep}` : '';
+  return `installed at step ${p.installedAt} by ${p.thread}${from}`;
+}
+
+/** Which guest store changed the gpte at `gpa` after the SPTE's walk read it, if any. */
+export function describeStaleness(world: MmuWorld, gpa: number, s: Spte): string {
+  const from = s.prov.fromGpte;
+  if (from && from.gpa !== gpa) {
+    return `it was built from the gpte @${hex(from.gpa)} of table gfn ${hex(Math.floor(from.gpa / 4096))}, not from the entry it shadows: fetch put it into the shadow page of another table`;
+  }
+  const st = world.lastStore[gpa];
+  if (!st) return 'no guest store to it is recorded (the initial value)';
+  const readAt = s.prov.fromGpte?.readAtStep ?? -1;
+  const what = `${st.thread}'s ${st.how === 'emulated' ? 'trapped (emulated) ' : 'untrapped '}store of ${formatPte(st.value)} at step ${st.step}`;
+  return st.step > readAt ? `made stale by ${what}` : `the last store, ${what}, came before the walk read it`;
+}

@@ -1,0 +1,7 @@
+// The invariants scenarios name, plus the MmuWorld state key and the violation wording helpers.
+
+export { noStaleSpte } from './noStaleSpte.ts';
+export { writeProtection } from './writeProtection.ts';
+export { lockDiscipline } from './lockDiscipline.ts';
+export { describeOrigin, describeSpte, describeStaleness, gpteName } from './describe.ts';
+export { stateKey } from '../../model/stateKey.ts';

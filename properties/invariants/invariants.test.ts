@@ -1,0 +1,78 @@
+import { describe, expect, it } from 'vitest';
+import { runSolo } from '../../sim/index.ts';
+import { access, GuestBuilder, initialWorld, makePte, presetByName, vcpuOf, type LeafSpte, type MmuWorld } from '../../model/index.ts';
+import { lockDiscipline, noStaleSpte, stateKey, writeProtection } from './index.ts';
+
+const GVA = 0x4020_1000;
+
+function consistent(): MmuWorld {
+  const g = new GuestBuilder({ firstTableGfn: 0x10 }).map(GVA, 0x50, { w: true, d: true });
+  const w = initialWorld({ guest: g, vcpus: 1, config: presetByName('fixed-2.6.36') });
+  return runSolo(w, (ctx) => access(ctx, vcpuOf(w, 0), GVA, 'write'));
+}
+
+function withLeaf(w: MmuWorld, patch: Partial<LeafSpte>): MmuWorld {
+  const sp = w.sps[4];
+  return { ...w, sps: { ...w.sps, 4: { ...sp, spt: { ...sp.spt, 1: { ...(sp.spt[1] as LeafSpte), ...patch } } } } };
+}
+
+describe('no-stale-spte', () => {
+  it('should hold on the state a fault builds', () => {
+    expect(noStaleSpte.check(consistent())).toBeUndefined();
+  });
+
+  it('should flag a leaf whose gpte now maps another gfn, naming the store', () => {
+    const w = consistent();
+    const gpa = 0x13008;
+    const value = makePte({ gfn: 0x60, p: true, w: true, a: true, d: true });
+    const stale = { ...w, gmem: { ...w.gmem, [gpa]: value }, lastStore: { [gpa]: { gpa, value, step: 42, thread: 'VCPU1', how: 'direct' as const } } };
+    expect(noStaleSpte.check(stale)).toMatch(
+      /^SPTE sp#4\[0x1\] \(L1 shadow of gfn 0x13\) = 0x0000000100050023 maps pfn 0x100050 \(gfn 0x50\) but GPTE @0x13008 now maps gfn 0x60 .*installed at step \d+ by VCPU0 .*made stale by VCPU1's untrapped store of 0x0000000000060063 at step 42/,
+    );
+  });
+
+  it('should flag a link whose GPDE now points elsewhere, and a not-present gpte', () => {
+    const w = consistent();
+    expect(noStaleSpte.check({ ...w, gmem: { ...w.gmem, [0x12008]: makePte({ gfn: 0x20, p: true, w: true }) } })).toMatch(/SPTE sp#3\[0x1\] .* links sp#4 .* but GPDE @0x12008 now points to table gfn 0x20/);
+    expect(noStaleSpte.check({ ...w, gmem: { ...w.gmem, [0x13008]: 0 } })).toMatch(/GPTE @0x13008 now is not present/);
+  });
+
+  it('should flag rights wider than the gpte', () => {
+    expect(noStaleSpte.check(withLeaf(consistent(), { user: true }))).toMatch(/grants -u- beyond/);
+    const w = consistent();
+    const ro = { ...w, gmem: { ...w.gmem, [0x13008]: makePte({ gfn: 0x50, p: true, a: true, d: true }) } };
+    expect(noStaleSpte.check(ro)).toMatch(/grants w-- beyond/);
+  });
+
+  it('should flag a leaf unreachable from any root too', () => {
+    const w = consistent();
+    const unlinked = { ...w, sps: { ...w.sps, 3: { ...w.sps[3], spt: {} } }, gmem: { ...w.gmem, [0x13008]: makePte({ gfn: 0x61, p: true }) } };
+    expect(noStaleSpte.check(unlinked)).toMatch(/sp#4\[0x1\]/);
+  });
+});
+
+describe('write-protection', () => {
+  it('should hold on a consistent state and flag a writable SPTE onto a shadowed table', () => {
+    const w = consistent();
+    expect(writeProtection.check(w)).toBeUndefined();
+    expect(writeProtection.check(withLeaf(w, { gfn: 0x12, pfn: 0x100012, writable: true }))).toMatch(/maps gfn 0x12 writable, but gfn 0x12 is a shadowed guest table \(sp#3/);
+  });
+});
+
+describe('lock-discipline', () => {
+  const ev = { index: 7, thread: 1, threadName: 'VCPU1', label: 'x', reads: [], writes: ['shadow'] };
+  it('should flag a shadow write without mmu_lock and accept one with it', () => {
+    expect(lockDiscipline.check({ ...ev, held: [] })).toMatch(/step 7 \(VCPU1: x\) writes shadow state without holding mmu_lock/);
+    expect(lockDiscipline.check({ ...ev, held: ['mmu_lock'] })).toBeUndefined();
+    expect(lockDiscipline.check({ ...ev, writes: ['gmem:0x10'], held: [] })).toBeUndefined();
+  });
+});
+
+describe('stateKey', () => {
+  it('should ignore provenance and step indices', () => {
+    const w = consistent();
+    const moved = withLeaf(w, { prov: { installedAt: 999, thread: 'VCPU9' } });
+    expect(stateKey(moved)).toBe(stateKey(w));
+    expect(stateKey(withLeaf(w, { writable: false }))).not.toBe(stateKey(w));
+  });
+});

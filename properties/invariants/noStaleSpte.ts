@@ -1,0 +1,139 @@
+import type { Invariant } from '../../sim/program.ts';
+import {
+  ACC_EXEC,
+  ACC_USER,
+  ACC_WRITE,
+  ACC_ALL,
+  describeSp,
+  formatAccess,
+  formatPte,
+  gfnToPfn,
+  gmemRead,
+  gpteAccess,
+  hex,
+  isDirty,
+  isLarge,
+  isPresent,
+  pagesPerLevel,
+  pteGfn,
+  pteGpa,
+  spIds,
+  type LeafSpte,
+  type MmuWorld,
+  type ShadowPage,
+} from '../../model/index.ts';
+import { describeOrigin, describeSpte, describeStaleness, gpteName } from './describe.ts';
+
+const MAX_REPORTED = 5;
+
+/** ACC_* rights a leaf SPTE grants. */
+function leafRights(s: LeafSpte): number {
+  return (s.writable ? ACC_WRITE : 0) | (s.user ? ACC_USER : 0) | (s.nx ? 0 : ACC_EXEC);
+}
+
+/** Rights in `have` beyond `allowed`; a CR0.WP=0 supervisor-write SPTE (W without U) is allowed. */
+function excess(s: LeafSpte, allowed: number, wpOff: boolean): number {
+  let extra = leafRights(s) & ~allowed;
+  if (wpOff && (extra & ACC_WRITE) !== 0 && !s.user) extra &= ~ACC_WRITE;
+  return extra;
+}
+
+function checkIndirect(world: MmuWorld, sp: ShadowPage, eferNx: boolean, wpOff: boolean, out: string[]): void {
+  const level = sp.role.level;
+  for (const index of Object.keys(sp.spt).map(Number).sort((a, b) => a - b)) {
+    const s = sp.spt[index];
+    const gpa = pteGpa(sp.gfn, index);
+    const gpte = gmemRead(world, gpa);
+    const now = `${gpteName(level)} @${hex(gpa)} now`;
+    const tail = `${describeOrigin(s)}; ${describeStaleness(world, gpa, s)}`;
+    const head = describeSpte(sp, index, s);
+    if (!isPresent(gpte)) {
+      out.push(`${head} is present but ${now} is not present (${formatPte(gpte)}): ${tail}`);
+      continue;
+    }
+    const gAcc = gpteAccess(gpte, eferNx);
+    if (s.kind === 'link') {
+      const child = world.sps[s.child];
+      const large = level > 1 && isLarge(gpte);
+      const wantDirect = large;
+      const accOk = large ? (child.role.access & ~(gAcc & (isDirty(gpte) ? ACC_ALL : ~ACC_WRITE))) === 0 : (child.role.access & ~gAcc) === 0;
+      if (child.role.direct !== wantDirect || child.gfn !== pteGfn(gpte) || child.role.level !== level - 1) {
+        const target = large ? `maps a large page at gfn ${hex(pteGfn(gpte))}` : `points to table gfn ${hex(pteGfn(gpte))}`;
+        out.push(`${head} links ${describeSp(child)} but ${now} ${target} (${formatPte(gpte)}): ${tail}`);
+      } else if (!accOk) {
+        out.push(`${head} links ${describeSp(child)} with rights ${formatAccess(child.role.access)} but ${now} grants only ${formatAccess(gAcc)} (${formatPte(gpte)}): ${tail}`);
+      }
+      continue;
+    }
+    if (s.gfn !== pteGfn(gpte) || s.pfn !== gfnToPfn(world, pteGfn(gpte))) {
+      out.push(`${head} maps pfn ${hex(s.pfn)} (gfn ${hex(s.gfn)}) but ${now} maps gfn ${hex(pteGfn(gpte))} (${formatPte(gpte)}): ${tail}`);
+      continue;
+    }
+    const extra = excess(s, gAcc & sp.role.access, wpOff);
+    if (extra !== 0) out.push(`${head} grants ${formatAccess(extra)} beyond ${now} (${formatPte(gpte)}, rights ${formatAccess(gAcc & sp.role.access)}): ${tail}`);
+  }
+}
+
+function checkDirect(world: MmuWorld, sp: ShadowPage, wpOff: boolean, out: string[]): void {
+  if (sp.parents.length === 0) return; // unreachable: there is no guest entry left to compare it with
+  for (const index of Object.keys(sp.spt).map(Number).sort((a, b) => a - b)) {
+    const s = sp.spt[index];
+    const gfn = sp.gfn + index * pagesPerLevel(sp.role.level);
+    const head = describeSpte(sp, index, s);
+    if (s.kind === 'link') {
+      const child = world.sps[s.child];
+      if (!child.role.direct || child.gfn !== gfn) out.push(`${head} links ${describeSp(child)} but the large page needs gfn ${hex(gfn)} here: ${describeOrigin(s)}`);
+      continue;
+    }
+    if (s.pfn !== gfnToPfn(world, gfn)) out.push(`${head} maps pfn ${hex(s.pfn)} but the large guest page maps gfn ${hex(gfn)} here: ${describeOrigin(s)}`);
+    const extra = excess(s, sp.role.access, wpOff);
+    if (extra !== 0) out.push(`${head} grants ${formatAccess(extra)} beyond its direct role ${formatAccess(sp.role.access)}: ${describeOrigin(s)}`);
+  }
+}
+
+/** Leaf rights against the rights accumulated along each vCPU's shadow path (all guest levels). */
+function checkPaths(world: MmuWorld, eferNx: boolean, wpOff: boolean, out: string[]): void {
+  const seen = new Set<string>();
+  const visit = (spId: number, acc: number, depth: number): void => {
+    const sp = world.sps[spId];
+    if (!sp || depth > 5) return;
+    for (const index of Object.keys(sp.spt).map(Number).sort((a, b) => a - b)) {
+      const s = sp.spt[index];
+      const gpte = gmemRead(world, pteGpa(sp.gfn, index));
+      if (!sp.role.direct && !isPresent(gpte)) continue; // reported by the per-entry check
+      const here = sp.role.direct ? acc : acc & gpteAccess(gpte, eferNx);
+      if (s.kind === 'link') {
+        visit(s.child, here, depth + 1);
+        continue;
+      }
+      const extra = excess(s, here, wpOff);
+      const key = `${spId}:${index}`;
+      if (extra !== 0 && !seen.has(key)) {
+        seen.add(key);
+        out.push(`${describeSpte(sp, index, s)} grants ${formatAccess(extra)} beyond the guest's accumulated rights ${formatAccess(here)} on its shadow path: ${describeOrigin(s)}`);
+      }
+    }
+  };
+  for (const v of world.vcpus) if (v.root !== undefined) visit(v.root, ACC_ALL, 0);
+}
+
+/** Every present SPTE in the hash agrees with the guest entry it shadows (the mission's property). */
+export const noStaleSpte: Invariant<MmuWorld> = {
+  name: 'no-stale-spte',
+  explanation:
+    'Every present SPTE in every shadow page (reachable or not) must agree with the guest entry it shadows in current guest memory: a link points to the shadow page of the table the gpte names, a leaf maps the pfn of the gpte\'s gfn with no wider rights. A stale SPTE lets the guest keep using a mapping it has removed.',
+  check(world) {
+    const eferNx = world.vcpus.some((v) => v.eferNx);
+    const wpOff = world.vcpus.some((v) => !v.cr0Wp);
+    const out: string[] = [];
+    for (const id of spIds(world)) {
+      const sp = world.sps[id];
+      if (sp.role.direct) checkDirect(world, sp, wpOff, out);
+      else checkIndirect(world, sp, eferNx, wpOff, out);
+    }
+    if (out.length === 0) checkPaths(world, eferNx, wpOff, out);
+    if (out.length === 0) return undefined;
+    const more = out.length > MAX_REPORTED ? `\n(and ${out.length - MAX_REPORTED} more)` : '';
+    return out.slice(0, MAX_REPORTED).join('\n') + more;
+  },
+};
