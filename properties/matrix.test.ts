@@ -1,7 +1,7 @@
 import { afterAll, describe, expect, it } from 'vitest';
 import { formatSchedule, parseSchedule, replay, runOnce } from '../sim/index.ts';
-import { PRESETS } from '../model/index.ts';
 import { SCENARIOS } from '../scenarios/index.ts';
+import { kernelsOf } from '../scenarios/scenario.ts';
 import { exploreWithFastCheck } from './fastcheck.ts';
 import { saveFailure } from './failures.ts';
 import { runCell, type CellResult } from './matrix.ts';
@@ -22,8 +22,9 @@ function row(r: Pick<CellResult, 'scenario' | 'kernel' | 'verdict' | 'strategy' 
 
 for (const scenario of SCENARIOS) {
   describe(scenario.name, () => {
-    for (const preset of PRESETS) {
-      const expected = scenario.expect(preset.name);
+    for (const kernel of kernelsOf(scenario)) {
+      const preset = { name: kernel };
+      const expected = scenario.expect(kernel);
       if (expected.verdict === 'violated') {
         it(`should find the stale SPTE under ${preset.name} by exploration (${expected.why})`, () => {
           const program = scenario.build(preset.name);

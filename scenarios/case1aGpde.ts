@@ -2,13 +2,29 @@ import { SAME_PT } from './layout.ts';
 import { holds, violated } from './scenario.ts';
 import { xiaoCase } from './xiaoCase.ts';
 
+// Found by exploration, not in background.md section 4 (see the comment below).
+const RETRY =
+  "after the trapped store's emulated write VCPU0 retries, walks the new GPDE and follows the still-present HPDE " +
+  "(pte_write is still waiting for mmu_lock) into the old PT's shadow page, where it installs the new leaf; " +
+  'pte_write then only unlinks that page, so a stale SPTE stays in the hash';
+
 /**
  * Seed 003 case 1a; background.md section 3. The prelude faults on a gva in TARGET's leaf table,
  * so TARGET's PD is shadowed (write-protected) and its HPDE is present. VCPU1's store to the GPDE
  * traps; kvm_mmu_pte_write zaps the HPDE. If that happens between VCPU0's walk and fetch, fetch
  * finds the HPDE not present (Point A), finds the shadow page of the *old* PT (Point B) and must
- * notice at Point C that the GPDE changed.
- * v2.6.33 re-reads ptes[L-2] (the GPTE inside the old PT, unchanged) and links the old table.
+ * notice at Point C that the GPDE changed. v2.6.33 re-reads ptes[L-2] (the GPTE inside the old PT,
+ * unchanged) and links the old table.
+ *
+ * Exploration disagrees with background.md section 4, which says the fixed kernel misses none of
+ * these cases: the emulated write lands in guest memory before pte_write takes mmu_lock, so a
+ * fault retried in that window walks the *new* GPDE while the HPDE still links the old PT's shadow
+ * page. The fixed fetch trusts a present SPTE (Point A), re-reads the new table's GPTE (unchanged)
+ * and installs a leaf for the new gfn into the old table's shadow page. pte_write then zaps the
+ * HPDE only; the orphaned page keeps an SPTE that disagrees with the table it shadows and becomes
+ * live again if the guest reuses that table. The 2026 check (kvm_mmu_get_child_sp: a present SPTE
+ * must link the page of the walk's table gfn) is exactly what closes it. Minimal schedule:
+ *   mmu-race/1 case-1a-gpde fixed-2.6.36 0*10 1*2 0*18 1*9
  */
 export const case1aGpde = xiaoCase({
   name: 'case-1a-gpde',
@@ -19,9 +35,9 @@ export const case1aGpde = xiaoCase({
   expected: {
     '2007': violated('no re-check at all'),
     'v2.6.33': violated('re-reads the GPTE in the old PT, which did not change'),
-    'xiao-proposal': holds('re-reads ptes[L-1], the GPDE itself, after get_page'),
-    'check-before-protect': holds('the PD is already protected, so a check before get_page still sees every store'),
-    'fixed-2.6.36': holds('gpte_changed(L-1) at L=3 re-reads the GPDE although the HPDPE is present'),
-    '2026': holds('as fixed'),
+    'xiao-proposal': violated(`Point C catches the first fault, but ${RETRY}`),
+    'check-before-protect': violated(`as fixed-2.6.36: ${RETRY}`),
+    'fixed-2.6.36': violated(`found by exploration, not in background.md section 4: ${RETRY}`),
+    '2026': holds("a present HPDE is trusted only when it links the walk's table (kvm_mmu_get_child_sp)"),
   },
 });

@@ -2,11 +2,19 @@ import { SAME_PT } from './layout.ts';
 import { holds, violated } from './scenario.ts';
 import { xiaoCase } from './xiaoCase.ts';
 
+// Found by exploration, not in background.md section 4: the retry race of case-1a-gpde, one level up.
+const RETRY =
+  "after the trapped store's emulated write VCPU0 retries, walks the new GPML4E and follows the still-present HPML4E " +
+  "(pte_write is still waiting for mmu_lock) into the old PDPT's shadow page, where it links the new tables; " +
+  'pte_write then only unlinks that page, so a stale SPTE stays in the hash';
+
 /**
  * Seed 003 case 1a at the root level; background.md sections 3 and 4. The root table is always
  * shadowed, so VCPU1's store to the GPML4E traps and pte_write zaps the HPML4E; fetch then starts
- * from a not-present root entry. Only a kernel that re-reads the GPML4E itself notices: the fixed
- * kernel's gpte_changed(top_level), or Xiao's ptes[L-1].
+ * from a not-present root entry. Only a kernel that re-reads the GPML4E itself notices the
+ * one-fault ordering: the fixed kernel's gpte_changed(top_level), or Xiao's ptes[L-1]. As in
+ * case-1a-gpde (see there), a fault retried between the emulated write and pte_write builds into
+ * the old table's shadow page, which only the 2026 child-page check prevents.
  */
 export const case1aGpml4e = xiaoCase({
   name: 'case-1a-gpml4e',
@@ -17,9 +25,9 @@ export const case1aGpml4e = xiaoCase({
   expected: {
     '2007': violated('no re-check at all'),
     'v2.6.33': violated('no top-level check; re-reads the GPDPE in the old PDPT, which did not change'),
-    'xiao-proposal': holds('re-reads ptes[L-1] = the GPML4E after get_page'),
-    'check-before-protect': holds('the top-level check covers the root entry, whose table is protected'),
-    'fixed-2.6.36': holds('gpte_changed(top_level) re-reads the GPML4E'),
-    '2026': holds('as fixed'),
+    'xiao-proposal': violated(`Point C catches the first fault, but ${RETRY}`),
+    'check-before-protect': violated(`as fixed-2.6.36: ${RETRY}`),
+    'fixed-2.6.36': violated(`found by exploration, not in background.md section 4: ${RETRY}`),
+    '2026': holds("a present HPML4E is trusted only when it links the walk's table (kvm_mmu_get_child_sp)"),
   },
 });

@@ -1,5 +1,5 @@
 import type { Program } from '../sim/index.ts';
-import type { MmuWorld } from '../model/index.ts';
+import { PRESETS, type MmuWorld } from '../model/index.ts';
 
 /** What a matrix cell should give, and why (derived from background.md section 4, then checked). */
 export interface Expectation {
@@ -15,6 +15,8 @@ export interface Scenario {
   readonly title: string;
   /** The thread, commit or document the scenario reproduces. */
   readonly citation: string;
+  /** Kernel presets this scenario runs under by default (default: every entry of PRESETS). */
+  readonly kernels?: readonly string[];
   /** Expected verdict under each kernel preset (by preset name). */
   readonly expect: (preset: string) => Expectation;
   /** Builds the program for one preset: initial world (after the prelude), threads, invariants. */
@@ -32,4 +34,9 @@ export function byPreset(scenario: string, table: Readonly<Record<string, Expect
     if (!e) throw new Error(`scenario ${scenario} has no expected verdict for kernel preset '${preset}'`);
     return e;
   };
+}
+
+/** The kernel presets a scenario's matrix row covers, in display order. */
+export function kernelsOf(scenario: Scenario): readonly string[] {
+  return scenario.kernels ?? PRESETS.map((p) => p.name);
 }

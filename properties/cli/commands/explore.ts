@@ -1,7 +1,7 @@
 // `mmu-race explore`: runs the scenario x kernel cells asked for and prints the verdict table.
 
 import { PRESETS } from '../../../model/config.ts';
-import type { Scenario } from '../../../scenarios/scenario.ts';
+import { kernelsOf, type Scenario } from '../../../scenarios/scenario.ts';
 import { saveFailure } from '../../failures.ts';
 import { matches, runCell, type CellResult } from '../../matrix.ts';
 import { DEFAULT_STRATEGY, STRATEGY_NAMES, type ExploreSpec, type StrategyName } from '../../strategies.ts';
@@ -55,15 +55,15 @@ Examples:
   ],
   async run(args) {
     const scenarios = chooseScenarios(args.positionals, flag(args, 'all'));
-    const kernels = list(args, 'kernel').length > 0 ? unique(list(args, 'kernel')).map((k) => presetNamed(k).name) : presetNames();
+    const kernels = list(args, 'kernel').length > 0 ? unique(list(args, 'kernel')).map((k) => presetNamed(k).name) : undefined;
     const spec = exploreSpec(value<string>(args, 'strategy'), value(args, 'runs', 1000), value(args, 'seed', 42), value<number>(args, 'preemptions'));
     const json = flag(args, 'json');
     const progress = new Progress(Progress.wanted(json));
-    const total = scenarios.length * kernels.length;
+    const total = scenarios.reduce((n, s) => n + (kernels ?? kernelsOf(s)).length, 0);
     const results: CellResult[] = [];
     const saved = new Map<CellResult, string>();
     for (const scenario of scenarios) {
-      for (const kernel of kernels) {
+      for (const kernel of kernels ?? kernelsOf(scenario)) {
         const cell = `${scenario.name} x ${kernel}`;
         const done = results.length;
         const r = runCell(scenario, kernel, spec, {
