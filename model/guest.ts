@@ -79,31 +79,26 @@ function record(d: { lastStore: Record<number, GuestStore>; storeLog: GuestStore
 }
 
 /**
- * A guest store of one 8-byte word. One atomic step when gfn(gpa) is not write-protected; otherwise
- * that step traps (writes nothing), the emulator writes guest memory without the lock
- * (emulator_write_phys), then kvm_mmu_pte_write repairs the shadow under mmu_lock.
+ * A guest store of one 8-byte word. When gfn(gpa) is not write-protected it goes straight to
+ * memory; otherwise it traps and the emulator writes guest memory without the lock
+ * (emulator_write_phys), then kvm_mmu_pte_write repairs the shadow under mmu_lock. The trap and
+ * the emulated write are one step: between the vmexit and the write nothing observable changes
+ * (the gpte still holds its old value and the page stays protected), so a separate step would
+ * only add equivalent interleavings.
  */
 export function* store(ctx: ThreadContext, vcpu: Vcpu, gpa: number, value: number): Proc<MmuWorld, StoreResult> {
   const gfn = gpaToGfn(gpa);
-  const done = yield* update<MmuWorld, boolean>(
-    `guest store @${hex(gpa)} = ${formatPte(value)} (traps if gfn ${hex(gfn)} write-protected)`,
+  const trapped = yield* update<MmuWorld, boolean>(
+    `guest store @${hex(gpa)} = ${formatPte(value)} (if gfn ${hex(gfn)} is write-protected: trap, emulator_write_phys)`,
     { reads: [SHADOW], writes: [gmemObj(gpa)] },
     (d, info) => {
-      if (isWriteProtected(d as MmuWorld, gfn)) return false;
+      const how = isWriteProtected(d as MmuWorld, gfn) ? 'emulated' : 'direct';
       d.gmem[gpa] = value;
-      record(d, { gpa, value, step: info.index, thread: info.threadName, how: 'direct' });
-      return true;
+      record(d, { gpa, value, step: info.index, thread: info.threadName, how });
+      return how === 'emulated';
     },
   );
-  if (done) return { trapped: false };
-  yield* update<MmuWorld>(
-    `emulator_write_phys: kvm_write_guest @${hex(gpa)} = ${formatPte(value)} (trapped: gfn ${hex(gfn)} write-protected)`,
-    { reads: [], writes: [gmemObj(gpa)] },
-    (d, info) => {
-      d.gmem[gpa] = value;
-      record(d, { gpa, value, step: info.index, thread: info.threadName, how: 'emulated' });
-    },
-  );
+  if (!trapped) return { trapped: false };
   yield* kvmMmuPteWrite(ctx, vcpu, gpa, value);
   return { trapped: true };
 }

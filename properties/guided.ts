@@ -1,36 +1,52 @@
-import type { Strategy } from '../sim/index.ts';
+import { dependent } from '../sim/dependence.ts';
+import type { ChoicePoint, Footprint, Strategy } from '../sim/index.ts';
 
-/** A preference: run `thread` for up to `steps` steps. */
-export interface Segment {
-  readonly thread: number;
-  readonly steps: number;
+const isLockOp = (f: Footprint): boolean => f.writes.some((o) => o.startsWith('lock:'));
+
+/**
+ * A racing point: the thread that ran last can go on, another thread can run too, and the choice
+ * matters: one of them is about to take or drop a lock, or their next steps conflict. Everywhere
+ * else, switching threads gives an equivalent execution, so schedules only decide at racing points.
+ */
+export function isRacingPoint(point: ChoicePoint): boolean {
+  const last = point.last;
+  if (last === undefined || point.enabled.length < 2 || !point.enabled.includes(last)) return false;
+  const mine = point.pending[last]!;
+  for (const t of point.enabled) {
+    if (t === last) continue;
+    const theirs = point.pending[t]!;
+    if (isLockOp(mine) || isLockOp(theirs) || dependent(mine, theirs)) return true;
+  }
+  return false;
 }
 
 /**
- * Turns any list of segments into a valid schedule, so fast-check can generate and shrink freely:
- * a segment whose thread cannot run is skipped, and after the last segment the current thread
- * keeps running while it can (then the lowest runnable one). Fewer segments therefore means
- * fewer context switches, which is what fast-check's shrinking minimises.
+ * Turns any list of gaps into a valid schedule, so fast-check can generate and shrink freely: the
+ * running thread keeps running, and after `gaps[0]` racing points are passed it is preempted in
+ * favour of the next runnable thread, then `gaps[1]` more, and so on; when the gaps run out the
+ * running thread goes on while it can. A thread that blocks or finishes hands over to the lowest
+ * runnable one. So each gap is one preemption, shrinking toward fewer gaps gives fewer context
+ * switches, and small numbers (which fast-check favours) reach race windows quickly.
  */
-export function guided(segments: readonly Segment[]): Strategy {
+export function guided(gaps: readonly number[]): Strategy {
   let started = false;
-  let seg = 0;
-  let used = 0;
+  let next = 0;
+  let countdown = gaps[0];
   return {
     name: 'fast-check',
     begin: () => (started ? false : (started = true)),
     choose(point) {
-      while (seg < segments.length) {
-        const s = segments[seg];
-        if (used < s.steps && point.enabled.includes(s.thread)) {
-          used++;
-          return s.thread;
+      const last = point.last;
+      if (last === undefined || !point.enabled.includes(last)) return point.enabled[0];
+      if (next < gaps.length && isRacingPoint(point)) {
+        if (countdown === 0) {
+          next++;
+          countdown = gaps[next];
+          return point.enabled.find((t) => t > last) ?? point.enabled.find((t) => t !== last)!;
         }
-        seg++;
-        used = 0;
+        countdown--;
       }
-      if (point.last !== undefined && point.enabled.includes(point.last)) return point.last;
-      return point.enabled[0];
+      return last;
     },
   };
 }

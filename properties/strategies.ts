@@ -1,7 +1,8 @@
 import { dfs, randomWalk, type Strategy } from '../sim/index.ts';
+import { dpor } from '../sim/strategies/dpor.ts';
 
 /** Strategy names accepted by `explore --strategy` and the property tests. */
-export const STRATEGY_NAMES = ['dfs', 'random', 'fast-check'] as const;
+export const STRATEGY_NAMES = ['dpor', 'dfs', 'random', 'fast-check'] as const;
 export type StrategyName = (typeof STRATEGY_NAMES)[number];
 
 /** How to explore one cell. `runs` bounds sampling strategies; exhaustive ones ignore it. */
@@ -14,7 +15,7 @@ export interface ExploreSpec {
 
 /** True for strategies that can prove a cell holds (by finishing their search). */
 export function isExhaustive(name: StrategyName): boolean {
-  return name === 'dfs';
+  return name === 'dfs' || name === 'dpor';
 }
 
 /** Builds an engine strategy for everything except fast-check (which drives the engine itself). */
@@ -22,6 +23,8 @@ export function makeStrategy(spec: ExploreSpec): Strategy {
   switch (spec.strategy) {
     case 'dfs':
       return dfs({ preemptionBound: spec.preemptions });
+    case 'dpor':
+      return dpor({ preemptionBound: spec.preemptions });
     case 'random':
       return randomWalk(spec.seed, spec.runs);
     case 'fast-check':
@@ -30,4 +33,4 @@ export function makeStrategy(spec: ExploreSpec): Strategy {
 }
 
 /** The strategy `mmu-race explore` uses when none is given (the one place to change it). */
-export const DEFAULT_STRATEGY: StrategyName = 'dfs';
+export const DEFAULT_STRATEGY: StrategyName = 'dpor';

@@ -4,9 +4,10 @@ import { xiaoCase } from './xiaoCase.ts';
 
 // Found by exploration, not in background.md section 4 (see the comment below).
 const RETRY =
-  "after the trapped store's emulated write VCPU0 retries, walks the new GPDE and follows the still-present HPDE " +
-  "(pte_write is still waiting for mmu_lock) into the old PT's shadow page, where it installs the new leaf; " +
-  'pte_write then only unlinks that page, so a stale SPTE stays in the hash';
+  "VCPU1's trapped store reaches guest memory before its pte_write gets mmu_lock; a walk in that window " +
+  "(the first one, or one retried after Point C) reads the new GPDE while the HPDE still links the old PT's shadow page, " +
+  "and fetch, trusting the present HPDE (Point A), puts the new leaf into that page; pte_write then only unlinks it, " +
+  'so a stale SPTE stays in the hash';
 
 /**
  * Seed 003 case 1a; background.md section 3. The prelude faults on a gva in TARGET's leaf table,
@@ -18,8 +19,8 @@ const RETRY =
  *
  * Exploration disagrees with background.md section 4, which says the fixed kernel misses none of
  * these cases: the emulated write lands in guest memory before pte_write takes mmu_lock, so a
- * fault retried in that window walks the *new* GPDE while the HPDE still links the old PT's shadow
- * page. The fixed fetch trusts a present SPTE (Point A), re-reads the new table's GPTE (unchanged)
+ * walk in that window (even the first one, no retry needed) reads the *new* GPDE while the HPDE
+ * still links the old PT's shadow page. The fixed fetch trusts a present SPTE (Point A), re-reads the new table's GPTE (unchanged)
  * and installs a leaf for the new gfn into the old table's shadow page. pte_write then zaps the
  * HPDE only; the orphaned page keeps an SPTE that disagrees with the table it shadows and becomes
  * live again if the guest reuses that table. The 2026 check (kvm_mmu_get_child_sp: a present SPTE
@@ -35,8 +36,8 @@ export const case1aGpde = xiaoCase({
   expected: {
     '2007': violated('no re-check at all'),
     'v2.6.33': violated('re-reads the GPTE in the old PT, which did not change'),
-    'xiao-proposal': violated(`Point C catches the first fault, but ${RETRY}`),
-    'check-before-protect': violated(`as fixed-2.6.36: ${RETRY}`),
+    'xiao-proposal': violated(`Point C only runs for a not-present entry: ${RETRY}`),
+    'check-before-protect': violated(`as fixed-2.6.36 (the early check does not matter here): ${RETRY}`),
     'fixed-2.6.36': violated(`found by exploration, not in background.md section 4: ${RETRY}`),
     '2026': holds("a present HPDE is trusted only when it links the walk's table (kvm_mmu_get_child_sp)"),
   },

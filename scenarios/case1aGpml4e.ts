@@ -4,9 +4,10 @@ import { xiaoCase } from './xiaoCase.ts';
 
 // Found by exploration, not in background.md section 4: the retry race of case-1a-gpde, one level up.
 const RETRY =
-  "after the trapped store's emulated write VCPU0 retries, walks the new GPML4E and follows the still-present HPML4E " +
-  "(pte_write is still waiting for mmu_lock) into the old PDPT's shadow page, where it links the new tables; " +
-  'pte_write then only unlinks that page, so a stale SPTE stays in the hash';
+  "VCPU1's trapped store reaches guest memory before its pte_write gets mmu_lock; a walk in that window " +
+  "(the first one, or one retried after Point C) reads the new GPML4E while the HPML4E still links the old PDPT's shadow page, " +
+  "and fetch, trusting the present HPML4E (Point A), puts the new tables into that page; pte_write then only unlinks it, " +
+  'so a stale SPTE stays in the hash';
 
 /**
  * Seed 003 case 1a at the root level; background.md sections 3 and 4. The root table is always
@@ -25,8 +26,8 @@ export const case1aGpml4e = xiaoCase({
   expected: {
     '2007': violated('no re-check at all'),
     'v2.6.33': violated('no top-level check; re-reads the GPDPE in the old PDPT, which did not change'),
-    'xiao-proposal': violated(`Point C catches the first fault, but ${RETRY}`),
-    'check-before-protect': violated(`as fixed-2.6.36: ${RETRY}`),
+    'xiao-proposal': violated(`Point C only runs for a not-present entry: ${RETRY}`),
+    'check-before-protect': violated(`as fixed-2.6.36 (the early check does not matter here): ${RETRY}`),
     'fixed-2.6.36': violated(`found by exploration, not in background.md section 4: ${RETRY}`),
     '2026': holds("a present HPML4E is trusted only when it links the walk's table (kvm_mmu_get_child_sp)"),
   },

@@ -3,7 +3,7 @@ import { ScenarioError, ScheduleFitError } from './errors.ts';
 import { DEFAULT_MAX_STEPS, type Program } from './program.ts';
 import { scheduleFromChoices } from './schedule.ts';
 import { footprintOf, type Footprint, type Proc, type Step, type StepInfo, type ThreadContext } from './step.ts';
-import type { ChoicePoint, Strategy } from './strategy.ts';
+import { REDUNDANT, type ChoicePoint, type Strategy } from './strategy.ts';
 import type { Trace, TraceEvent } from './trace.ts';
 import type { LockWait, Verdict } from './verdict.ts';
 
@@ -25,6 +25,8 @@ export interface ExecutionResult<W> {
   /** Thread chosen at each step: the raw schedule. */
   readonly choices: readonly number[];
   readonly trace?: Trace<W>;
+  /** The strategy abandoned this run as redundant (REDUNDANT): not an execution; verdict is `holds`. */
+  readonly redundant?: boolean;
 }
 
 interface ThreadState<W> {
@@ -59,6 +61,7 @@ export function runOnce<W>(program: Program<W>, strategy: Strategy, options: Run
   let last: number | undefined;
   let halt: Halt | undefined;
   let stepViolation: Verdict<W> | undefined;
+  let redundant = false;
 
   const threads: ThreadState<W>[] = program.threads.map((spec, id) => {
     const held: string[] = [];
@@ -113,6 +116,10 @@ export function runOnce<W>(program: Program<W>, strategy: Strategy, options: Run
     }
     const point: ChoicePoint = { step: index, enabled, last, pending, names };
     const chosen = strategy.choose(point);
+    if (chosen === REDUNDANT) {
+      redundant = true;
+      break;
+    }
     if (!enabled.includes(chosen)) throw new Error(`strategy ${strategy.name} chose thread ${chosen}, not runnable`);
     const t = threads[chosen];
     const step = t.pending!;
@@ -190,7 +197,8 @@ export function runOnce<W>(program: Program<W>, strategy: Strategy, options: Run
     return { verdict, world, steps: index, choices, trace: trace() };
   }
 
-  strategy.end?.();
+  strategy.end?.(pending);
+  if (redundant) return { verdict: { kind: 'holds' }, world, steps: index, choices, redundant: true };
   if (stepViolation) return finish(stepViolation);
   if (halt) {
     const h: Halt = halt;

@@ -24,6 +24,8 @@ export interface ExploreResult<W> {
   readonly complete: boolean;
   readonly strategy: string;
   readonly states?: ReadonlySet<string>;
+  /** Partial runs the strategy abandoned as redundant (DPOR sleep-set blocking); not in `executions`. */
+  readonly redundant?: number;
 }
 
 /**
@@ -35,12 +37,17 @@ export function explore<W>(program: Program<W>, strategy: Strategy, options: Exp
   const max = options.maxExecutions ?? Infinity;
   const states = options.collectStates ? new Set<string>() : undefined;
   let executions = 0;
+  let redundant = 0;
   let steps = 0;
   let failure: Verdict<W> | undefined;
   while (executions < max && strategy.begin()) {
     const r = runOnce(program, strategy);
-    executions++;
     steps += r.steps;
+    if (r.redundant) {
+      redundant++;
+      continue;
+    }
+    executions++;
     options.onExecution?.(executions);
     if (states) states.add(`${program.stateKey ? program.stateKey(r.world) : ''}|${r.verdict.kind}`);
     if (r.verdict.kind !== 'holds' && !failure) {
@@ -49,7 +56,7 @@ export function explore<W>(program: Program<W>, strategy: Strategy, options: Exp
     }
   }
   const verdict = failure && failure.kind !== 'holds' ? explain(program, failure) : ({ kind: 'holds' } as const);
-  return { verdict, executions, steps, complete: strategy.exhausted === true, strategy: strategy.name, states };
+  return { verdict, executions, steps, complete: strategy.exhausted === true, strategy: strategy.name, states, redundant };
 }
 
 /** Re-runs a failing schedule with recording on, to attach the trace. */

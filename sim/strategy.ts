@@ -22,15 +22,27 @@ export interface ExecutedStep {
 }
 
 /**
+ * What `choose` may return instead of a thread to abandon the current execution because everything
+ * it could still reach is covered by other executions (DPOR's sleep-set blocking). The engine stops
+ * the run without checking invariants and marks it `redundant`; `explore` does not count it.
+ */
+export const REDUNDANT = -1;
+
+/**
  * A scheduling strategy: one file each under sim/strategies/. The engine calls `begin` before each
  * execution (false = nothing left to explore), `choose` at every scheduling point, and `end` after.
  */
 export interface Strategy {
   readonly name: string;
   begin(): boolean;
+  /** A runnable thread id, or REDUNDANT to abandon the execution. */
   choose(point: ChoicePoint): number;
   executed?(step: ExecutedStep): void;
-  end?(): void;
+  /**
+   * Called once the execution stops; `pending` is every thread's next step in the final state
+   * (undefined once finished), so DPOR can see the steps of threads left blocked.
+   */
+  end?(pending: readonly (Footprint | undefined)[]): void;
   /** True once the strategy has covered its whole search space (exhaustive strategies only). */
   readonly exhausted?: boolean;
 }

@@ -14,17 +14,23 @@ interface Node {
  * With a preemption bound, options that would switch away from a still-runnable thread are left
  * out once the execution has used its budget (Musuvathi & Qadeer, PLDI 2007).
  */
-export function dfs(options: { preemptionBound?: number } = {}): Strategy & { readonly exhausted: boolean } {
+export function dfs(
+  options: { preemptionBound?: number } = {},
+): Strategy & { readonly exhausted: boolean; /** True once the bound left out a choice. */ readonly boundHit: boolean } {
   const bound = options.preemptionBound ?? Infinity;
   const path: Node[] = [];
   let depth = 0;
   let preemptions = 0;
   let started = false;
   let exhausted = false;
+  let boundHit = false;
   return {
     name: bound === Infinity ? 'dfs' : `dfs(preemptions<=${bound})`,
     get exhausted() {
       return exhausted;
+    },
+    get boundHit() {
+      return boundHit;
     },
     begin() {
       if (started) {
@@ -45,6 +51,7 @@ export function dfs(options: { preemptionBound?: number } = {}): Strategy & { re
       if (!node) {
         const allowed =
           preemptions < bound ? point.enabled : point.enabled.filter((t) => !isPreemption(point, t));
+        if (allowed.length < point.enabled.length) boundHit = true;
         node = { options: allowed.length > 0 ? allowed : point.enabled, at: 0 };
         path.push(node);
       }

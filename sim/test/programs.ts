@@ -1,4 +1,4 @@
-import { acquire, read, release, update, waitUntil, type Program, type ThreadSpec } from '../index.ts';
+import { acquire, read, release, update, waitUntil, type Proc, type Program, type ThreadSpec } from '../index.ts';
 
 /** Tiny worlds and threads used by the engine tests: no MMU in sight. */
 export interface Cells {
@@ -88,4 +88,30 @@ export function waiter(): Program<Cells> {
       },
     },
   ]);
+}
+
+/** `pad` private steps, read x, write x+1, `pad` private steps: a lost update when two interleave. */
+export function incrementer(name: string, pad = 0): ThreadSpec<Cells> {
+  const local = (): Proc<Cells> =>
+    update<Cells>(`${name}.local++`, { reads: [], writes: [`${name}.local`] }, (d) => {
+      d.cells[`${name}.local`] = (d.cells[`${name}.local`] ?? 0) + 1;
+    });
+  return {
+    name,
+    *body() {
+      for (let i = 0; i < pad; i++) yield* local();
+      const x = yield* read<Cells, number>('read x', ['x'], (w) => w.cells.x ?? 0);
+      yield* update<Cells>('write x+1', { reads: [], writes: ['x'] }, (d) => {
+        d.cells.x = x + 1;
+      });
+      for (let i = 0; i < pad; i++) yield* local();
+    },
+  };
+}
+
+/** Two incrementers with the invariant that both count: violated by the lost update. */
+export function lostUpdate(pad = 0): Program<Cells> {
+  return program([incrementer('T0', pad), incrementer('T1', pad)], {
+    invariants: [{ name: 'x-is-two', explanation: 'two increments must both count', check: (w) => (w.cells.x === 2 ? undefined : `x = ${w.cells.x}`) }],
+  });
 }

@@ -1,0 +1,95 @@
+import { describe, expect, it } from 'vitest';
+import { acquire, dfs, dpor, explore, read, release, update, type ThreadSpec } from '../index.ts';
+import { abba, counterThread, incrementer, lostUpdate, program, waiter, type Cells } from './programs.ts';
+import { cellsKey, randomProgram, recording } from './traces.ts';
+
+const binomial = (n: number, k: number): number => {
+  let r = 1;
+  for (let i = 1; i <= k; i++) r = (r * (n - k + i)) / i;
+  return r;
+};
+
+const reader = (name: string): ThreadSpec<Cells> => ({
+  name,
+  *body() {
+    yield* read<Cells, number>('read x', ['x'], (w) => w.cells.x ?? 0);
+  },
+});
+
+const lockedIncrementer = (name: string): ThreadSpec<Cells> => ({
+  name,
+  *body() {
+    yield* acquire<Cells>('L');
+    const x = yield* read<Cells, number>('read x', ['x'], (w) => w.cells.x ?? 0);
+    yield* update<Cells>('write x+1', { reads: [], writes: ['x'] }, (d) => {
+      d.cells.x = x + 1;
+    });
+    yield* release<Cells>('L');
+  },
+});
+
+describe('dpor', () => {
+  it.each([1, 2, 3, 4])('should run 2^N executions for %i readers and one writer of one cell', (n) => {
+    const threads = [counterThread('W', 1, 'x'), ...Array.from({ length: n }, (_, i) => reader(`R${i}`))];
+    const s = dpor();
+    const r = explore(program(threads), s);
+    expect(r.complete).toBe(true);
+    expect(r.executions).toBe(2 ** n);
+  });
+
+  it('should run 4 executions for the two-thread lost update where dfs runs 6', () => {
+    const p = program([incrementer('T0'), incrementer('T1')]);
+    expect(explore(p, dfs()).executions).toBe(6);
+    const r = explore(p, dpor());
+    expect(r.executions).toBe(4);
+    expect(r.complete).toBe(true);
+  });
+
+  it.each([
+    [1, 1],
+    [2, 3],
+    [4, 4],
+  ])('should run 1 execution for threads of %i and %i steps on disjoint cells', (m, n) => {
+    const p = program([counterThread('T0', m, 'a'), counterThread('T1', n, 'b')]);
+    expect(explore(p, dfs()).executions).toBe(binomial(m + n, n));
+    const r = explore(p, dpor());
+    expect(r.executions).toBe(1);
+    expect(r.complete).toBe(true);
+  });
+
+  it('should run 2 executions for a lock-protected counter', () => {
+    const r = explore(program([lockedIncrementer('T0'), lockedIncrementer('T1')]), dpor());
+    expect(r.executions).toBe(2);
+    expect(r.complete).toBe(true);
+  });
+
+  it('should find the lost update violation', () => {
+    const r = explore(lostUpdate(), dpor());
+    expect(r.verdict).toMatchObject({ kind: 'violated', invariant: 'x-is-two', message: 'x = 1' });
+  });
+
+  it('should find the ABBA deadlock and see a waiting thread woken', () => {
+    expect(explore(abba(), dpor()).verdict.kind).toBe('deadlock');
+    const w = explore(waiter(), dpor());
+    expect(w.executions).toBe(1);
+    expect(w.verdict.kind).toBe('holds');
+  });
+
+  it('should run exactly one execution per Mazurkiewicz trace and reach what dfs reaches', () => {
+    for (let seed = 1; seed <= 200; seed++) {
+      const p = randomProgram(seed);
+      const full = recording(dfs());
+      const reduced = recording(dpor());
+      const a = explore(p, full.strategy, { keepGoing: true, collectStates: true, maxExecutions: 100_000 });
+      if (!a.complete) continue; // too big for the dfs oracle
+      const b = explore(p, reduced.strategy, { keepGoing: true, collectStates: true });
+      const classes = new Set(full.keys);
+      expect(b.complete, `seed ${seed}`).toBe(true);
+      expect([...b.states!].sort(), `seed ${seed}`).toEqual([...a.states!].sort());
+      expect(b.verdict.kind, `seed ${seed}`).toBe(a.verdict.kind);
+      expect(new Set(reduced.keys).size, `seed ${seed}: a trace ran twice`).toBe(reduced.keys.length);
+      expect([...new Set(reduced.keys)].sort(), `seed ${seed}`).toEqual([...classes].sort());
+      expect(b.executions, `seed ${seed}`).toBe(classes.size);
+    }
+  });
+});
