@@ -27,8 +27,10 @@ import { REDUNDANT, type ChoicePoint, type ExecutedStep, type Strategy } from '.
  * that reach a state where every runnable thread is asleep: they are abandoned (`REDUNDANT`),
  * counted in `blocked`, and never reported as executions. Checked against dfs on random programs
  * with locks and waits (sim/test/dpor.test.ts): same traces, each once. With a preemption bound the
- * search is a heuristic; like Coons et al. (OOPSLA 2013) we also add the racing thread where the
- * racing run began; `boundHit` says whether the bound cut anything.
+ * search is a heuristic: like Coons et al. (OOPSLA 2013) we also add the racing thread where the
+ * racing run began, and sleep sets are off (the branch covering a sleeping thread may need more
+ * preemptions than allowed), so a trace may then run more than once; `boundHit` says whether the
+ * bound cut anything.
  */
 export interface DporStrategy extends Strategy {
   /** True once every backtrack point is explored: `explore` then reports `complete`. */
@@ -194,7 +196,8 @@ export function dpor(options: DporOptions = {}): DporStrategy {
     let sleep = 0;
     let enabled = 0;
     for (const t of point.enabled) enabled |= bit(t);
-    if (prev) {
+    // Sleep sets assume the branch covering a sleeping thread can run; a bound may forbid it.
+    if (prev && bound === Infinity) {
       let candidates = (prev.sleep | prev.done) & ~bit(prev.thread);
       while (candidates !== 0) {
         const q = lowest(candidates);
@@ -205,13 +208,10 @@ export function dpor(options: DporOptions = {}): DporStrategy {
     }
     const last = prev ? prev.thread : -1;
     const preemptions = prev ? prev.preemptions + (isPreemption(prev, prev.thread) ? 1 : 0) : 0;
-    let allowed = enabled & ~sleep;
-    if (preemptions >= bound && last >= 0 && (enabled & bit(last)) !== 0) {
-      if ((allowed & ~bit(last)) !== 0) boundHit = true;
-      allowed &= bit(last);
-    }
+    const allowed = enabled & ~sleep;
     if (allowed === 0) return REDUNDANT;
-    // Continuing the last thread first makes the first execution preemption-free.
+    // Continuing the last thread first makes the first execution preemption-free (and, with no
+    // sleep sets under a bound, never spends the budget: only backtracking can preempt).
     const t = last >= 0 && (allowed & bit(last)) !== 0 ? last : lowest(allowed);
     nodes.push({ enabled, last, preemptions, sleep, backtrack: bit(t), done: bit(t), thread: t, footprint: NO_FOOTPRINT, clock: NO_CLOCK });
     return t;

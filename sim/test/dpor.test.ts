@@ -90,6 +90,20 @@ describe('dpor', () => {
       expect(new Set(reduced.keys).size, `seed ${seed}: a trace ran twice`).toBe(reduced.keys.length);
       expect([...new Set(reduced.keys)].sort(), `seed ${seed}`).toEqual([...classes].sort());
       expect(b.executions, `seed ${seed}`).toBe(classes.size);
+      expect(b.redundant ?? 0, `seed ${seed}`).toBe(reduced.strategy.blocked);
     }
+  });
+
+  it('should honour a preemption bound and say when it cut the search', () => {
+    const none = dpor({ preemptionBound: 0 });
+    const r0 = explore(lostUpdate(2), none);
+    expect(r0.verdict.kind).toBe('holds');
+    expect(r0.executions).toBe(2);
+    expect(none.boundHit).toBe(true);
+    expect(none.name).toBe('dpor(preemptions<=0)');
+    expect(explore(lostUpdate(2), dpor({ preemptionBound: 1 })).verdict.kind).toBe('violated');
+    const free = dpor({ preemptionBound: 0 });
+    explore(program([counterThread('T0', 3, 'a'), counterThread('T1', 3, 'b')]), free);
+    expect(free.boundHit).toBe(false);
   });
 });
