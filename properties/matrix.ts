@@ -1,8 +1,8 @@
-import { explore, formatSchedule, type Failure, type VerdictKind } from '../sim/index.ts';
+import { explore, formatSchedule, minimize, type Failure, type VerdictKind } from '../sim/index.ts';
 import type { MmuWorld } from '../model/index.ts';
 import type { Expectation, Scenario } from '../scenarios/scenario.ts';
 import { exploreWithFastCheck } from './fastcheck.ts';
-import { makeStrategy, type ExploreSpec } from './strategies.ts';
+import { isExhaustive, makeStrategy, type ExploreSpec } from './strategies.ts';
 
 /** One row of the verdict table (the `--json` contract of `mmu-race explore`). */
 export interface CellResult {
@@ -15,6 +15,8 @@ export interface CellResult {
   readonly complete: boolean;
   readonly ms: number;
   readonly invariant?: string;
+  /** Preemptions in the reported (minimised) schedule. */
+  readonly preemptions?: number;
   readonly schedule?: string;
   readonly replay?: string;
   /** The full failure (with trace) for reports; not part of the JSON row. */
@@ -53,7 +55,7 @@ export function runCell(scenario: Scenario, kernel: string, spec: ExploreSpec, h
   } else {
     const s = makeStrategy(spec);
     const r = explore(program, s, {
-      maxExecutions: spec.strategy === 'random' ? spec.runs : undefined,
+      maxExecutions: isExhaustive(spec.strategy) ? undefined : spec.runs,
       onExecution: hooks.onExecution,
     });
     verdict = r.verdict;
@@ -65,9 +67,13 @@ export function runCell(scenario: Scenario, kernel: string, spec: ExploreSpec, h
   const ms = Math.round(performance.now() - t0);
   const base = { scenario: scenario.name, kernel, expected, strategy, executions, complete, ms };
   if (verdict.kind === 'holds') return { ...base, verdict: 'holds' };
-  const schedule = formatSchedule(verdict.schedule);
+  // Whatever found it, report the failure with the fewest preemptions, in canonical form.
+  const minimal = minimize(program, verdict);
+  verdict = minimal.verdict;
+  const schedule = formatSchedule(minimal.schedule);
   return {
     ...base,
+    preemptions: minimal.preemptions,
     verdict: verdict.kind,
     invariant: verdict.kind === 'violated' ? verdict.invariant : undefined,
     schedule,

@@ -1,8 +1,7 @@
-import { dfs, randomWalk, type Strategy } from '../sim/index.ts';
-import { dpor } from '../sim/strategies/dpor.ts';
+import { dfs, dpor, pct, portfolio, randomWalk, type Strategy } from '../sim/index.ts';
 
 /** Strategy names accepted by `explore --strategy` and the property tests. */
-export const STRATEGY_NAMES = ['dpor', 'dfs', 'random', 'fast-check'] as const;
+export const STRATEGY_NAMES = ['dpor', 'dfs', 'random', 'pct-d1', 'pct-d2', 'pct-d3', 'portfolio', 'fast-check'] as const;
 export type StrategyName = (typeof STRATEGY_NAMES)[number];
 
 /** How to explore one cell. `runs` bounds sampling strategies; exhaustive ones ignore it. */
@@ -27,6 +26,14 @@ export function makeStrategy(spec: ExploreSpec): Strategy {
       return dpor({ preemptionBound: spec.preemptions });
     case 'random':
       return randomWalk(spec.seed, spec.runs);
+    case 'pct-d1':
+      return pct(spec.seed, spec.runs, { depth: 1 });
+    case 'pct-d2':
+      return pct(spec.seed, spec.runs, { depth: 2 });
+    case 'pct-d3':
+      return pct(spec.seed, spec.runs, { depth: 3 });
+    case 'portfolio':
+      return portfolio(spec.seed, spec.runs);
     case 'fast-check':
       throw new Error('fast-check drives the engine through properties/fastcheck.ts');
   }

@@ -24,8 +24,9 @@ const RETRY =
  * and installs a leaf for the new gfn into the old table's shadow page. pte_write then zaps the
  * HPDE only; the orphaned page keeps an SPTE that disagrees with the table it shadows and becomes
  * live again if the guest reuses that table. The 2026 check (kvm_mmu_get_child_sp: a present SPTE
- * must link the page of the walk's table gfn) is exactly what closes it. Minimal schedule:
- *   mmu-race/1 case-1a-gpde fixed-2.6.36 0*10 1*2 0*18 1*9
+ * must link the page of the walk's table gfn) is exactly what closes it. Minimal schedule (one
+ * preemption: VCPU1's store is emulated, then VCPU0 faults before pte_write gets the lock):
+ *   mmu-race/1 case-1a-gpde fixed-2.6.36 1 0*16 1*9
  */
 export const case1aGpde = xiaoCase({
   name: 'case-1a-gpde',

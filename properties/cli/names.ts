@@ -1,12 +1,13 @@
 // Resolves scenario and kernel-preset names from the command line, with close-match suggestions.
 
-import { PRESETS, type KernelConfig } from '../../model/config.ts';
+import { ALL_PRESETS, type KernelConfig } from '../../model/config.ts';
 import { SCENARIOS } from '../../scenarios/index.ts';
 import type { Scenario } from '../../scenarios/scenario.ts';
 import { unknownName } from './errors.ts';
 
 export const scenarioNames = (): string[] => SCENARIOS.map((s) => s.name);
-export const presetNames = (): string[] => PRESETS.map((p) => p.name);
+/** Every selectable kernel: the base presets, their +unsync variants and the unsync mutants. */
+export const presetNames = (): string[] => ALL_PRESETS.map((p) => p.name);
 
 /** Every registered scenario, in display order. */
 export function allScenarios(): readonly Scenario[] {
@@ -22,7 +23,7 @@ export function scenarioNamed(name: string): Scenario {
 
 /** The kernel preset called `name`, or a UsageError naming the closest ones. */
 export function presetNamed(name: string): KernelConfig {
-  const found = PRESETS.find((p) => p.name === name);
+  const found = ALL_PRESETS.find((p) => p.name === name);
   if (!found) throw unknownName('kernel preset', name, presetNames());
   return found;
 }

@@ -17,6 +17,7 @@ import {
   pagesPerLevel,
   pteGfn,
   pteGpa,
+  reachableSps,
   spIds,
   type LeafSpte,
   type MmuWorld,
@@ -117,17 +118,28 @@ function checkPaths(world: MmuWorld, eferNx: boolean, wpOff: boolean, out: strin
   for (const v of world.vcpus) if (v.root !== undefined) visit(v.root, ACC_ALL, 0);
 }
 
-/** Every present SPTE in the hash agrees with the guest entry it shadows (the mission's property). */
+/**
+ * Every present SPTE in the hash agrees with the guest entry it shadows (the mission's property).
+ *
+ * Unsync pages: checked like sync ones when some root reaches them. The invariant runs when every
+ * thread has finished, and a scenario's guest threads follow the architectural protocol (each
+ * store to a gpte is followed by invlpg for its gva or a full flush), so by then KVM must have
+ * resynced them. An unsync page that no root reaches is skipped: nothing can translate through it,
+ * and kvm_mmu_get_page syncs it before it is linked again (the sync-before-link scenario checks
+ * exactly that). Sync pages are checked reachable or not: store traps keep them exact regardless.
+ */
 export const noStaleSpte: Invariant<MmuWorld> = {
   name: 'no-stale-spte',
   explanation:
-    'Every present SPTE in every shadow page (reachable or not) must agree with the guest entry it shadows in current guest memory: a link points to the shadow page of the table the gpte names, a leaf maps the pfn of the gpte\'s gfn with no wider rights. A stale SPTE lets the guest keep using a mapping it has removed.',
+    'Every present SPTE in every sync shadow page (reachable or not) and in every reachable unsync page must agree with the guest entry it shadows in current guest memory: a link points to the shadow page of the table the gpte names, a leaf maps the pfn of the gpte\'s gfn with no wider rights. A stale SPTE lets the guest keep using a mapping it has removed.',
   check(world) {
     const eferNx = world.vcpus.some((v) => v.eferNx);
     const wpOff = world.vcpus.some((v) => !v.cr0Wp);
     const out: string[] = [];
+    const reachable = reachableSps(world);
     for (const id of spIds(world)) {
       const sp = world.sps[id];
+      if (sp.unsync && !reachable.has(id)) continue; // synced before it can be linked again
       if (sp.role.direct) checkDirect(world, sp, wpOff, out);
       else checkIndirect(world, sp, eferNx, wpOff, out);
     }

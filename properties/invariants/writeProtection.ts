@@ -1,12 +1,15 @@
 import type { Invariant } from '../../sim/program.ts';
-import { describeSp, hex, indirectSpsOf, spIds, type MmuWorld } from '../../model/index.ts';
+import { describeSp, hex, indirectSpsOf, isWriteProtected, spIds, type MmuWorld } from '../../model/index.ts';
 import { describeOrigin, describeSpte } from './describe.ts';
 
-/** No writable leaf SPTE maps a guest table that has a (sync) shadow page. */
+/**
+ * No writable leaf SPTE maps a guest table that has a sync shadow page. A gfn whose shadow pages
+ * are all unsync was made writable on purpose (kvm_unsync_page): invlpg and CR3 reload resync it.
+ */
 export const writeProtection: Invariant<MmuWorld> = {
   name: 'write-protection',
   explanation:
-    'A gfn with a non-direct shadow page is a shadowed guest page table: no writable SPTE may map it, or guest stores to that table would not trap and the shadow pages would silently go stale.',
+    'A gfn with a sync non-direct shadow page is a shadowed, write-protected guest page table: no writable SPTE may map it, or guest stores to that table would not trap and the shadow pages would silently go stale. Gfns whose shadow pages are all unsync are exempt: they are writable by design and resynced on invlpg / CR3 reload.',
   check(world) {
     const out: string[] = [];
     for (const id of spIds(world)) {
@@ -14,8 +17,8 @@ export const writeProtection: Invariant<MmuWorld> = {
       for (const index of Object.keys(sp.spt).map(Number).sort((a, b) => a - b)) {
         const s = sp.spt[index];
         if (s.kind !== 'leaf' || !s.writable) continue;
+        if (!isWriteProtected(world, s.gfn)) continue;
         const shadows = indirectSpsOf(world, s.gfn);
-        if (shadows.length === 0) continue;
         out.push(
           `${describeSpte(sp, index, s)} maps gfn ${hex(s.gfn)} writable, but gfn ${hex(s.gfn)} is a shadowed guest table (${shadows
             .map((i) => describeSp(world.sps[i]))

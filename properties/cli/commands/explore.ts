@@ -1,6 +1,6 @@
 // `mmu-race explore`: runs the scenario x kernel cells asked for and prints the verdict table.
 
-import { PRESETS } from '../../../model/config.ts';
+import { ALL_PRESETS } from '../../../model/config.ts';
 import { kernelsOf, type Scenario } from '../../../scenarios/scenario.ts';
 import { saveFailure } from '../../failures.ts';
 import { matches, runCell, type CellResult } from '../../matrix.ts';
@@ -17,13 +17,13 @@ import { cellJson, summaryLine, verdictTable } from '../verdictTable.ts';
 const USAGE =
   'mmu-race explore [SCENARIO...|--all] [--kernel PRESET...] [--strategy S] [--runs N] [--seed N] [--preemptions K] [--json]';
 
-const isPreset = (token: string): boolean => PRESETS.some((p) => p.name === token);
+const isPreset = (token: string): boolean => ALL_PRESETS.some((p) => p.name === token);
 
 export const exploreCommand: Command = {
   name: 'explore',
   summary: 'explore scenario x kernel cells and print the verdict table',
   usage: USAGE,
-  details: `Runs every chosen scenario under every chosen kernel preset (default: all presets) and prints,
+  details: `Runs every chosen scenario under every chosen kernel preset (default: the kernels its row covers) and prints,
 for each failing execution, the minimal schedule as a VCPU0 | VCPU1 table, the invariant's
 explanation and message, the replay command and the file it was saved to
 (.mmu-race/failures/SCENARIO--KERNEL.txt); then the verdict table.
@@ -44,7 +44,7 @@ Examples:
       name: 'kernel',
       kind: 'list',
       value: 'PRESET...',
-      help: 'kernel presets (repeat, comma-separate or list them; default: all)',
+      help: 'kernel presets, e.g. fixed-2.6.36 or fixed-2.6.36+unsync (repeat, comma-separate or list them; default: the scenario row)',
       continues: isPreset,
     },
     { name: 'strategy', kind: 'text', value: 'S', help: `${STRATEGY_NAMES.join(' | ')} (default ${DEFAULT_STRATEGY})` },

@@ -1,6 +1,6 @@
 // `mmu-race list`: the scenarios and kernel presets, each with its one-line description and citation.
 
-import { PRESETS } from '../../../model/config.ts';
+import { ALL_PRESETS } from '../../../model/config.ts';
 import { flag } from '../args.ts';
 import { out, type Command } from '../command.ts';
 import { unexpectedArguments } from '../errors.ts';
@@ -25,7 +25,7 @@ export const listCommand: Command = {
       out(
         JSON.stringify({
           scenarios: scenarios.map((s) => ({ name: s.name, title: s.title, citation: s.citation })),
-          presets: PRESETS.map((p) => ({ name: p.name, unsync: p.unsync, description: p.description, citation: p.citation })),
+          presets: ALL_PRESETS.map((p) => ({ name: p.name, unsync: p.unsync, invlpgCounter: p.unsync ? p.invlpgCounter : undefined, description: p.description, citation: p.citation })),
         }),
       );
       return 0;
@@ -41,7 +41,7 @@ export const listCommand: Command = {
     }
     out();
     out(paint.bold('Kernel presets'));
-    for (const p of PRESETS) {
+    for (const p of ALL_PRESETS) {
       out(`  ${paint.cyan(p.name)}  ${paint.dim(`[unsync pages: ${p.unsync ? 'on' : 'off'}]`)}  ${p.description}`);
       out(paint.dim(`      ${p.citation}`));
     }
@@ -55,6 +55,6 @@ function presetsMarkdown(): string {
   return [
     '| preset | unsync pages | what FNAME(fetch) / kvm_mmu_pte_write do | source |',
     '|---|---|---|---|',
-    ...PRESETS.map((p) => `| \`${p.name}\` | ${p.unsync ? 'on' : 'off'} | ${cell(p.description)} | ${cell(p.citation)} |`),
+    ...ALL_PRESETS.map((p) => `| \`${p.name}\` | ${p.unsync ? 'on' : 'off'} | ${cell(p.description)} | ${cell(p.citation)} |`),
   ].join('\n');
 }

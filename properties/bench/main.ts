@@ -1,0 +1,71 @@
+// `mmu-race bench` (npm run bench): runs every phase in this one process, in a fixed order with
+// fixed seeds, then prints one report (or, with --json, the same numbers as one JSON object).
+
+import { cpus } from 'node:os';
+import { measureMemory } from './memory.ts';
+import { benchHelp, parseBenchOptions, type BenchOptions } from './options.ts';
+import { measureReduction } from './reduction.ts';
+import { checksOf, type BenchReport } from './report.ts';
+import { measureRunsToFailure } from './runsToFailure.ts';
+import { BENCH_STRATEGIES, PENDING_STRATEGIES } from './strategies.ts';
+import { duration, renderReport } from './table.ts';
+import { measureThroughput } from './throughput.ts';
+import { measureVersus } from './versusFcScheduler.ts';
+
+/** Where the bench writes: stdout for the result, stderr for progress (a test passes its own). */
+export interface BenchIo {
+  out(text: string): void;
+  err(text: string): void;
+}
+
+const STDIO: BenchIo = {
+  out: (text) => process.stdout.write(text + '\n'),
+  err: (text) => process.stderr.write(text + '\n'),
+};
+
+/** Runs every phase and returns the report (no printing except progress on `io.err`). */
+export async function runBench(o: BenchOptions, io: BenchIo = STDIO): Promise<BenchReport> {
+  const t0 = performance.now();
+  const phase = (name: string): void => io.err(`bench: ${name} (${duration(performance.now() - t0)} so far)`);
+  // Memory first: the process is still small, so the peak belongs to the long run.
+  phase(`memory: ${o.long.toLocaleString('en-US')} random executions`);
+  const memory = measureMemory(o.long, 1);
+  phase('throughput: engine vs plain loop');
+  const throughput = measureThroughput('fixed-2.6.36', 1, o.throughputExecutions, o.throughputRounds);
+  phase('fc.scheduler vs mmu-race on case-2-trapped');
+  const versus = await measureVersus(o.versusExecutions, o.seeds, o.seededCap);
+  phase('runs to the first violation per buggy cell');
+  const cells = measureRunsToFailure(BENCH_STRATEGIES, { seeds: o.seeds, seededCap: o.seededCap, deterministicCap: o.deterministicCap });
+  phase('holding cells: dfs vs dpor');
+  const reduction = measureReduction(o.dfsCap);
+  const { json: _json, help: _help, ...options } = o;
+  const partial = {
+    version: 1 as const,
+    machine: { node: process.version, platform: `${process.platform} ${process.arch}`, cpus: cpus().length, cpuModel: cpus()[0]?.model.trim() ?? 'unknown' },
+    options,
+    memory,
+    throughput,
+    versus,
+    runsToFailure: { strategies: BENCH_STRATEGIES.map((s) => s.name), cells },
+    reduction,
+    pendingStrategies: PENDING_STRATEGIES,
+  };
+  return { ...partial, checks: checksOf(partial), totalMs: performance.now() - t0 };
+}
+
+/**
+ * Entry point called by `mmu-race bench` (properties/cli/commands/bench.ts) with the arguments
+ * after `bench`. Resolves to the exit status: 0, or 1 when a correctness check failed. A bad
+ * option throws UsageError, which the CLI turns into exit status 2.
+ */
+export async function main(argv: readonly string[], io: BenchIo = STDIO): Promise<number> {
+  const o = parseBenchOptions(argv);
+  if (o.help) {
+    io.out(benchHelp());
+    return 0;
+  }
+  const report = await runBench(o, io);
+  io.out(o.json ? JSON.stringify(report, null, 2) : renderReport(report));
+  return report.checks.every((c) => c.ok) ? 0 : 1;
+}
+

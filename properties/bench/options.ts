@@ -1,0 +1,92 @@
+// The bench's command line: options, their defaults, and the smaller `--quick` set.
+
+import { flag, optionsHelp, parseArgs, value, type OptionSpec } from '../cli/args.ts';
+
+/** Every count the bench runs with; `--quick` swaps in small ones for a smoke test. */
+export interface BenchOptions {
+  readonly json: boolean;
+  readonly quick: boolean;
+  readonly help: boolean;
+  /** Seeds 1..seeds for every seeded measurement. */
+  readonly seeds: number;
+  /** Random executions per scenario per round in the throughput phase. */
+  readonly throughputExecutions: number;
+  readonly throughputRounds: number;
+  /** Executions of each runner's throughput run on the fc.scheduler comparison. */
+  readonly versusExecutions: number;
+  /** Per-seed budget of a seeded search for the first violation. */
+  readonly seededCap: number;
+  /** Budget of one deterministic search (dfs, dpor) for the first violation. */
+  readonly deterministicCap: number;
+  /** Budget of dfs per holding cell. */
+  readonly dfsCap: number;
+  /** Executions of the long memory run. */
+  readonly long: number;
+}
+
+/** Defaults of a full `npm run bench` (about 4 minutes on a 2-core machine). */
+export const DEFAULTS: Omit<BenchOptions, 'json' | 'quick' | 'help'> = {
+  seeds: 25,
+  throughputExecutions: 2_000,
+  throughputRounds: 3,
+  versusExecutions: 3_000,
+  seededCap: 20_000,
+  deterministicCap: 10_000,
+  dfsCap: 20_000,
+  long: 1_000_000,
+};
+
+/** `--quick`: enough to exercise every phase in seconds (the bench's own test uses it). */
+export const QUICK: Omit<BenchOptions, 'json' | 'quick' | 'help'> = {
+  seeds: 3,
+  throughputExecutions: 200,
+  throughputRounds: 1,
+  versusExecutions: 300,
+  seededCap: 2_000,
+  deterministicCap: 500,
+  dfsCap: 500,
+  long: 20_000,
+};
+
+/** Options `mmu-race bench` accepts (parsed by the shared CLI parser, so errors read the same). */
+export const BENCH_OPTIONS: readonly OptionSpec[] = [
+  { name: 'json', kind: 'flag', help: 'print the same numbers as one JSON object instead of the table' },
+  { name: 'quick', kind: 'flag', help: 'small counts for a smoke test (seconds, not minutes)' },
+  { name: 'long', kind: 'positive', value: 'N', help: `executions of the long memory run (default ${DEFAULTS.long.toLocaleString('en-US')})` },
+  { name: 'seeds', kind: 'positive', value: 'N', help: `seeds 1..N for every seeded measurement (default ${DEFAULTS.seeds})` },
+  { name: 'cap', kind: 'positive', value: 'N', help: `per-seed budget when looking for a violation (default ${DEFAULTS.seededCap})` },
+  { name: 'dfs-cap', kind: 'positive', value: 'N', help: `budget of a dfs or dpor search for a violation (default ${DEFAULTS.deterministicCap}) and of dfs per holding cell (default ${DEFAULTS.dfsCap})` },
+];
+
+/** The help text of `mmu-race bench --help`. */
+export function benchHelp(): string {
+  return `Usage: mmu-race bench [--quick] [--json] [--long N] [--seeds N] [--cap N] [--dfs-cap N]
+
+Measures the engine in one process and prints one report: throughput against a plain loop,
+the same race under fast-check's fc.scheduler, runs to the first violation per buggy cell and
+strategy, dfs against dpor on every holding cell, and peak memory over a long random run.
+Timing appears only here, never in a verdict. Exit status: 0, or 1 when a correctness check of
+the bench failed (a fixed kernel violated, a bug never found, dpor did not prove a cell).
+
+Options:
+${optionsHelp(BENCH_OPTIONS)}`;
+}
+
+/** Parses the bench's arguments; a bad option throws the CLI's UsageError (exit code 2). */
+export function parseBenchOptions(argv: readonly string[]): BenchOptions {
+  const args = parseArgs('bench', argv, BENCH_OPTIONS);
+  const quick = flag(args, 'quick');
+  const base = quick ? QUICK : DEFAULTS;
+  const dfsCap = value<number>(args, 'dfs-cap');
+  return {
+    ...base,
+    json: flag(args, 'json'),
+    quick,
+    help: flag(args, 'help'),
+    seeds: value<number>(args, 'seeds', base.seeds),
+    seededCap: value<number>(args, 'cap', base.seededCap),
+    dfsCap: dfsCap ?? base.dfsCap,
+    deterministicCap: dfsCap ?? base.deterministicCap,
+    long: value<number>(args, 'long', base.long),
+  };
+}

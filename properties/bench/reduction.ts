@@ -1,0 +1,91 @@
+// Phase 4: proving the holding cells. For every cell expected to hold, exhaustive dfs against
+// dpor: how many executions each needs (dpor runs one per Mazurkiewicz trace) and how long. dfs
+// is capped per cell; a capped cell is reported as `>N`, never as proved.
+
+import { dfs, dpor, explore } from '../../sim/index.ts';
+import { SCENARIOS } from '../../scenarios/index.ts';
+import { kernelsOf } from '../../scenarios/scenario.ts';
+import { timed } from './stats.ts';
+
+/** One exhaustive search of one cell. */
+export interface Search {
+  readonly executions: number;
+  /** The search ran out (a proof when the verdict is holds); false when the budget cut it. */
+  readonly complete: boolean;
+  readonly verdict: string;
+  readonly ms: number;
+  /** dpor only: partial runs abandoned by sleep sets (not executions). */
+  readonly redundant?: number;
+}
+
+/** One holding cell under both searches. */
+export interface HoldingCell {
+  readonly scenario: string;
+  readonly kernel: string;
+  readonly dfs: Search;
+  readonly dpor: Search;
+  /** dfs executions / dpor executions (a lower bound when dfs was capped). */
+  readonly reduction: number;
+}
+
+/** Time to verify a group of holding cells: the sum of per-cell search times. */
+export interface VerifyTotal {
+  readonly group: string;
+  readonly cells: number;
+  readonly dfsMs: number;
+  /** Cells where dfs hit its cap: its time is then a lower bound. */
+  readonly dfsCapped: number;
+  readonly dporMs: number;
+  /** Cells dpor did not prove (incomplete or not holds): should be none. */
+  readonly dporUnproved: number;
+}
+
+/** Phase result. */
+export interface ReductionResult {
+  readonly dfsCap: number;
+  readonly cells: readonly HoldingCell[];
+  readonly totals: readonly VerifyTotal[];
+}
+
+/** The kernels whose whole matrix row must hold (the fix, and today's kernel). */
+export const FIXED_KERNELS = ['fixed-2.6.36', '2026'] as const;
+
+function search(run: () => ReturnType<typeof explore>): Search {
+  const t = timed(run);
+  const r = t.value;
+  return { executions: r.executions, complete: r.complete, verdict: r.verdict.kind, ms: t.ms, redundant: r.redundant };
+}
+
+/** Runs dfs (capped at `dfsCap`) and dpor (uncapped: it is the proof) on every holding cell. */
+export function measureReduction(dfsCap: number, onCell?: (cell: string) => void): ReductionResult {
+  const cells: HoldingCell[] = [];
+  for (const s of SCENARIOS) {
+    for (const kernel of kernelsOf(s)) {
+      if (s.expect(kernel).verdict !== 'holds') continue;
+      onCell?.(`${s.name} x ${kernel}`);
+      const program = s.build(kernel);
+      const d = search(() => explore(program, dfs(), { maxExecutions: dfsCap }));
+      const { redundant: _unused, ...dfsSearch } = d;
+      const p = search(() => explore(program, dpor()));
+      cells.push({ scenario: s.name, kernel, dfs: dfsSearch, dpor: p, reduction: d.executions / Math.max(1, p.executions) });
+    }
+  }
+  const group = (name: string, pick: (c: HoldingCell) => boolean): VerifyTotal => {
+    const cs = cells.filter(pick);
+    const sum = (f: (c: HoldingCell) => number): number => cs.reduce((a, c) => a + f(c), 0);
+    return {
+      group: name,
+      cells: cs.length,
+      dfsMs: sum((c) => c.dfs.ms),
+      dfsCapped: cs.filter((c) => !c.dfs.complete).length,
+      dporMs: sum((c) => c.dpor!.ms),
+      dporUnproved: cs.filter((c) => !c.dpor!.complete || c.dpor!.verdict !== 'holds').length,
+    };
+  };
+  const totals = [
+    ...FIXED_KERNELS.map((k) => group(k, (c) => c.kernel === k)),
+    group(FIXED_KERNELS.join(' + '), (c) => (FIXED_KERNELS as readonly string[]).includes(c.kernel)),
+    group('every holding cell', () => true),
+  ];
+  return { dfsCap, cells, totals };
+}

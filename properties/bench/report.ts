@@ -1,0 +1,56 @@
+// The bench's result: one object, printed as a table or, with --json, as it is.
+
+import type { MemoryResult } from './memory.ts';
+import type { BenchOptions } from './options.ts';
+import type { ReductionResult } from './reduction.ts';
+import type { BuggyCell } from './runsToFailure.ts';
+import type { ThroughputResult } from './throughput.ts';
+import type { VersusResult } from './versusFcScheduler.ts';
+
+/** Where the numbers were measured (they mean little without it). */
+export interface Machine {
+  readonly node: string;
+  readonly platform: string;
+  readonly cpus: number;
+  readonly cpuModel: string;
+}
+
+/** A correctness check of the bench itself (never a timing goal). */
+export interface Check {
+  readonly name: string;
+  readonly ok: boolean;
+}
+
+/** Everything one `mmu-race bench` run measured: the `--json` contract (version 1). */
+export interface BenchReport {
+  readonly version: 1;
+  readonly machine: Machine;
+  readonly options: Omit<BenchOptions, 'json' | 'help'>;
+  readonly memory: MemoryResult;
+  readonly throughput: ThroughputResult;
+  readonly versus: VersusResult;
+  readonly runsToFailure: { readonly strategies: readonly string[]; readonly cells: readonly BuggyCell[] };
+  readonly reduction: ReductionResult;
+  /** Strategies issue 6 asks for that sim/ does not export yet. */
+  readonly pendingStrategies: readonly string[];
+  readonly checks: readonly Check[];
+  readonly totalMs: number;
+}
+
+/** The bench's own correctness checks, from the measured report. */
+export function checksOf(r: Omit<BenchReport, 'checks' | 'totalMs'>): Check[] {
+  const fcRow = r.versus.rows[0];
+  return [
+    { name: 'plain loop ran the same steps as the engine on every scenario', ok: r.throughput.total.stepsMatch },
+    { name: 'every runner held on case-2-trapped x fixed-2.6.36', ok: r.versus.rows.every((x) => x.fixedHolds) },
+    { name: 'fc.scheduler found the v2.6.33 bug on some seed', ok: fcRow.toFailure.missed < fcRow.toFailure.runs.length },
+    {
+      name: 'every buggy cell was found by some strategy',
+      ok: r.runsToFailure.cells.every((c) => c.strategies.some((s) => s.missed < s.runs.length)),
+    },
+    { name: 'no search ended in a failure other than a violation', ok: r.runsToFailure.cells.every((c) => c.strategies.every((s) => s.otherFailures.length === 0)) },
+    { name: 'dpor proved every holding cell', ok: r.reduction.cells.every((c) => c.dpor.complete && c.dpor.verdict === 'holds') },
+    { name: 'dfs found no failure in a holding cell', ok: r.reduction.cells.every((c) => c.dfs.verdict === 'holds') },
+    { name: `long run held and stayed under ${r.memory.limitMb} MB`, ok: r.memory.verdict === 'holds' && r.memory.withinLimit },
+  ];
+}

@@ -1,0 +1,141 @@
+// Renders a BenchReport as the text report `mmu-race bench` prints: one section per phase, each
+// an aligned table, all from the same run.
+
+import { renderTable, type Align } from '../cli/table.ts';
+import type { BenchReport } from './report.ts';
+import type { SeedRuns } from './stats.ts';
+
+const int = (n: number): string => Math.round(n).toLocaleString('en-US');
+const rate = (n: number | undefined): string => (n === undefined ? '-' : n >= 100 ? int(n) : n.toFixed(1));
+const ratio = (n: number): string => `${n >= 10 ? n.toFixed(0) : n.toFixed(2)}x`;
+const mb = (n: number): string => `${n.toFixed(1)} MB`;
+
+/** Milliseconds as `850 ms`, `12.3 s` or `3m41s`. */
+export function duration(ms: number): string {
+  if (ms < 1000) return `${ms.toFixed(0)} ms`;
+  if (ms < 60_000) return `${(ms / 1000).toFixed(1)} s`;
+  const s = Math.round(ms / 1000);
+  return `${Math.floor(s / 60)}m${String(s % 60).padStart(2, '0')}s`;
+}
+
+/**
+ * Runs to the first failure: `median / max` over seeds, or one number for a deterministic
+ * strategy; `>` marks a budget (the seed or search found nothing within it).
+ */
+export function runsCell(r: SeedRuns, seeded: boolean): string {
+  if (!seeded) return r.missed > 0 ? `>${int(r.runs[0])} (capped)` : int(r.runs[0]);
+  const med = `${r.medianCapped ? '>' : ''}${int(r.median)}`;
+  const max = `${r.missed > 0 ? '>' : ''}${int(r.max)}`;
+  return `${med} / ${max}${r.missed > 0 ? ` (${r.missed} capped)` : ''}`;
+}
+
+function section(title: string, header: string[], rows: string[][], align: Align[], notes: string[] = []): string {
+  return [title, renderTable(header, rows, align), ...notes].join('\n');
+}
+
+/** The whole report as text. */
+export function renderReport(r: BenchReport): string {
+  const o = r.options;
+  const m = r.machine;
+  const parts: string[] = [];
+  parts.push(
+    `mmu-race bench: node ${m.node}, ${m.platform}, ${m.cpus} CPU (${m.cpuModel}); seeds 1..${o.seeds}${o.quick ? '; --quick' : ''}\n` +
+      `All numbers from this one run in one process (total ${duration(r.totalMs)}).`,
+  );
+
+  const t = r.throughput;
+  parts.push(
+    section(
+      `1. Engine throughput: random walk seed ${t.seed}, ${int(o.throughputExecutions)} executions per scenario under ${t.kernel}, fastest of ${t.rounds} alternating rounds`,
+      ['scenario', 'steps/exec', 'engine exec/s', 'engine steps/s', 'plain exec/s', 'plain steps/s', 'overhead', 'same steps'],
+      [...t.rows, { scenario: 'all', ...t.total }].map((x) => [
+        x.scenario,
+        (x.steps / x.executions).toFixed(1),
+        rate(x.engineExecPerSec),
+        rate(x.engineStepsPerSec),
+        rate(x.plainExecPerSec),
+        rate(x.plainStepsPerSec),
+        ratio(x.overhead),
+        x.stepsMatch ? 'yes' : 'NO',
+      ]),
+      ['left', 'right', 'right', 'right', 'right', 'right', 'right', 'left'],
+      ['   overhead = engine time / plain-loop time for the same executions (goal: at most 3x).'],
+    ),
+  );
+
+  const v = r.versus;
+  parts.push(
+    section(
+      `2. The same race under fast-check's fc.scheduler: ${v.cell}`,
+      ['runner', 'exec/s', 'steps/s', `runs to 1st violation, median / max (${o.seeds} seeds)`, 'fixed holds'],
+      v.rows.map((x) => [x.runner, rate(x.execPerSec), rate(x.stepsPerSec), runsCell(x.toFailure, true), x.fixedHolds ? 'yes' : 'NO']),
+      ['left', 'right', 'right', 'right', 'left'],
+      [
+        `   mmu-race random / fc.scheduler: ${ratio(v.engineOverFcScheduler)} executions/s (goal: 20x or more); ` +
+          `fc.scheduler median runs / mmu-race random median runs: ${ratio(v.runsRatio)}.`,
+      ],
+    ),
+  );
+
+  const names = r.runsToFailure.strategies;
+  parts.push(
+    section(
+      `3. Runs to the first violation per buggy cell (seeded: median / max over ${o.seeds} seeds, budget ${int(o.seededCap)} each; ` +
+        `dfs, dpor: one deterministic search, budget ${int(o.deterministicCap)})`,
+      ['scenario', 'kernel', ...names],
+      r.runsToFailure.cells.map((c) => [c.scenario, c.kernel, ...c.strategies.map((s) => runsCell(s, s.seeded))]),
+      ['left', 'left', ...names.map((): Align => 'right')],
+      [
+        `   time per strategy over all cells: ${names
+          .map((n) => `${n} ${duration(r.runsToFailure.cells.reduce((a, c) => a + (c.strategies.find((s) => s.strategy === n)?.ms ?? 0), 0))}`)
+          .join(', ')}`,
+        ...(r.pendingStrategies.length > 0 ? [`   not measured (not exported by sim/ yet): ${r.pendingStrategies.join(', ')}`] : []),
+      ],
+    ),
+  );
+
+  const red = r.reduction;
+  const exec = (n: number, complete: boolean): string => (complete ? int(n) : `>${int(n)} (capped)`);
+  parts.push(
+    section(
+      `4. Holding cells: exhaustive dfs (budget ${int(red.dfsCap)} per cell) vs dpor (one execution per Mazurkiewicz trace)`,
+      ['scenario', 'kernel', 'dfs executions', 'dfs time', 'dpor executions', 'dpor time', 'reduction'],
+      red.cells.map((c) => [
+        c.scenario,
+        c.kernel,
+        exec(c.dfs.executions, c.dfs.complete),
+        `${c.dfs.complete ? '' : '>'}${duration(c.dfs.ms)}`,
+        `${int(c.dpor.executions)}${c.dpor.complete ? '' : ' (INCOMPLETE)'}${c.dpor.verdict === 'holds' ? '' : ` ${c.dpor.verdict.toUpperCase()}`}`,
+        duration(c.dpor.ms),
+        `${c.dfs.complete ? '' : '>'}${ratio(c.reduction)}`,
+      ]),
+      ['left', 'left', 'right', 'right', 'right', 'right', 'right'],
+      [
+        '   Time to verify exhaustively:',
+        renderTable(
+          ['   group', 'cells', 'dfs', 'dpor'],
+          red.totals.map((g) => [
+            `   ${g.group}`,
+            String(g.cells),
+            g.dfsCapped > 0 ? `>${duration(g.dfsMs)} (${g.dfsCapped} capped)` : duration(g.dfsMs),
+            `${duration(g.dporMs)}${g.dporUnproved > 0 ? ` (${g.dporUnproved} NOT proved)` : ''}`,
+          ]),
+          ['left', 'right', 'right', 'right'],
+        ),
+      ],
+    ),
+  );
+
+  const mem = r.memory;
+  parts.push(
+    section(
+      `5. Memory: ${int(mem.executions)} random executions of ${mem.cell} (seed 1; --long N)`,
+      ['executions', 'time', 'exec/s', 'RSS before', 'peak RSS (sampled)', 'RSS after', 'process maxRSS', 'limit', 'verdict'],
+      [[int(mem.executions), duration(mem.ms), rate(mem.execPerSec), mb(mem.rssBeforeMb), mb(mem.peakRssMb), mb(mem.rssAfterMb), mb(mem.processMaxRssMb), `${mem.limitMb} MB ${mem.withinLimit ? 'ok' : 'EXCEEDED'}`, mem.verdict]],
+      ['right', 'right', 'right', 'right', 'right', 'right', 'right', 'left', 'left'],
+    ),
+  );
+
+  parts.push(['Checks (correctness of the bench, not timing):', ...r.checks.map((c) => `  ${c.ok ? 'ok  ' : 'FAIL'}  ${c.name}`)].join('\n'));
+  return parts.join('\n\n');
+}

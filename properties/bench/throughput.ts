@@ -1,0 +1,107 @@
+// Phase 1: engine throughput on every Xiao scenario under one kernel, against the plain loop that
+// runs the same generators with the same choices and none of the engine's bookkeeping.
+
+import { explore, randomWalk } from '../../sim/index.ts';
+import { SCENARIOS } from '../../scenarios/index.ts';
+import { plainLoop } from './plainLoop.ts';
+import { perSecond, timed } from './stats.ts';
+
+/** One scenario's engine and plain-loop numbers. */
+export interface ThroughputRow {
+  readonly scenario: string;
+  readonly kernel: string;
+  readonly executions: number;
+  /** Steps per timed round (identical on both sides when `stepsMatch`). */
+  readonly steps: number;
+  /** Fastest round's wall time on each side. */
+  readonly engineMs: number;
+  readonly plainMs: number;
+  readonly engineExecPerSec: number;
+  readonly engineStepsPerSec: number;
+  readonly plainExecPerSec: number;
+  readonly plainStepsPerSec: number;
+  /** Engine time / plain-loop time (1 = no overhead; the goal is at most 3). */
+  readonly overhead: number;
+  /** True when both sides ran the same number of steps, i.e. they really made the same choices. */
+  readonly stepsMatch: boolean;
+}
+
+/** The phase's rows plus the total over every scenario. */
+export interface ThroughputResult {
+  readonly kernel: string;
+  readonly seed: number;
+  readonly rounds: number;
+  readonly rows: readonly ThroughputRow[];
+  readonly total: Omit<ThroughputRow, 'scenario' | 'kernel'>;
+}
+
+/**
+ * Times `executions` random executions per scenario on the engine (`explore` + `randomWalk`, as
+ * `mmu-race explore --strategy random` runs them) and on the plain loop. Both sides are warmed up
+ * first, then run in alternating rounds and the fastest round of each is kept, so JIT warm-up and
+ * GC pauses from the other side do not land on one side only.
+ */
+export function measureThroughput(kernel: string, seed: number, executions: number, rounds: number): ThroughputResult {
+  const programs = SCENARIOS.map((s) => ({ scenario: s.name, program: s.build(kernel) }));
+  const warm = Math.max(1, Math.min(500, executions >> 2));
+  for (const { program } of programs) {
+    explore(program, randomWalk(seed, warm), { maxExecutions: warm, keepGoing: true });
+    plainLoop(program, seed, warm);
+  }
+  const rows = programs.map(({ scenario, program }): ThroughputRow => {
+    let engineMs = Infinity;
+    let plainMs = Infinity;
+    let engineSteps = 0;
+    let plainSteps = 0;
+    for (let r = 0; r < rounds; r++) {
+      // keepGoing: a violation (case 1a fails even under the fix) must not end the timed batch early.
+      const e = timed(() => explore(program, randomWalk(seed, executions), { maxExecutions: executions, keepGoing: true }));
+      const p = timed(() => plainLoop(program, seed, executions));
+      engineMs = Math.min(engineMs, e.ms);
+      plainMs = Math.min(plainMs, p.ms);
+      engineSteps = e.value.steps;
+      plainSteps = p.value.steps;
+    }
+    return {
+      scenario,
+      kernel,
+      executions,
+      steps: engineSteps,
+      engineMs,
+      plainMs,
+      engineExecPerSec: perSecond(executions, engineMs),
+      engineStepsPerSec: perSecond(engineSteps, engineMs),
+      plainExecPerSec: perSecond(executions, plainMs),
+      plainStepsPerSec: perSecond(plainSteps, plainMs),
+      overhead: engineMs / plainMs,
+      stepsMatch: engineSteps === plainSteps,
+    };
+  });
+  return { kernel, seed, rounds, rows, total: totalOf(rows) };
+}
+
+/** Sums the rows: rates recomputed from summed times, so a slow scenario weighs what it costs. */
+function totalOf(rows: readonly ThroughputRow[]): ThroughputResult['total'] {
+  let executions = 0;
+  let steps = 0;
+  let engineMs = 0;
+  let plainMs = 0;
+  for (const r of rows) {
+    executions += r.executions;
+    steps += r.steps;
+    engineMs += r.engineMs;
+    plainMs += r.plainMs;
+  }
+  return {
+    executions,
+    steps,
+    engineMs,
+    plainMs,
+    engineExecPerSec: perSecond(executions, engineMs),
+    engineStepsPerSec: perSecond(steps, engineMs),
+    plainExecPerSec: perSecond(executions, plainMs),
+    plainStepsPerSec: perSecond(steps, plainMs),
+    overhead: engineMs / plainMs,
+    stepsMatch: rows.every((r) => r.stepsMatch),
+  };
+}

@@ -1,0 +1,114 @@
+// Phase 2: the same race three ways. fc.scheduler drives the hand-written async version
+// (fcSchedulerRace.ts); mmu-race runs the real model cell case-2-trapped under a random walk and
+// under fast-check's segment generator (properties/fastcheck.ts). Throughput is measured on the
+// fixed kernel, where every run completes; runs to the first violation on v2.6.33.
+
+import { explore, randomWalk } from '../../sim/index.ts';
+import { scenarioByName } from '../../scenarios/index.ts';
+import { exploreWithFastCheck } from '../fastcheck.ts';
+import { checkRace } from './fcSchedulerRace.ts';
+import { perSecond, seedRuns, timed, timedAsync, type SeedRuns } from './stats.ts';
+
+/** The cell both sides race on, and the fixed kernel used for throughput. */
+export const VERSUS_SCENARIO = 'case-2-trapped';
+export const VERSUS_BUGGY = 'v2.6.33';
+export const VERSUS_FIXED = 'fixed-2.6.36';
+
+/** One way of running the race. */
+export interface VersusRow {
+  /** `fc.scheduler (async re-implementation)`, `mmu-race random`, `mmu-race fast-check`. */
+  readonly runner: string;
+  /** Executions per second on the fixed kernel (no failure, so every run is a full execution). */
+  readonly execPerSec: number;
+  /** Scheduling points per second (absent for mmu-race fast-check, whose driver does not count them). */
+  readonly stepsPerSec?: number;
+  /** Runs to the first violation on v2.6.33, one entry per seed. */
+  readonly toFailure: SeedRuns;
+  /** The fixed kernel held over the whole throughput run (it must). */
+  readonly fixedHolds: boolean;
+}
+
+/** Phase result: the three rows and mmu-race's speed relative to fc.scheduler. */
+export interface VersusResult {
+  readonly cell: string;
+  readonly rows: readonly VersusRow[];
+  /** mmu-race random executions/s divided by fc.scheduler executions/s (goal: 20 or more). */
+  readonly engineOverFcScheduler: number;
+  /** fc.scheduler median runs to failure divided by mmu-race random's (above 1: mmu-race needs fewer). */
+  readonly runsRatio: number;
+}
+
+/**
+ * Runs all three. `executions` sizes the throughput runs; `seeds` seeds 1..seeds look for the
+ * v2.6.33 violation with at most `cap` runs each (a seed that finds none counts as `cap`).
+ */
+export async function measureVersus(executions: number, seeds: number, cap: number): Promise<VersusResult> {
+  const scenario = scenarioByName(VERSUS_SCENARIO);
+  if (!scenario) throw new Error(`bench: scenario ${VERSUS_SCENARIO} is missing from scenarios/index.ts`);
+  const buggy = scenario.build(VERSUS_BUGGY);
+  const fixed = scenario.build(VERSUS_FIXED);
+  const seedList = Array.from({ length: seeds }, (_, i) => i + 1);
+
+  // fc.scheduler: one fc.check of `executions` runs on the fix, one per seed on the bug.
+  await checkRace(VERSUS_FIXED, 1, Math.min(200, executions)); // warm-up
+  const fcFixed = await timedAsync(() => checkRace(VERSUS_FIXED, 1, executions));
+  const fcRuns: number[] = [];
+  const fcFound: boolean[] = [];
+  for (const seed of seedList) {
+    const r = await checkRace(VERSUS_BUGGY, seed, cap);
+    fcRuns.push(r.runs);
+    fcFound.push(r.failed);
+  }
+
+  // mmu-race random walk on the model.
+  explore(fixed, randomWalk(1, 200), { maxExecutions: 200 }); // warm-up
+  const rnd = timed(() => explore(fixed, randomWalk(1, executions), { maxExecutions: executions }));
+  const rndRuns: number[] = [];
+  const rndFound: boolean[] = [];
+  for (const seed of seedList) {
+    const r = explore(buggy, randomWalk(seed, cap), { maxExecutions: cap });
+    rndRuns.push(r.executions);
+    rndFound.push(r.verdict.kind !== 'holds');
+  }
+
+  // mmu-race driven by fast-check (numRuns counts runs up to and including the first failure).
+  exploreWithFastCheck(fixed, { seed: 1, numRuns: 200 }); // warm-up
+  const fcm = timed(() => exploreWithFastCheck(fixed, { seed: 1, numRuns: executions }));
+  const fcmRuns: number[] = [];
+  const fcmFound: boolean[] = [];
+  for (const seed of seedList) {
+    const r = exploreWithFastCheck(buggy, { seed, numRuns: cap });
+    fcmRuns.push(r.numRuns);
+    fcmFound.push(r.verdict.kind !== 'holds');
+  }
+
+  const rows: VersusRow[] = [
+    {
+      runner: 'fc.scheduler (async re-implementation)',
+      execPerSec: perSecond(fcFixed.value.runs, fcFixed.ms),
+      stepsPerSec: perSecond(fcFixed.value.steps, fcFixed.ms),
+      toFailure: seedRuns(fcRuns, fcFound),
+      fixedHolds: !fcFixed.value.failed,
+    },
+    {
+      runner: 'mmu-race random',
+      execPerSec: perSecond(rnd.value.executions, rnd.ms),
+      stepsPerSec: perSecond(rnd.value.steps, rnd.ms),
+      toFailure: seedRuns(rndRuns, rndFound),
+      fixedHolds: rnd.value.verdict.kind === 'holds',
+    },
+    {
+      runner: 'mmu-race fast-check',
+      // exploreWithFastCheck does not count steps; its throughput is in executions only.
+      execPerSec: perSecond(fcm.value.executions, fcm.ms),
+      toFailure: seedRuns(fcmRuns, fcmFound),
+      fixedHolds: fcm.value.verdict.kind === 'holds',
+    },
+  ];
+  return {
+    cell: `${VERSUS_SCENARIO} x ${VERSUS_BUGGY} (throughput on ${VERSUS_FIXED})`,
+    rows,
+    engineOverFcScheduler: rows[1].execPerSec / rows[0].execPerSec,
+    runsRatio: rows[0].toFailure.median / rows[1].toFailure.median,
+  };
+}
