@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { presetByName, PRESETS } from './config.ts';
+import { ALL_PRESETS, presetByName, PRESETS, UNSYNC_MUTANTS, UNSYNC_PRESETS } from './config.ts';
 
 describe('presets', () => {
   it('should select every preset by its CLI name', () => {
@@ -13,5 +13,33 @@ describe('presets', () => {
 
   it('should list the valid names for an unknown one', () => {
     expect(() => presetByName('2.6.35')).toThrow(/fixed-2\.6\.36/);
+  });
+});
+
+describe('unsync presets', () => {
+  it('should keep PRESETS sync-only and derive NAME+unsync from every base preset but 2007', () => {
+    expect(PRESETS.every((p) => !p.unsync)).toBe(true);
+    expect(UNSYNC_PRESETS.map((p) => p.name)).toEqual(['v2.6.33+unsync', 'xiao-proposal+unsync', 'check-before-protect+unsync', 'fixed-2.6.36+unsync', '2026+unsync']);
+    for (const u of UNSYNC_PRESETS) {
+      const base = presetByName(u.name.replace('+unsync', ''));
+      expect({ ...u, name: base.name, unsync: false, description: base.description, citation: base.citation }).toEqual(base);
+      expect(presetByName(u.name)).toBe(u);
+    }
+    expect(ALL_PRESETS.map((p) => p.name)).toEqual([...PRESETS, ...UNSYNC_PRESETS, ...UNSYNC_MUTANTS].map((p) => p.name));
+  });
+
+  it('should carry invlpg_counter only from 2.6.36 on', () => {
+    expect(Object.fromEntries(PRESETS.map((p) => [p.name, p.invlpgCounter]))).toEqual({
+      '2007': false,
+      'v2.6.33': false,
+      'xiao-proposal': false,
+      'check-before-protect': true,
+      'fixed-2.6.36': true,
+      '2026': true,
+    });
+  });
+
+  it('should refuse 2007+unsync, saying why', () => {
+    expect(() => presetByName('2007+unsync')).toThrow(/predates unsync shadow pages/);
   });
 });

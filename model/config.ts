@@ -29,8 +29,20 @@ export interface KernelConfig {
   readonly verifyChildSp: boolean;
   readonly pteWrite: PteWriteMode;
   readonly adUpdate: AdUpdate;
-  /** Placeholder for unsync shadow pages (issue 7); always false for now. */
-  readonly unsync: false;
+  /**
+   * Unsync shadow pages (oos_shadow, since 2008): a level-1-only guest table is left writable when a
+   * leaf SPTE is made writable for it (mmu_need_write_protect -> kvm_unsync_page) and resynced on
+   * invlpg, CR3 reload and kvm_mmu_get_page. Off reproduces the sync-only kernels.
+   */
+  readonly unsync: boolean;
+  /**
+   * kvm_mmu_pte_write drops its new gpte when kvm->arch.invlpg_counter moved since it started
+   * (commit 08e850c6536d, 2010). Only modelled when `unsync` is on: without unsync pages invlpg
+   * never re-installs a gpte, and the counter could only turn a trapped store's update into a zap.
+   */
+  readonly invlpgCounter: boolean;
+  /** kvm_mmu_get_page syncs an unsync page before handing it out (false only in a mutant). */
+  readonly syncBeforeLink: boolean;
   readonly description: string;
   readonly citation: string;
 }
@@ -45,6 +57,8 @@ const FIXED: KernelConfig = {
   pteWrite: 'update',
   adUpdate: 'cmpxchg',
   unsync: false,
+  invlpgCounter: true,
+  syncBeforeLink: true,
   description:
     'gpte_changed(top level) first, then at every level whether or not the SPTE existed, after kvm_mmu_get_page write-protects the table; link only after the check.',
   citation:
@@ -58,6 +72,7 @@ export const PRESETS: readonly KernelConfig[] = [
     name: '2007',
     recheck: 'none',
     topLevelCheck: false,
+    invlpgCounter: false,
     description: 'No re-check at all: fetch builds from the unlocked walk whatever happened since.',
     citation: 'Avi Kivity, "KVM: MMU: Simplify page table walker", Dec 2007 (v2.6.20-era drivers/kvm/paging_tmpl.h)',
   },
@@ -66,6 +81,7 @@ export const PRESETS: readonly KernelConfig[] = [
     name: 'v2.6.33',
     recheck: 'when-not-present',
     topLevelCheck: false,
+    invlpgCounter: false,
     description:
       're-check only when the SPTE at L was not present, re-reading ptes[L-2] after kvm_mmu_get_page; no top-level check, no leaf check.',
     citation: 'v2.6.33 arch/x86/kvm/paging_tmpl.h FNAME(fetch) (the "if (!direct) kvm_read_guest_atomic(...pte_gpa[level - 2]...)" check)',
@@ -76,6 +92,8 @@ export const PRESETS: readonly KernelConfig[] = [
     recheck: 'when-not-present',
     recheckGpte: 'parent-entry',
     topLevelCheck: false,
+    // Modelled on v2.6.33 (the tree the proposal patches), so its invlpg has no counter either.
+    invlpgCounter: false,
     description: 'as v2.6.33 but re-reads ptes[L-1] (the gpte at level L that points to the new table).',
     citation: 'Xiao Guangrong, Re: [PATCH v4 5/6] KVM: MMU: combine guest pte read between walk and pte prefetch, 4 Jul 2010',
   },
@@ -98,9 +116,43 @@ export const PRESETS: readonly KernelConfig[] = [
   },
 ];
 
-/** The preset with this name; throws listing the valid names otherwise. */
+const UNSYNC_SUFFIX = '+unsync';
+
+/** Base presets that predate unsync shadow pages (out-of-sync shadow core, 2008): no +unsync variant. */
+const NO_UNSYNC = new Set(['2007']);
+
+function withUnsync(p: KernelConfig): KernelConfig {
+  return {
+    ...p,
+    name: p.name + UNSYNC_SUFFIX,
+    unsync: true,
+    description: `${p.description} Unsync shadow pages on: a level-1-only guest table goes unsync instead of trapping stores; invlpg ${p.invlpgCounter ? 'with' : 'without'} invlpg_counter is the handler.`,
+    citation: `${p.citation}; unsync pages: commit 4731d4c7a077 "KVM: MMU: out of sync shadow core" (2008), v2.6.36 arch/x86/kvm/mmu.c mmu_need_write_protect / kvm_sync_page${p.invlpgCounter ? '; invlpg_counter: commit 08e850c6536d (2010)' : ''}`,
+  };
+}
+
+/** The +unsync variant of every base preset where unsync pages exist (not 2007), in PRESETS order. */
+export const UNSYNC_PRESETS: readonly KernelConfig[] = PRESETS.filter((p) => !NO_UNSYNC.has(p.name)).map(withUnsync);
+
+/** Mutants that only make sense with unsync pages. */
+export const UNSYNC_MUTANTS: readonly KernelConfig[] = [
+  {
+    ...withUnsync(FIXED),
+    name: 'no-sync-before-link' + UNSYNC_SUFFIX,
+    syncBeforeLink: false,
+    description: 'mutant of fixed-2.6.36+unsync: kvm_mmu_get_page hands out an unsync shadow page without kvm_sync_page, so fetch links a page whose SPTEs may be stale.',
+    citation: 'mutant; the rule it breaks: commit 65855ed8b034 "KVM: X86: Synchronize the shadow pagetable before link it" (2021); v2.6.36 kvm_mmu_get_page "if (sp->unsync && kvm_sync_page(vcpu, sp))"',
+  },
+];
+
+/** Every selectable kernel: the base presets, their +unsync variants, then the unsync mutants. */
+export const ALL_PRESETS: readonly KernelConfig[] = [...PRESETS, ...UNSYNC_PRESETS, ...UNSYNC_MUTANTS];
+
+/** The preset with this name (base, NAME+unsync, or a mutant); throws listing the valid names otherwise. */
 export function presetByName(name: string): KernelConfig {
-  const found = PRESETS.find((p) => p.name === name);
-  if (!found) throw new Error(`unknown kernel variant "${name}"; expected one of: ${PRESETS.map((p) => p.name).join(', ')}`);
-  return found;
+  const found = ALL_PRESETS.find((p) => p.name === name);
+  if (found) return found;
+  const base = name.endsWith(UNSYNC_SUFFIX) ? name.slice(0, -UNSYNC_SUFFIX.length) : undefined;
+  if (base !== undefined && NO_UNSYNC.has(base)) throw new Error(`kernel variant "${name}" does not exist: ${base} predates unsync shadow pages (2008); use "${base}"`);
+  throw new Error(`unknown kernel variant "${name}"; expected one of: ${ALL_PRESETS.map((p) => p.name).join(', ')}`);
 }

@@ -70,7 +70,7 @@ export function* fetch(ctx: ThreadContext, vcpu: Vcpu, gw: GuestWalker, acc: Fet
     let created: number | undefined;
     if (!present) {
       if (check && cfg.recheckOrder === 'before-protect' && (yield* gpteChanged(ctx, gw, checkLevel))) return { kind: 'changed', level: checkLevel };
-      created = (yield* kvmMmuGetPage(ctx, 'fetch', tableGfn, indirectRole(level - 1, gw.ptAccess))).sp;
+      created = (yield* kvmMmuGetPage(ctx, vcpu, 'fetch', tableGfn, indirectRole(level - 1, gw.ptAccess))).sp;
       if (check && cfg.recheckOrder === 'after-protect' && (yield* gpteChanged(ctx, gw, checkLevel))) return { kind: 'changed', level: checkLevel };
       yield* linkShadowPage(ctx, 'fetch', sp, index, created, source(gw, level));
       sp = created;
@@ -96,7 +96,7 @@ export function* fetch(ctx: ThreadContext, vcpu: Vcpu, gw: GuestWalker, acc: Fet
       continue;
     }
     const directGfn = gw.gfn - (gw.gfn % pagesPerLevel(level));
-    const child = (yield* kvmMmuGetPage(ctx, 'fetch', directGfn, directRole(level - 1, directAccess))).sp;
+    const child = (yield* kvmMmuGetPage(ctx, vcpu, 'fetch', directGfn, directRole(level - 1, directAccess))).sp;
     yield* linkShadowPage(ctx, 'fetch', sp, index, child, source(gw, gw.level));
     sp = child;
   }

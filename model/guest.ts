@@ -1,15 +1,16 @@
 // Guest programs for vCPU thread bodies: memory accesses through the shadow MMU, stores to guest
-// memory (trapped when the gfn is write-protected), invlpg, and scenario flags.
+// memory (trapped when the gfn is write-protected), invlpg, CR3 reload, and scenario flags.
 
-import { read, update, waitUntil, type Proc, type ThreadContext } from '../sim/step.ts';
+import { mark, read, update, waitUntil, type Proc, type ThreadContext } from '../sim/step.ts';
 import { invlpg as fnameInvlpg } from './invlpg.ts';
 import { pageFault } from './pageFault.ts';
 import { formatPte, gpaToGfn, hex, PAGING_4LEVEL } from './pte.ts';
 import { kvmMmuPteWrite } from './pteWrite.ts';
 import { isWriteProtected, shadowWalk } from './shadow/pages.ts';
 import { mmuAllocRoots } from './shadow/ops.ts';
+import { kvmMmuSyncRoots } from './shadow/sync.ts';
 import type { AccessKind } from './walk.ts';
-import { flagObj, gmemObj, SHADOW, type GuestStore, type MmuWorld, type Vcpu } from './world.ts';
+import { flagObj, gmemObj, SHADOW, TLB, type GuestStore, type MmuWorld, type Vcpu } from './world.ts';
 
 /** How a guest access ended. */
 export type AccessResult =
@@ -106,6 +107,16 @@ export function* store(ctx: ThreadContext, vcpu: Vcpu, gpa: number, value: numbe
 /** The guest executes invlpg for `gva` (kvm_mmu_invlpg). */
 export function* invlpg(ctx: ThreadContext, vcpu: Vcpu, gva: number): Proc<MmuWorld> {
   yield* fnameInvlpg(ctx, vcpu, gva);
+}
+
+/**
+ * The guest reloads CR3 with the same value (or otherwise flushes its whole TLB): kvm_set_cr3 ->
+ * kvm_mmu_sync_roots syncs every unsync page reachable from this vCPU's root, then
+ * kvm_mmu_flush_tlb. With unsync pages off there is nothing to sync.
+ */
+export function* reloadCr3(ctx: ThreadContext, vcpu: Vcpu): Proc<MmuWorld> {
+  yield* kvmMmuSyncRoots(ctx, vcpu);
+  yield* mark<MmuWorld>('kvm_set_cr3: kvm_mmu_flush_tlb', { reads: [], writes: [TLB] });
 }
 
 /** Sets a scenario flag (another thread may be waiting on it). */

@@ -62,6 +62,18 @@ export class GuestBuilder {
     return this;
   }
 
+  /**
+   * Maps `gva` (4K) to one of the guest's own page-table frames, as a guest kernel's direct map
+   * does: the mapping through which the guest writes that table (and, with unsync pages, through
+   * which a write fault leaves it unsync).
+   */
+  mapTable(gva: number, tableGfn: number, o: Omit<MapOptions, 'large'> = {}): this {
+    if (!this.tables.has(tableGfn)) throw new Error(`mapTable: gfn ${hex(tableGfn)} is not a page table; tables are ${this.tableRange()}`);
+    const table = this.walkCreate(gva, 1);
+    this.mem.set(pteGpa(table, this.mode.index(gva, 1)), this.leafValue(tableGfn, o));
+    return this;
+  }
+
   /** The value of a leaf gpte mapping `gfn` with these options. */
   leafValue(gfn: number, o: MapOptions = {}): number {
     return makePte({ gfn, p: true, w: o.w, u: o.u, nx: o.nx, a: o.a ?? true, d: o.d, ps: o.large !== undefined });

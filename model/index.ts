@@ -8,11 +8,15 @@ export { walkAddr, PFERR_PRESENT, PFERR_WRITE, PFERR_USER, PFERR_FETCH, type Acc
 export { fetch, gpteChanged, type FetchResult, type FetchAccess } from './fetch.ts';
 export { pageFault, type PageFaultResult } from './pageFault.ts';
 export { kvmMmuPteWrite } from './pteWrite.ts';
-export { access, tryAccess, store, invlpg, setFlag, waitFlag, type AccessResult, type AccessOptions, type StoreResult } from './guest.ts';
+export { kvmSyncPage, kvmMmuSyncRoots } from './shadow/sync.ts';
+export { mmuNeedWriteProtect } from './shadow/spte.ts';
+export { access, tryAccess, store, invlpg, reloadCr3, setFlag, waitFlag, type AccessResult, type AccessOptions, type StoreResult } from './guest.ts';
 export { kvmMmuLoad, mmuAllocRoots, kvmMmuGetPage, linkShadowPage, dropSpte, mmuSetSpte, indirectRole, directRole, type GetPageResult, type SetSpteArgs } from './shadow/ops.ts';
 export {
   findSp,
   indirectSpsOf,
+  unsyncSpsOf,
+  reachableSps,
   isWriteProtected,
   shadowWalk,
   spteValue,

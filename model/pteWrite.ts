@@ -1,53 +1,80 @@
-// kvm_mmu_pte_write, arch/x86/kvm/mmu.c: after an emulated store to a write-protected guest table,
-// zap (or, in 2010-era kernels, update) every SPTE that shadows the written gpte.
+// kvm_mmu_pte_write, arch/x86/kvm/mmu.c: after an emulated store to a write-protected guest table
+// (or, from invlpg, for an unsync leaf), zap (or, in 2010-era kernels, update) every SPTE that
+// shadows the written gpte.
 
 import { acquire, mark, read, release, update, type Proc, type ThreadContext } from '../sim/step.ts';
-import { ACC_EXEC, ACC_USER, ACC_WRITE, formatPte, gpaToGfn, gpaToIndex, gpteAccess, hex, isDirty, isPresent, pteGfn } from './pte.ts';
-import { indirectSpsOf, isWriteProtected, setLeaf, zapSpte } from './shadow/pages.ts';
-import { gfnToPfn, MMU_LOCK, SHADOW, TLB, type MmuWorld, type Vcpu } from './world.ts';
+import { formatPte, gpaToGfn, gpaToIndex, gpteAccess, hex, isDirty, isPresent, pteGfn } from './pte.ts';
+import { indirectSpsOf, zapSpte } from './shadow/pages.ts';
+import { setSpte } from './shadow/spte.ts';
+import { gmemObj, gmemRead, MMU_LOCK, SHADOW, TLB, type MmuWorld, type Vcpu } from './world.ts';
 
-/** kvm_mmu_pte_write, arch/x86/kvm/mmu.c: `gpte` is the value the emulator wrote (not re-read). */
-export function* kvmMmuPteWrite(ctx: ThreadContext, vcpu: Vcpu, gpa: number, gpte: number): Proc<MmuWorld> {
+/** True when this kernel's kvm_mmu_pte_write checks kvm->arch.invlpg_counter (see KernelConfig.invlpgCounter). */
+export const countsInvlpg = (vcpu: Vcpu): boolean => vcpu.config.unsync && vcpu.config.invlpgCounter;
+
+/**
+ * kvm_mmu_pte_write, arch/x86/kvm/mmu.c. `gpte` is the value the emulator wrote (a trapped store);
+ * undefined means "new == NULL" (the invlpg path): the gpte is re-read from guest memory without
+ * mmu_lock. With invlpg_counter (commit 08e850c6536d) the counter is sampled first and, if it moved
+ * by the time the lock is held, the new gpte is dropped (gentry = 0): the SPTE is only zapped.
+ */
+export function* kvmMmuPteWrite(ctx: ThreadContext, vcpu: Vcpu, gpa: number, gpte?: number): Proc<MmuWorld> {
   const gfn = gpaToGfn(gpa);
   const index = gpaToIndex(gpa);
+  const counted = countsInvlpg(vcpu);
+  const sampled = counted
+    ? yield* read<MmuWorld, number>('kvm_mmu_pte_write: invlpg_counter = atomic_read(&kvm->arch.invlpg_counter)', [SHADOW], (w) => w.invlpgCounter)
+    : 0;
+  let gentry = gpte;
+  let readAt: number | undefined;
+  if (gentry === undefined) {
+    const r = yield* read<MmuWorld, { value: number; at: number }>(`kvm_mmu_pte_write: kvm_read_guest @${hex(gpa)} (no mmu_lock)`, [gmemObj(gpa)], (w, info) => ({
+      value: gmemRead(w, gpa),
+      at: info.index,
+    }));
+    gentry = r.value;
+    readAt = r.at;
+  }
   yield* acquire<MmuWorld>(MMU_LOCK);
   ctx.assertHeld(MMU_LOCK, 'kvm_mmu_pte_write');
-  const sps = yield* read<MmuWorld, { id: number; level: number }[]>(
-    `kvm_mmu_pte_write: for_each_gfn_indirect_valid_sp(gfn ${hex(gfn)})`,
+  const what = counted ? `; invlpg_counter still ${sampled}?` : '';
+  const found = yield* read<MmuWorld, { sps: { id: number; level: number }[]; moved: boolean }>(
+    `kvm_mmu_pte_write: for_each_gfn_indirect_valid_sp(gfn ${hex(gfn)})${what}`,
     [SHADOW],
-    (w) => indirectSpsOf(w, gfn).map((id) => ({ id, level: w.sps[id].role.level })),
+    (w) => ({ sps: indirectSpsOf(w, gfn).map((id) => ({ id, level: w.sps[id].role.level })), moved: counted && w.invlpgCounter !== sampled }),
   );
-  for (const sp of sps) {
+  // "if (atomic_read(&vcpu->kvm->arch.invlpg_counter) != invlpg_counter) gentry = 0;"
+  const value = found.moved ? 0 : gentry;
+  for (const sp of found.sps) {
     if (vcpu.config.pteWrite === 'zap' || sp.level > 1) {
       yield* update<MmuWorld>(`kvm_mmu_pte_write: zap spte sp#${sp.id}[${hex(index)}]`, { reads: [SHADOW], writes: [SHADOW] }, (d) => {
         if (d.sps[sp.id]) zapSpte(d, sp.id, index);
       });
       continue;
     }
+    const why = found.moved ? ' (invlpg_counter moved: gentry = 0)' : '';
     yield* update<MmuWorld>(
-      `kvm_mmu_pte_write: zap spte sp#${sp.id}[${hex(index)}], FNAME(update_pte) from ${formatPte(gpte)}`,
+      `kvm_mmu_pte_write: zap spte sp#${sp.id}[${hex(index)}], FNAME(update_pte) from ${formatPte(value)}${why}`,
       { reads: [SHADOW], writes: [SHADOW] },
       (d, info) => {
         const s = d.sps[sp.id];
         if (!s) return;
         zapSpte(d, sp.id, index);
-        if (!isPresent(gpte)) return;
-        // FNAME(update_pte): a speculative mmu_set_spte (no write fault) from the new gpte.
-        const target = pteGfn(gpte);
-        const acc = s.role.access & gpteAccess(gpte, vcpu.eferNx);
-        const writable = (acc & ACC_WRITE) !== 0 && isDirty(gpte) && !isWriteProtected(d as MmuWorld, target);
-        setLeaf(d, sp.id, index, {
-          kind: 'leaf',
-          gfn: target,
-          pfn: gfnToPfn(d as MmuWorld, target),
-          writable,
-          user: (acc & ACC_USER) !== 0,
-          nx: (acc & ACC_EXEC) === 0,
-          prov: { installedAt: info.index, thread: info.threadName, fromGpte: { value: gpte, gpa, readAtStep: info.index } },
+        if (!isPresent(value)) return;
+        // FNAME(update_pte): a speculative mmu_set_spte (no write fault, can_unsync) from the new gpte.
+        setSpte(d, vcpu.config, vcpu.cr0Wp, {
+          sp: sp.id,
+          index,
+          gfn: pteGfn(value),
+          pteAccess: s.role.access & gpteAccess(value, vcpu.eferNx),
+          dirty: isDirty(value),
+          writeFault: false,
+          userFault: false,
+          canUnsync: true,
+          prov: { installedAt: info.index, thread: info.threadName, fromGpte: { value, gpa, readAtStep: readAt ?? info.index } },
         });
       },
     );
   }
-  if (sps.length > 0) yield* mark<MmuWorld>('kvm_mmu_pte_write: kvm_flush_remote_tlbs', { reads: [], writes: [TLB] });
+  if (found.sps.length > 0) yield* mark<MmuWorld>('kvm_mmu_pte_write: kvm_flush_remote_tlbs', { reads: [], writes: [TLB] });
   yield* release<MmuWorld>(MMU_LOCK);
 }

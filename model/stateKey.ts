@@ -19,10 +19,11 @@ export function stateKey(world: MmuWorld): string {
       .map(Number)
       .sort((a, b) => a - b)
       .map((i) => `${i}:${spteKey(sp.spt[i])}`);
-    parts.push(`sp${id}(${hex(sp.gfn)},L${r.level}${r.direct ? 'd' : ''},a${r.access})[${entries.join(',')}]`);
+    parts.push(`sp${id}(${hex(sp.gfn)},L${r.level}${r.direct ? 'd' : ''},a${r.access}${sp.unsync ? ',unsync' : ''})[${entries.join(',')}]`);
   }
   parts.push(`roots=${world.vcpus.map((v) => v.root ?? '-').join(',')}`);
   const flags = Object.keys(world.flags).sort().filter((f) => world.flags[f]);
   parts.push(`flags=${flags.join(',')}`);
+  if (world.invlpgCounter !== 0) parts.push(`invlpg_counter=${world.invlpgCounter}`);
   return parts.join(' ');
 }

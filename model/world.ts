@@ -75,7 +75,11 @@ export interface ShadowPage {
   /** Sparse 512-entry table: index -> present SPTE. */
   readonly spt: Readonly<Record<number, Spte>>;
   readonly parents: readonly ParentLink[];
-  readonly unsync: false;
+  /**
+   * sp->unsync: a level-1 page whose guest table is left writable, so its SPTEs may lag guest memory
+   * until invlpg (that gva), a CR3 reload or kvm_mmu_get_page syncs it (kvm_sync_page).
+   */
+  readonly unsync: boolean;
   readonly rootCount: number;
   /** Step and thread that created the page. */
   readonly createdAt: number;
@@ -107,6 +111,8 @@ export interface MmuWorld {
   readonly nextSpId: number;
   readonly vcpus: readonly VcpuState[];
   readonly flags: Readonly<Record<string, boolean>>;
+  /** kvm->arch.invlpg_counter: bumped by every invlpg under mmu_lock (only with config.unsync && invlpgCounter). */
+  readonly invlpgCounter: number;
 }
 
 /** What a vCPU thread carries: its index, the kernel variant and its (static) paging registers. */
@@ -143,6 +149,7 @@ export function initialWorld(o: WorldOptions): MmuWorld {
     nextSpId: 1,
     vcpus,
     flags: { ...(o.flags ?? {}) },
+    invlpgCounter: 0,
   };
 }
 

@@ -5,6 +5,10 @@ import { case1aGpml4e } from './case1aGpml4e.ts';
 import { case1bGpde } from './case1bGpde.ts';
 import { case2Trapped } from './case2Trapped.ts';
 import { case2Untrapped } from './case2Untrapped.ts';
+import { case2Unsync } from './case2Unsync.ts';
+import { case2UnsyncAfter } from './case2UnsyncAfter.ts';
+import { invlpgReorder } from './invlpgReorder.ts';
+import { syncBeforeLink } from './syncBeforeLink.ts';
 // mmu-race new: imports
 
 /** Every scenario, in the order `list` and the verdict table show them. */
@@ -15,6 +19,10 @@ export const SCENARIOS: readonly Scenario[] = [
   case1bGpde,
   case2Trapped,
   case2Untrapped,
+  case2Unsync,
+  case2UnsyncAfter,
+  invlpgReorder,
+  syncBeforeLink,
   // mmu-race new: entries
 ];
 

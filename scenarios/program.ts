@@ -6,6 +6,7 @@ import {
   presetByName,
   stateKey,
   vcpuOf,
+  type AccessKind,
   type GuestBuilder,
   type MmuWorld,
   type Vcpu,
@@ -15,13 +16,22 @@ import { lockDiscipline, noStaleSpte, writeProtection } from '../properties/inva
 /** A vCPU thread body in a scenario: gets the engine context and its vCPU handle. */
 export type VcpuBody = (ctx: ThreadContext, vcpu: Vcpu) => Proc<MmuWorld>;
 
+/** One prelude access other than a plain read. */
+export interface PreludeAccess {
+  readonly gva: number;
+  readonly kind: AccessKind;
+}
+
 /** What a two-vCPU race scenario is made of. */
 export interface RaceSpec {
   readonly scenario: string;
   readonly preset: string;
   readonly guest: GuestBuilder;
-  /** Gvas VCPU0 touches, one after the other, before the race starts (builds the shadow state). */
-  readonly prelude: readonly number[];
+  /**
+   * Gvas VCPU0 touches, one after the other, before the race starts (builds the shadow state): a
+   * gva is a read; `{ gva, kind: 'write' }` a write fault (e.g. to leave a page table unsync).
+   */
+  readonly prelude: readonly (number | PreludeAccess)[];
   readonly vcpu0: VcpuBody;
   readonly vcpu1: VcpuBody;
   readonly maxSteps?: number;
@@ -37,7 +47,10 @@ export function raceProgram(spec: RaceSpec): Program<MmuWorld> {
   const v1 = vcpuOf(world, 1);
   world = runSolo(world, (ctx) => kvmMmuLoad(ctx, v0), 'prelude');
   world = runSolo(world, (ctx) => kvmMmuLoad(ctx, v1), 'prelude');
-  for (const gva of spec.prelude) world = runSolo(world, (ctx) => access(ctx, v0, gva, 'read'), 'prelude');
+  for (const p of spec.prelude) {
+    const a = typeof p === 'number' ? { gva: p, kind: 'read' as const } : p;
+    world = runSolo(world, (ctx) => access(ctx, v0, a.gva, a.kind), 'prelude');
+  }
   return {
     scenario: spec.scenario,
     variant: spec.preset,

@@ -1,9 +1,11 @@
 // Shadow-MMU operations as steps: each is one atomic action on `shadow`, run under mmu_lock.
 
 import { acquire, read, release, update, type Proc, type ThreadContext } from '../../sim/step.ts';
-import { ACC_ALL, ACC_EXEC, ACC_USER, ACC_WRITE, hex } from '../pte.ts';
-import { gfnToPfn, MMU_LOCK, SHADOW, type GpteSource, type MmuWorld, type SpRole, type Vcpu } from '../world.ts';
-import { createSp, findSp, isWriteProtected, rmapWriteProtect, setLeaf, setLink, zapSpte } from './pages.ts';
+import { ACC_ALL, hex } from '../pte.ts';
+import { MMU_LOCK, SHADOW, type GpteSource, type MmuWorld, type SpRole, type Vcpu } from '../world.ts';
+import { createSp, findSp, rmapWriteProtect, setLink, unsyncSpsOf, zapSpte } from './pages.ts';
+import { setSpte } from './spte.ts';
+import { kvmSyncPage } from './sync.ts';
 
 const SHADOW_RW = { reads: [SHADOW], writes: [SHADOW] };
 
@@ -19,20 +21,39 @@ export interface GetPageResult {
   readonly created: boolean;
 }
 
+/** What the hash lookup step of kvm_mmu_get_page found. */
+type Lookup = GetPageResult & { readonly mustSync: boolean; readonly syncOthers: readonly number[] };
+
 /**
- * kvm_mmu_get_page, arch/x86/kvm/mmu.c: finds the shadow page for (gfn, role) or creates it; creating
- * a non-direct page write-protects gfn (rmap_write_protect + flush) in the same step.
+ * kvm_mmu_get_page, v2.6.36 arch/x86/kvm/mmu.c: finds the shadow page for (gfn, role) or creates it;
+ * creating a non-direct page write-protects gfn (rmap_write_protect + flush) in the same step. An
+ * unsync page is synced before it is handed out ("if (sp->unsync && kvm_sync_page(vcpu, sp))"); a
+ * new non-leaf page syncs the gfn's unsync pages (kvm_sync_pages), since a table used at level > 1
+ * must not stay writable. Without unsync pages this is the single step it always was.
  */
-export function* kvmMmuGetPage(ctx: ThreadContext, who: string, gfn: number, role: SpRole): Proc<MmuWorld, GetPageResult> {
+export function* kvmMmuGetPage(ctx: ThreadContext, vcpu: Vcpu, who: string, gfn: number, role: SpRole): Proc<MmuWorld, GetPageResult> {
   ctx.assertHeld(MMU_LOCK, 'kvm_mmu_get_page');
   const what = role.direct ? 'direct' : `write-protect gfn ${hex(gfn)} if new`;
-  return yield* update<MmuWorld, GetPageResult>(`${who}: kvm_mmu_get_page(gfn ${hex(gfn)}, L${role.level}) (${what})`, SHADOW_RW, (d, info) => {
-    const found = findSp(d as MmuWorld, gfn, role);
-    if (found !== undefined) return { sp: found, created: false };
-    const sp = createSp(d, gfn, role, info.index, info.threadName);
-    if (!role.direct) rmapWriteProtect(d, gfn);
-    return { sp, created: true };
-  });
+  const lookup = (label: string, retry: boolean) =>
+    update<MmuWorld, Lookup>(label, SHADOW_RW, (d, info) => {
+      const w = d as MmuWorld;
+      const unsync = role.direct ? [] : unsyncSpsOf(w, gfn);
+      const found = findSp(w, gfn, role);
+      if (found !== undefined && !retry) {
+        const mustSync = d.sps[found].unsync && vcpu.config.syncBeforeLink;
+        return { sp: found, created: false, mustSync, syncOthers: [] };
+      }
+      const sp = createSp(d, gfn, role, info.index, info.threadName);
+      if (!role.direct) rmapWriteProtect(d, gfn);
+      return { sp, created: true, mustSync: false, syncOthers: role.level > 1 ? unsync : [] };
+    });
+  let r = yield* lookup(`${who}: kvm_mmu_get_page(gfn ${hex(gfn)}, L${role.level}) (${what})`, false);
+  if (r.mustSync && (yield* kvmSyncPage(ctx, vcpu, who, r.sp))) {
+    // kvm_sync_page zapped the (now empty) page: the kernel breaks out of the lookup and creates one.
+    r = yield* lookup(`${who}: kvm_mmu_get_page(gfn ${hex(gfn)}, L${role.level}) (synced page was zapped: create, ${what})`, true);
+  }
+  for (const other of r.syncOthers) yield* kvmSyncPage(ctx, vcpu, `${who}: kvm_sync_pages`, other);
+  return { sp: r.sp, created: r.created };
 }
 
 /** link_shadow_page, arch/x86/kvm/mmu.c: SPTE sp#parent[index] -> child, built from `gpte`. */
@@ -66,38 +87,20 @@ export interface SetSpteArgs {
 }
 
 /**
- * mmu_set_spte / set_spte, arch/x86/kvm/mmu.c: installs a leaf. Never writable when the guest leaf
- * is not dirty or gfn is write-protected (a shadowed guest table); in that case a write fault must be
- * emulated (returns ptwrite). With CR0.WP=0 a supervisor write to a read-only gpte gets a writable,
- * non-user SPTE, as the kernel does.
+ * mmu_set_spte, arch/x86/kvm/mmu.c: installs a leaf through set_spte (can_unsync = true). Never
+ * writable when the guest leaf is not dirty or gfn stays write-protected (a shadowed guest table that
+ * cannot go unsync); in that case a write fault must be emulated (returns ptwrite). With unsync pages
+ * a level-1-only table is marked unsync here instead, and the SPTE is writable.
  */
 export function* mmuSetSpte(ctx: ThreadContext, vcpu: Vcpu, who: string, a: SetSpteArgs): Proc<MmuWorld, { ptwrite: boolean }> {
   ctx.assertHeld(MMU_LOCK, 'mmu_set_spte');
   return yield* update<MmuWorld, { ptwrite: boolean }>(`${who}: mmu_set_spte sp#${a.sp}[${hex(a.index)}] gfn ${hex(a.gfn)}`, SHADOW_RW, (d, info) => {
-    let acc = a.pteAccess;
-    if (!a.dirty) acc &= ~ACC_WRITE;
-    let writable = false;
-    let user = (acc & ACC_USER) !== 0;
-    let ptwrite = false;
-    if ((acc & ACC_WRITE) !== 0 || (a.writeFault && !vcpu.cr0Wp && !a.userFault)) {
-      writable = true;
-      if ((acc & ACC_WRITE) === 0) user = false;
-      if (isWriteProtected(d as MmuWorld, a.gfn)) {
-        writable = false;
-        ptwrite = a.writeFault;
-      }
-    }
-    if (!d.sps[a.sp]) return { ptwrite };
-    setLeaf(d, a.sp, a.index, {
-      kind: 'leaf',
-      gfn: a.gfn,
-      pfn: gfnToPfn(d as MmuWorld, a.gfn),
-      writable,
-      user,
-      nx: (acc & ACC_EXEC) === 0,
+    const refused = setSpte(d, vcpu.config, vcpu.cr0Wp, {
+      ...a,
+      canUnsync: true,
       prov: { installedAt: info.index, thread: info.threadName, fromGpte: a.gpte },
     });
-    return { ptwrite };
+    return { ptwrite: refused && a.writeFault };
   });
 }
 

@@ -26,13 +26,34 @@ export function indirectSpsOf(world: MmuWorld, gfn: number): number[] {
   return spIds(world).filter((id) => world.sps[id].gfn === gfn && !world.sps[id].role.direct);
 }
 
-/** A gfn is write-protected while some non-direct (sync) shadow page shadows it. */
+/**
+ * A gfn is write-protected while some non-direct *sync* shadow page shadows it: a gfn whose shadow
+ * pages are all unsync (level 1 only, by construction) was left writable by kvm_unsync_page, so a
+ * guest store to it goes straight to memory.
+ */
 export function isWriteProtected(world: MmuWorld, gfn: number): boolean {
   for (const id in world.sps) {
     const sp = world.sps[id];
-    if (sp.gfn === gfn && !sp.role.direct) return true;
+    if (sp.gfn === gfn && !sp.role.direct && !sp.unsync) return true;
   }
   return false;
+}
+
+/** Ids of the unsync shadow pages of `gfn` (kvm_sync_pages' loop), in id order. */
+export function unsyncSpsOf(world: MmuWorld, gfn: number): number[] {
+  return indirectSpsOf(world, gfn).filter((id) => world.sps[id].unsync);
+}
+
+/** Ids of the shadow pages reachable from some vCPU's root through link SPTEs. */
+export function reachableSps(world: MmuWorld, roots: readonly (number | undefined)[] = world.vcpus.map((v) => v.root)): Set<number> {
+  const seen = new Set<number>();
+  const visit = (id: number | undefined): void => {
+    if (id === undefined || seen.has(id) || !world.sps[id]) return;
+    seen.add(id);
+    for (const s of Object.values(world.sps[id].spt)) if (s.kind === 'link') visit(s.child);
+  };
+  for (const r of roots) visit(r);
+  return seen;
 }
 
 /** Creates a shadow page in the hash; returns its id. */
@@ -128,5 +149,5 @@ export function spteValue(s: Spte): number {
 
 /** "sp#3 (L1 shadow of gfn 0x5)" or "sp#4 (L1 direct, gfn 0x200)". */
 export function describeSp(sp: ShadowPage): string {
-  return `sp#${sp.id} (L${sp.role.level} ${sp.role.direct ? 'direct, gfn' : 'shadow of gfn'} ${hex(sp.gfn)})`;
+  return `sp#${sp.id} (L${sp.role.level} ${sp.role.direct ? 'direct, gfn' : 'shadow of gfn'} ${hex(sp.gfn)}${sp.unsync ? ', unsync' : ''})`;
 }

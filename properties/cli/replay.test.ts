@@ -87,7 +87,7 @@ describe('mmu-race replay, malformed input', () => {
   it('should name the closest preset for an unknown one', () => {
     const r = cli(['replay', 'mmu-race/1 benign v2.6.3 0*']);
     expect(r.code).toBe(2);
-    expect(r.stderr).toMatch(/unknown kernel preset 'v2.6.3'; did you mean 'v2.6.33'\?/);
+    expect(r.stderr).toMatch(/unknown kernel preset 'v2.6.3'; did you mean 'v2.6.33'( or 'v2.6.33\+unsync')?\?/);
   });
 
   it('should say where a schedule does not fit', () => {

@@ -7,7 +7,7 @@ import { matches, runCell, type CellResult } from '../../matrix.ts';
 import { DEFAULT_STRATEGY, STRATEGY_NAMES, type ExploreSpec, type StrategyName } from '../../strategies.ts';
 import { flag, list, value } from '../args.ts';
 import { out, type Command } from '../command.ts';
-import { allWithNames, noScenariosChosen, unknownName } from '../errors.ts';
+import { allWithNames, noScenariosChosen, unknownName, UsageError } from '../errors.ts';
 import { paint } from '../colour.ts';
 import { verdictHeadline, renderFailure } from '../failureReport.ts';
 import { allScenarios, presetNamed, presetNames, scenarioNamed, scenarioNames, unique } from '../names.ts';
@@ -59,11 +59,15 @@ Examples:
     const spec = exploreSpec(value<string>(args, 'strategy'), value(args, 'runs', 1000), value(args, 'seed', 42), value<number>(args, 'preemptions'));
     const json = flag(args, 'json');
     const progress = new Progress(Progress.wanted(json));
-    const total = scenarios.reduce((n, s) => n + (kernels ?? kernelsOf(s)).length, 0);
+    // A scenario's row names the kernels it has expectations for (e.g. the unsync scenarios only
+    // run under NAME+unsync), so --kernel picks from each row rather than forcing foreign cells.
+    const cellsOf = (s: Scenario): readonly string[] => (kernels ? kernels.filter((k) => kernelsOf(s).includes(k)) : kernelsOf(s));
+    const total = scenarios.reduce((n, s) => n + cellsOf(s).length, 0);
+    if (total === 0) throw noCells(scenarios.map((s) => `${s.name}: ${kernelsOf(s).join(', ')}`));
     const results: CellResult[] = [];
     const saved = new Map<CellResult, string>();
     for (const scenario of scenarios) {
-      for (const kernel of kernels ?? kernelsOf(scenario)) {
+      for (const kernel of cellsOf(scenario)) {
         const cell = `${scenario.name} x ${kernel}`;
         const done = results.length;
         const r = runCell(scenario, kernel, spec, {
@@ -113,4 +117,8 @@ function printFailure(r: CellResult, scenario: Scenario, path: string): void {
   out(`  replay:   ${paint.cyan(r.replay ?? '')}`);
   out(`  saved:    ${path}`);
   out();
+}
+
+function noCells(rows: readonly string[]): UsageError {
+  return new UsageError(`none of the chosen kernels is in the chosen scenarios' rows; each scenario runs under:\n  ${rows.join('\n  ')}`);
 }

@@ -1,0 +1,89 @@
+// Resyncing unsync shadow pages: kvm_sync_page / FNAME(sync_page) and kvm_mmu_sync_roots
+// (v2.6.36 arch/x86/kvm/mmu.c and paging_tmpl.h). All of it runs under mmu_lock.
+
+import { acquire, mark, read, release, update, type Proc, type ThreadContext } from '../../sim/step.ts';
+import { gpteAccess, hex, isAccessed, isDirty, isPresent, pteGfn, pteGpa } from '../pte.ts';
+import { gmemObj, gmemRead, MMU_LOCK, SHADOW, TLB, type MmuWorld, type Vcpu } from '../world.ts';
+import { reachableSps, rmapWriteProtect, zapPage, zapSpte } from './pages.ts';
+import { setSpte } from './spte.ts';
+
+const SHADOW_RW = { reads: [SHADOW], writes: [SHADOW] };
+
+/**
+ * kvm_sync_page, arch/x86/kvm/mmu.c: write-protects the page's gfn again (rmap_write_protect, so
+ * from now on a guest store traps), clears unsync (kvm_unlink_unsync_page), then FNAME(sync_page)
+ * re-reads every gpte behind a present SPTE, one step each, and updates or drops that SPTE. A page
+ * left with no present SPTE is zapped, as the kernel does; returns true then.
+ */
+export function* kvmSyncPage(ctx: ThreadContext, vcpu: Vcpu, who: string, sp: number): Proc<MmuWorld, boolean> {
+  ctx.assertHeld(MMU_LOCK, 'kvm_sync_page');
+  const start = yield* update<MmuWorld, { gfn: number; indices: number[]; protectedAny: boolean } | undefined>(
+    `${who}: kvm_sync_page sp#${sp}: rmap_write_protect + kvm_unlink_unsync_page`,
+    SHADOW_RW,
+    (d) => {
+      const s = d.sps[sp];
+      if (!s) return undefined;
+      const protectedAny = rmapWriteProtect(d, s.gfn) > 0;
+      s.unsync = false;
+      const indices = Object.keys(s.spt).map(Number).sort((a, b) => a - b);
+      return { gfn: s.gfn, indices, protectedAny };
+    },
+  );
+  if (!start) return false;
+  if (start.protectedAny) yield* mark<MmuWorld>(`${who}: kvm_sync_page: kvm_flush_remote_tlbs`, { reads: [], writes: [TLB] });
+  let present = 0;
+  for (const index of start.indices) {
+    const gpa = pteGpa(start.gfn, index);
+    const kept = yield* update<MmuWorld, boolean>(
+      `${who}: FNAME(sync_page) sp#${sp}[${hex(index)}]: re-read gpte @${hex(gpa)}, update or drop the spte`,
+      { reads: [gmemObj(gpa), SHADOW], writes: [SHADOW] },
+      (d, info) => {
+        const s = d.sps[sp];
+        const spte = s?.spt[index];
+        if (!s || spte?.kind !== 'leaf') return false;
+        const gpte = gmemRead(d as MmuWorld, gpa);
+        if (!isPresent(gpte) || !isAccessed(gpte) || pteGfn(gpte) !== spte.gfn) {
+          zapSpte(d, sp, index); // drop_spte: the gpte now maps another frame (or nothing)
+          return false;
+        }
+        setSpte(d, vcpu.config, vcpu.cr0Wp, {
+          sp,
+          index,
+          gfn: spte.gfn,
+          pteAccess: s.role.access & gpteAccess(gpte, vcpu.eferNx),
+          dirty: isDirty(gpte),
+          writeFault: false,
+          userFault: false,
+          canUnsync: false,
+          prov: { installedAt: info.index, thread: info.threadName, fromGpte: { value: gpte, gpa, readAtStep: info.index } },
+        });
+        return true;
+      },
+    );
+    if (kept) present++;
+  }
+  if (present === 0) {
+    yield* update<MmuWorld>(`${who}: kvm_sync_page: no present spte left, kvm_mmu_zap_page sp#${sp}`, SHADOW_RW, (d) => {
+      if (d.sps[sp]) zapPage(d, sp);
+    });
+    return true;
+  }
+  yield* mark<MmuWorld>(`${who}: kvm_sync_page: kvm_mmu_flush_tlb`, { reads: [], writes: [TLB] });
+  return false;
+}
+
+/**
+ * kvm_mmu_sync_roots -> mmu_sync_roots -> mmu_sync_children, arch/x86/kvm/mmu.c: under mmu_lock,
+ * syncs every unsync page reachable from this vCPU's root (the guest's CR3 reload or full flush).
+ * Unsync pages no root reaches are left alone, as in the kernel: kvm_mmu_get_page syncs them before
+ * they are linked again. cond_resched_lock (the lock break between batches) is not modelled.
+ */
+export function* kvmMmuSyncRoots(ctx: ThreadContext, vcpu: Vcpu): Proc<MmuWorld> {
+  yield* acquire<MmuWorld>(MMU_LOCK);
+  ctx.assertHeld(MMU_LOCK, 'kvm_mmu_sync_roots');
+  const pages = yield* read<MmuWorld, number[]>(`kvm_mmu_sync_roots: mmu_unsync_walk from the root of VCPU${vcpu.id}`, [SHADOW], (w) =>
+    [...reachableSps(w, [w.vcpus[vcpu.id].root])].filter((id) => w.sps[id].unsync).sort((a, b) => a - b),
+  );
+  for (const sp of pages) yield* kvmSyncPage(ctx, vcpu, 'mmu_sync_children', sp);
+  yield* release<MmuWorld>(MMU_LOCK);
+}
