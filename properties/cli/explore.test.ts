@@ -13,7 +13,7 @@ describe('mmu-race explore', () => {
     expect(r.stderr).toBe('');
     expect(r.code).toBe(0);
     expect(r.stdout).toMatch(/^scenario\s+kernel\s+expected\s+verdict\s+strategy\s+executions\s+complete\s+time$/m);
-    expect(r.stdout).toMatch(/^benign\s+fixed-2\.6\.36\s+holds\s+holds\s+dfs\s+\d+\s+yes/m);
+    expect(r.stdout).toMatch(/^benign\s+fixed-2\.6\.36\s+holds\s+holds\s+dpor\s+\d+\s+yes/m);
     expect(r.stdout).toMatch(/6 cells: 6 as expected/);
   });
 
