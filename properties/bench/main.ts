@@ -7,10 +7,13 @@ import { benchHelp, parseBenchOptions, type BenchOptions } from './options.ts';
 import { measureReduction } from './reduction.ts';
 import { checksOf, type BenchReport } from './report.ts';
 import { measureRunsToFailure } from './runsToFailure.ts';
-import { BENCH_STRATEGIES, PENDING_STRATEGIES } from './strategies.ts';
+import { BENCH_STRATEGIES } from './strategies.ts';
 import { duration, renderReport } from './table.ts';
 import { measureThroughput } from './throughput.ts';
 import { measureVersus } from './versusFcScheduler.ts';
+
+/** Seeds that must all miss before a strategy stops taking seeds on a cell (see runsToFailure.ts). */
+const GIVE_UP_AFTER = 2;
 
 /** Where the bench writes: stdout for the result, stderr for progress (a test passes its own). */
 export interface BenchIo {
@@ -35,7 +38,13 @@ export async function runBench(o: BenchOptions, io: BenchIo = STDIO): Promise<Be
   phase('fc.scheduler vs mmu-race on case-2-trapped');
   const versus = await measureVersus(o.versusExecutions, o.seeds, o.seededCap);
   phase('runs to the first violation per buggy cell');
-  const cells = measureRunsToFailure(BENCH_STRATEGIES, { seeds: o.seeds, seededCap: o.seededCap, deterministicCap: o.deterministicCap });
+  const cells = measureRunsToFailure(BENCH_STRATEGIES, {
+    seeds: o.seeds,
+    seededCap: o.seededCap,
+    deterministicCap: o.dfsCap,
+    cellBudget: o.cellBudget,
+    giveUpAfter: GIVE_UP_AFTER,
+  });
   phase('holding cells: dfs vs dpor');
   const reduction = measureReduction(o.dfsCap);
   const { json: _json, help: _help, ...options } = o;
@@ -46,9 +55,8 @@ export async function runBench(o: BenchOptions, io: BenchIo = STDIO): Promise<Be
     memory,
     throughput,
     versus,
-    runsToFailure: { strategies: BENCH_STRATEGIES.map((s) => s.name), cells },
+    runsToFailure: { strategies: BENCH_STRATEGIES.map((s) => s.name), giveUpAfter: GIVE_UP_AFTER, cells },
     reduction,
-    pendingStrategies: PENDING_STRATEGIES,
   };
   return { ...partial, checks: checksOf(partial), totalMs: performance.now() - t0 };
 }

@@ -23,6 +23,8 @@ export interface MemoryResult {
   readonly rssBeforeMb: number;
   /** Highest RSS sampled during the run (every `sampleEvery` executions). */
   readonly peakRssMb: number;
+  /** Highest V8 heap in use sampled during the run: flat when nothing accumulates. */
+  readonly peakHeapUsedMb: number;
   /** RSS when the run ended. */
   readonly rssAfterMb: number;
   /** The process's peak RSS so far by the kernel (resourceUsage().maxRSS), all phases included. */
@@ -30,6 +32,8 @@ export interface MemoryResult {
   readonly limitMb: number;
   /** peakRssMb < limitMb. */
   readonly withinLimit: boolean;
+  /** V8 heap-sizing flags in effect (execArgv, NODE_OPTIONS): they move RSS, not the engine. */
+  readonly nodeFlags: string;
   readonly verdict: string;
 }
 
@@ -42,12 +46,16 @@ export function measureMemory(executions: number, seed: number, sampleEvery = 10
   const program = scenario.build(MEMORY_KERNEL);
   const rssBefore = process.memoryUsage.rss();
   let peak = rssBefore;
+  let peakHeap = process.memoryUsage().heapUsed;
   const t = timed(() =>
     explore(program, randomWalk(seed, executions), {
       maxExecutions: executions,
       keepGoing: true,
       onExecution: (n) => {
-        if (n % sampleEvery === 0) peak = Math.max(peak, process.memoryUsage.rss());
+        if (n % sampleEvery !== 0) return;
+        const m = process.memoryUsage();
+        peak = Math.max(peak, m.rss);
+        peakHeap = Math.max(peakHeap, m.heapUsed);
       },
     }),
   );
@@ -63,10 +71,19 @@ export function measureMemory(executions: number, seed: number, sampleEvery = 10
     execPerSec: perSecond(t.value.executions, t.ms),
     rssBeforeMb: rssBefore / MB,
     peakRssMb: peak / MB,
+    peakHeapUsedMb: peakHeap / MB,
     rssAfterMb: rssAfter / MB,
     processMaxRssMb: processMax / MB,
     limitMb: MEMORY_LIMIT_MB,
     withinLimit: peak / MB < MEMORY_LIMIT_MB,
+    nodeFlags: heapFlags(),
     verdict: t.value.verdict.kind,
   };
+}
+
+/** The heap-sizing flags this process runs with, or `(defaults)`. */
+function heapFlags(): string {
+  const all = [...process.execArgv, ...(process.env.NODE_OPTIONS ?? '').split(/\s+/)];
+  const sizing = all.filter((f) => /space|heap/.test(f));
+  return sizing.length > 0 ? sizing.join(' ') : '(defaults)';
 }

@@ -1,6 +1,9 @@
 // Phase 3: how many executions each strategy needs to find each known bug. For every matrix cell
 // whose expectation is `violated`, a seeded strategy searches once per seed and a deterministic
-// one once; every search has a budget so one hard cell cannot stall the bench.
+// one once. Every search has a budget so one hard cell cannot stall the bench: a seed that finds
+// nothing counts as its budget (printed `>N`), and a seeded strategy stops taking new seeds on a
+// cell once its first seeds all came back empty or it has spent the cell's total budget; the
+// seeds it skipped are reported, and the median is over the seeds that ran.
 
 import { explore } from '../../sim/index.ts';
 import { SCENARIOS } from '../../scenarios/index.ts';
@@ -13,6 +16,8 @@ export interface StrategyRuns extends SeedRuns {
   readonly strategy: string;
   /** Seeded: one search per seed; otherwise one deterministic search. */
   readonly seeded: boolean;
+  /** Seeds not run because of the give-up rule or the cell budget (see RunsBudget). */
+  readonly skipped: number;
   /** Failure kinds other than `violated` that ended a search (a deadlock, say): should be none. */
   readonly otherFailures: readonly string[];
   readonly ms: number;
@@ -25,11 +30,17 @@ export interface BuggyCell {
   readonly strategies: readonly StrategyRuns[];
 }
 
-/** Budgets: per seed for seeded strategies, per search for deterministic ones. */
+/** Budgets of the phase. */
 export interface RunsBudget {
   readonly seeds: number;
+  /** Executions one seed of a seeded strategy may spend. */
   readonly seededCap: number;
+  /** Executions one deterministic search (dfs, dpor) may spend. */
   readonly deterministicCap: number;
+  /** Executions all seeds of one seeded strategy may spend on one cell, together. */
+  readonly cellBudget: number;
+  /** Stop taking seeds when this many first seeds all missed (the median is then beyond the cap). */
+  readonly giveUpAfter: number;
 }
 
 /** Every cell expected to be violated, in matrix order. */
@@ -37,26 +48,29 @@ export function buggyCells(): { scenario: string; kernel: string }[] {
   return SCENARIOS.flatMap((s) => kernelsOf(s).filter((k) => s.expect(k).verdict === 'violated').map((kernel) => ({ scenario: s.name, kernel })));
 }
 
-/** Searches every buggy cell with every strategy; `onCell` reports progress. */
-export function measureRunsToFailure(strategies: readonly BenchStrategy[], budget: RunsBudget, onCell?: (cell: string) => void): BuggyCell[] {
+/** Searches every buggy cell with every strategy, within `budget`. */
+export function measureRunsToFailure(strategies: readonly BenchStrategy[], budget: RunsBudget): BuggyCell[] {
   return buggyCells().map(({ scenario, kernel }) => {
-    onCell?.(`${scenario} x ${kernel}`);
     const program = SCENARIOS.find((s) => s.name === scenario)!.build(kernel);
     const rows = strategies.map((strategy): StrategyRuns => {
-      const seeds = strategy.seeded ? Array.from({ length: budget.seeds }, (_, i) => i + 1) : [0];
+      const seeds = strategy.seeded ? budget.seeds : 1;
       const cap = strategy.seeded ? budget.seededCap : budget.deterministicCap;
       const runs: number[] = [];
       const found: boolean[] = [];
       const other: string[] = [];
+      let spent = 0;
       const t = timed(() => {
-        for (const seed of seeds) {
+        for (let seed = 1; seed <= seeds; seed++) {
+          if (strategy.seeded && spent >= budget.cellBudget) break;
+          if (runs.length === budget.giveUpAfter && !found.some((f) => f)) break;
           const r = explore(program, strategy.make(seed, cap), { maxExecutions: cap });
+          spent += r.executions;
           runs.push(r.executions);
           found.push(r.verdict.kind !== 'holds');
           if (r.verdict.kind !== 'holds' && r.verdict.kind !== 'violated') other.push(r.verdict.kind);
         }
       });
-      return { strategy: strategy.name, seeded: strategy.seeded, ...seedRuns(runs, found), otherFailures: other, ms: t.ms };
+      return { strategy: strategy.name, seeded: strategy.seeded, ...seedRuns(runs, found), skipped: seeds - runs.length, otherFailures: other, ms: t.ms };
     });
     return { scenario, kernel, strategies: rows };
   });

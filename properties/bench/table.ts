@@ -22,12 +22,16 @@ export function duration(ms: number): string {
  * Runs to the first failure: `median / max` over seeds, or one number for a deterministic
  * strategy; `>` marks a budget (the seed or search found nothing within it).
  */
-export function runsCell(r: SeedRuns, seeded: boolean): string {
+export function runsCell(r: SeedRuns & { readonly skipped?: number }, seeded: boolean): string {
   if (!seeded) return r.missed > 0 ? `>${int(r.runs[0])} (capped)` : int(r.runs[0]);
+  if (r.missed === r.runs.length) return `>${int(r.max)} (all ${r.runs.length} seeds capped)`;
   const med = `${r.medianCapped ? '>' : ''}${int(r.median)}`;
   const max = `${r.missed > 0 ? '>' : ''}${int(r.max)}`;
-  return `${med} / ${max}${r.missed > 0 ? ` (${r.missed} capped)` : ''}`;
+  const notes = [r.missed > 0 ? `${r.missed} capped` : '', r.skipped ? `${r.runs.length} seeds` : ''].filter((n) => n !== '');
+  return `${med} / ${max}${notes.length > 0 ? ` (${notes.join(', ')})` : ''}`;
 }
+
+const indent = (text: string): string => text.replace(/^/gm, '   ');
 
 function section(title: string, header: string[], rows: string[][], align: Align[], notes: string[] = []): string {
   return [title, renderTable(header, rows, align), ...notes].join('\n');
@@ -47,9 +51,10 @@ export function renderReport(r: BenchReport): string {
   parts.push(
     section(
       `1. Engine throughput: random walk seed ${t.seed}, ${int(o.throughputExecutions)} executions per scenario under ${t.kernel}, fastest of ${t.rounds} alternating rounds`,
-      ['scenario', 'steps/exec', 'engine exec/s', 'engine steps/s', 'plain exec/s', 'plain steps/s', 'overhead', 'same steps'],
-      [...t.rows, { scenario: 'all', ...t.total }].map((x) => [
+      ['scenario', 'kernel', 'steps/exec', 'engine exec/s', 'engine steps/s', 'plain exec/s', 'plain steps/s', 'overhead', 'same steps'],
+      [...t.rows, { scenario: 'all', kernel: '', ...t.total }].map((x) => [
         x.scenario,
+        x.kernel,
         (x.steps / x.executions).toFixed(1),
         rate(x.engineExecPerSec),
         rate(x.engineStepsPerSec),
@@ -58,7 +63,7 @@ export function renderReport(r: BenchReport): string {
         ratio(x.overhead),
         x.stepsMatch ? 'yes' : 'NO',
       ]),
-      ['left', 'right', 'right', 'right', 'right', 'right', 'right', 'left'],
+      ['left', 'left', 'right', 'right', 'right', 'right', 'right', 'right', 'left'],
       ['   overhead = engine time / plain-loop time for the same executions (goal: at most 3x).'],
     ),
   );
@@ -80,16 +85,17 @@ export function renderReport(r: BenchReport): string {
   const names = r.runsToFailure.strategies;
   parts.push(
     section(
-      `3. Runs to the first violation per buggy cell (seeded: median / max over ${o.seeds} seeds, budget ${int(o.seededCap)} each; ` +
-        `dfs, dpor: one deterministic search, budget ${int(o.deterministicCap)})`,
+      `3. Runs to the first violation per buggy cell (seeded: median / max over ${o.seeds} seeds, budget ${int(o.seededCap)} per seed and ` +
+        `${int(o.cellBudget)} per cell; dfs, dpor: one deterministic search, budget ${int(o.dfsCap)})`,
       ['scenario', 'kernel', ...names],
       r.runsToFailure.cells.map((c) => [c.scenario, c.kernel, ...c.strategies.map((s) => runsCell(s, s.seeded))]),
       ['left', 'left', ...names.map((): Align => 'right')],
       [
+        '   `>N`: no violation within the budget; `(k capped)`: seeds that found none; `(k seeds)`: a strategy stops taking seeds on a cell',
+        `   once its first ${r.runsToFailure.giveUpAfter} seeds all came back empty or it spent the cell budget; the median is over the seeds that ran.`,
         `   time per strategy over all cells: ${names
           .map((n) => `${n} ${duration(r.runsToFailure.cells.reduce((a, c) => a + (c.strategies.find((s) => s.strategy === n)?.ms ?? 0), 0))}`)
           .join(', ')}`,
-        ...(r.pendingStrategies.length > 0 ? [`   not measured (not exported by sim/ yet): ${r.pendingStrategies.join(', ')}`] : []),
       ],
     ),
   );
@@ -111,16 +117,18 @@ export function renderReport(r: BenchReport): string {
       ]),
       ['left', 'left', 'right', 'right', 'right', 'right', 'right'],
       [
-        '   Time to verify exhaustively:',
-        renderTable(
-          ['   group', 'cells', 'dfs', 'dpor'],
-          red.totals.map((g) => [
-            `   ${g.group}`,
-            String(g.cells),
-            g.dfsCapped > 0 ? `>${duration(g.dfsMs)} (${g.dfsCapped} capped)` : duration(g.dfsMs),
-            `${duration(g.dporMs)}${g.dporUnproved > 0 ? ` (${g.dporUnproved} NOT proved)` : ''}`,
-          ]),
-          ['left', 'right', 'right', 'right'],
+        '   Time to verify exhaustively (sum of the per-cell times above):',
+        indent(
+          renderTable(
+            ['group', 'cells', 'dfs', 'dpor'],
+            red.totals.map((g) => [
+              g.group,
+              String(g.cells),
+              g.dfsCapped > 0 ? `>${duration(g.dfsMs)} (${g.dfsCapped} capped)` : duration(g.dfsMs),
+              `${duration(g.dporMs)}${g.dporUnproved > 0 ? ` (${g.dporUnproved} NOT proved)` : ''}`,
+            ]),
+            ['left', 'right', 'right', 'right'],
+          ),
         ),
       ],
     ),
@@ -129,10 +137,24 @@ export function renderReport(r: BenchReport): string {
   const mem = r.memory;
   parts.push(
     section(
-      `5. Memory: ${int(mem.executions)} random executions of ${mem.cell} (seed 1; --long N)`,
-      ['executions', 'time', 'exec/s', 'RSS before', 'peak RSS (sampled)', 'RSS after', 'process maxRSS', 'limit', 'verdict'],
-      [[int(mem.executions), duration(mem.ms), rate(mem.execPerSec), mb(mem.rssBeforeMb), mb(mem.peakRssMb), mb(mem.rssAfterMb), mb(mem.processMaxRssMb), `${mem.limitMb} MB ${mem.withinLimit ? 'ok' : 'EXCEEDED'}`, mem.verdict]],
-      ['right', 'right', 'right', 'right', 'right', 'right', 'right', 'left', 'left'],
+      `5. Memory: ${int(mem.executions)} random executions of ${mem.cell} (seed 1; --long N), first phase of the run; V8 heap flags: ${mem.nodeFlags}`,
+      ['executions', 'time', 'exec/s', 'RSS before', 'peak RSS', 'peak heap used', 'RSS after', 'process maxRSS', 'limit', 'verdict'],
+      [
+        [
+          int(mem.executions),
+          duration(mem.ms),
+          rate(mem.execPerSec),
+          mb(mem.rssBeforeMb),
+          mb(mem.peakRssMb),
+          mb(mem.peakHeapUsedMb),
+          mb(mem.rssAfterMb),
+          mb(mem.processMaxRssMb),
+          `${mem.limitMb} MB: ${mem.withinLimit && mem.processMaxRssMb < mem.limitMb ? 'under' : 'OVER'}`,
+          mem.verdict,
+        ],
+      ],
+      ['right', 'right', 'right', 'right', 'right', 'right', 'right', 'right', 'left', 'left'],
+      ['   peak RSS and peak heap used are sampled every 10,000 executions; process maxRSS is the kernel\'s high-water mark for the whole process so far.'],
     ),
   );
 

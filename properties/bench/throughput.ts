@@ -3,6 +3,7 @@
 
 import { explore, randomWalk } from '../../sim/index.ts';
 import { SCENARIOS } from '../../scenarios/index.ts';
+import { kernelsOf } from '../../scenarios/scenario.ts';
 import { plainLoop } from './plainLoop.ts';
 import { perSecond, timed } from './stats.ts';
 
@@ -28,11 +29,17 @@ export interface ThroughputRow {
 
 /** The phase's rows plus the total over every scenario. */
 export interface ThroughputResult {
+  /** The kernel asked for; a scenario that only runs a variant of it (NAME+unsync) runs that. */
   readonly kernel: string;
   readonly seed: number;
   readonly rounds: number;
   readonly rows: readonly ThroughputRow[];
   readonly total: Omit<ThroughputRow, 'scenario' | 'kernel'>;
+}
+
+/** The kernel of `scenario`'s matrix row that is `kernel` or a variant of it, if any. */
+export function kernelFor(kernels: readonly string[], kernel: string): string | undefined {
+  return kernels.find((k) => k === kernel) ?? kernels.find((k) => k.startsWith(`${kernel}+`));
 }
 
 /**
@@ -42,13 +49,16 @@ export interface ThroughputResult {
  * GC pauses from the other side do not land on one side only.
  */
 export function measureThroughput(kernel: string, seed: number, executions: number, rounds: number): ThroughputResult {
-  const programs = SCENARIOS.map((s) => ({ scenario: s.name, program: s.build(kernel) }));
+  const programs = SCENARIOS.flatMap((s) => {
+    const k = kernelFor(kernelsOf(s), kernel);
+    return k === undefined ? [] : [{ scenario: s.name, kernel: k, program: s.build(k) }];
+  });
   const warm = Math.max(1, Math.min(500, executions >> 2));
   for (const { program } of programs) {
     explore(program, randomWalk(seed, warm), { maxExecutions: warm, keepGoing: true });
     plainLoop(program, seed, warm);
   }
-  const rows = programs.map(({ scenario, program }): ThroughputRow => {
+  const rows = programs.map(({ scenario, kernel: k, program }): ThroughputRow => {
     let engineMs = Infinity;
     let plainMs = Infinity;
     let engineSteps = 0;
@@ -64,7 +74,7 @@ export function measureThroughput(kernel: string, seed: number, executions: numb
     }
     return {
       scenario,
-      kernel,
+      kernel: k,
       executions,
       steps: engineSteps,
       engineMs,

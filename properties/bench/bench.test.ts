@@ -1,0 +1,79 @@
+import { beforeAll, describe, expect, it } from 'vitest';
+import { checkRace } from './fcSchedulerRace.ts';
+import { main, type BenchIo } from './main.ts';
+import type { BenchReport } from './report.ts';
+
+/** Runs `mmu-race bench ARGS` in this process, capturing what it prints. */
+async function runQuietly(argv: string[]): Promise<{ code: number; out: string }> {
+  let out = '';
+  const io: BenchIo = { out: (t) => void (out += t + '\n'), err: () => undefined };
+  const code = await main(argv, io);
+  return { code, out };
+}
+
+// Correctness only: no assertion here looks at a time or a rate beyond "it ran".
+describe('bench --quick --json', () => {
+  let report: BenchReport;
+
+  beforeAll(async () => {
+    const { out } = await runQuietly(['--quick', '--json']);
+    report = JSON.parse(out) as BenchReport;
+  });
+
+  it('should print one JSON object covering every phase', () => {
+    expect(report.version).toBe(1);
+    expect(report.options).toMatchObject({ quick: true, seeds: 3 });
+    expect(report.throughput.rows.length).toBeGreaterThan(0);
+    expect(report.versus.rows.map((r) => r.runner)).toEqual(['fc.scheduler (async re-implementation)', 'mmu-race random', 'mmu-race fast-check']);
+    expect(report.runsToFailure.strategies).toEqual(expect.arrayContaining(['random', 'dfs']));
+    expect(report.runsToFailure.cells.length).toBeGreaterThan(0);
+    expect(report.reduction.cells.length).toBeGreaterThan(0);
+    expect(report.reduction.totals.map((t) => t.group)).toContain('every holding cell');
+    expect(report.memory.executions).toBe(report.options.long);
+  });
+
+  it('should run the plain loop through the same steps as the engine', () => {
+    for (const row of report.throughput.rows) expect(row, row.scenario).toMatchObject({ stepsMatch: true });
+  });
+
+  it('should account for every seed of a seeded strategy and run a deterministic one once', () => {
+    for (const cell of report.runsToFailure.cells) {
+      expect(cell.strategies.map((s) => s.strategy)).toEqual(report.runsToFailure.strategies);
+      // A seeded strategy may skip seeds (give-up rule, cell budget), but every seed is accounted for.
+      for (const s of cell.strategies) expect(s.runs.length + s.skipped).toBe(s.seeded ? report.options.seeds : 1);
+    }
+  });
+
+  it('should find the v2.6.33 race with fc.scheduler and never break the fixed version', () => {
+    const fc = report.versus.rows[0];
+    expect(fc.toFailure.missed).toBeLessThan(fc.toFailure.runs.length);
+    expect(fc.fixedHolds).toBe(true);
+  });
+
+  it('should pass every correctness check of its own', () => {
+    // The memory limit is not among them: vitest's fork is not the CLI process.
+    for (const c of report.checks) expect(c, c.name).toMatchObject({ ok: true });
+  });
+});
+
+describe('fcSchedulerRace', () => {
+  it('should find the stale SPTE under v2.6.33', async () => {
+    expect((await checkRace('v2.6.33', 1, 2_000)).failed).toBe(true);
+  });
+
+  it('should hold under the fix (gpte_changed after the lock) on every run', async () => {
+    expect(await checkRace('fixed-2.6.36', 1, 2_000)).toMatchObject({ failed: false, runs: 2_000 });
+  });
+});
+
+describe('bench options', () => {
+  it('should print its help and exit 0', async () => {
+    const { code, out } = await runQuietly(['--help']);
+    expect(code).toBe(0);
+    expect(out).toContain('--long N');
+  });
+
+  it('should reject an unknown option with a usage error', async () => {
+    await expect(runQuietly(['--bogus'])).rejects.toThrow(/unknown option/i);
+  });
+});
