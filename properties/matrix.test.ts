@@ -7,6 +7,7 @@ import { saveFailure } from './failures.ts';
 import { runCell, type CellResult } from './matrix.ts';
 import { DEFAULT_STRATEGY } from './strategies.ts';
 import { twoColumnTable } from './report/twoColumn.ts';
+import { renderFailure } from './cli/failureReport.ts';
 
 // Reproducible in CI; run with a fresh seed by setting MMU_RACE_SEED (printed on failure).
 const SEED = Number(process.env.MMU_RACE_SEED ?? 42);
@@ -38,6 +39,7 @@ for (const scenario of SCENARIOS) {
             return;
           }
           expect(v.invariant).toBe('no-stale-spte');
+          saveFailure(v);
           // The shrunk schedule, printed as text and parsed back, replays to the same violation.
           const text = formatSchedule(v.schedule);
           const again = runOnce(program, replay(parseSchedule(text)));
@@ -47,7 +49,6 @@ for (const scenario of SCENARIOS) {
           expect(exhaustive.verdict).toBe('violated');
           expect(exhaustive.invariant).toBe('no-stale-spte');
           if (exhaustive.failure) {
-            saveFailure(exhaustive.failure);
             const replayed = runOnce(program, replay(exhaustive.failure.schedule));
             expect(replayed.verdict.kind).toBe('violated');
           }
@@ -57,8 +58,12 @@ for (const scenario of SCENARIOS) {
         it(`should hold under ${preset.name} in every interleaving (${expected.why})`, () => {
           const r = runCell(scenario, preset.name, { strategy: DEFAULT_STRATEGY, runs: 0, seed: SEED });
           rows.push(row(r));
-          if (r.failure) saveFailure(r.failure);
-          expect(r.verdict, r.failure ? `${r.failure.message}\n${r.replay}` : '').toBe('holds');
+          // On an unexpected failure: the minimal interleaving as a VCPU0 | VCPU1 table, the
+          // invariant's explanation, the replay command and the saved file, all in the message.
+          const report = r.failure
+            ? `${renderFailure(r.failure, scenario.build(kernel).threads.map((t) => t.name))}\n  replay: ${r.replay}\n  saved:  ${saveFailure(r.failure)}`
+            : '';
+          expect(r.verdict, report).toBe('holds');
           expect(r.complete).toBe(true);
           expect(r.executions).toBeGreaterThan(0);
         });

@@ -1,10 +1,7 @@
-import { access, invlpg, store } from '../model/index.ts';
-import { raceProgram } from './program.ts';
-import { byPreset, holds, violated, type Scenario } from './scenario.ts';
-import { NEW_GFN, SAME_PT, TARGET } from './layout.ts';
+import { holds, violated } from './scenario.ts';
+import { SAME_PT } from './layout.ts';
 import { UNSYNC_KERNELS, UNSYNC_TARGET_PT, unsyncGuest } from './unsyncLayout.ts';
-
-const NAME = 'case-2-unsync';
+import { xiaoCase } from './xiaoCase.ts';
 
 /**
  * Seed 003 case 2 ("the guest modifies the GPTE") with the leaf table unsync, the 2010 default;
@@ -21,33 +18,19 @@ const NAME = 'case-2-unsync';
  * the guest has already done its invlpg, so nothing repairs it. In order 1 (handler after fetch)
  * invlpg must wait for mmu_lock, zaps whatever fetch installed and re-installs the new GPTE.
  */
-export const case2Unsync: Scenario = {
-  name: NAME,
+export const case2Unsync = xiaoCase({
+  name: 'case-2-unsync',
   title: 'VCPU1 changes the leaf GPTE of an unsync PT (store does not trap; invlpg is the handler) while VCPU0 faults',
   citation: 'seed 003 (Xiao Guangrong, 4 Jul 2010), case 2; v2.6.36 arch/x86/kvm/paging_tmpl.h FNAME(invlpg), mmu.c mmu_need_write_protect / kvm_unsync_page',
+  level: 1,
+  prelude: [SAME_PT, UNSYNC_TARGET_PT],
   kernels: UNSYNC_KERNELS,
-  expect: byPreset(NAME, {
+  guest: unsyncGuest,
+  expected: {
     'v2.6.33+unsync': violated('every upper SPTE is present, so nothing is re-read; fetch installs the old GPTE over the one invlpg just installed'),
     'xiao-proposal+unsync': violated('never re-reads the leaf GPTE; fetch overwrites what invlpg installed'),
     'check-before-protect+unsync': holds('on a present path the check order does not matter: the GPTE is re-read under mmu_lock, and a later store\'s invlpg waits for the lock'),
     'fixed-2.6.36+unsync': holds('gpte_changed(1) re-reads the GPTE under mmu_lock; a store after it is followed by an invlpg that runs after fetch'),
     '2026+unsync': holds('as fixed'),
-  }),
-  build(preset) {
-    const guest = unsyncGuest();
-    const gpte = guest.alternative(TARGET, 1, NEW_GFN, { w: true, d: true });
-    return raceProgram({
-      scenario: NAME,
-      preset,
-      guest,
-      prelude: [SAME_PT, UNSYNC_TARGET_PT],
-      *vcpu0(ctx, v) {
-        yield* access(ctx, v, TARGET, 'read');
-      },
-      *vcpu1(ctx, v) {
-        yield* store(ctx, v, gpte.gpa, gpte.value);
-        yield* invlpg(ctx, v, TARGET);
-      },
-    });
   },
-};
+});
