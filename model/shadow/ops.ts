@@ -4,7 +4,7 @@ import { acquire, read, release, update, type Proc, type ThreadContext } from '.
 import { ACC_ALL, hex } from '../pte.ts';
 import { MMU_LOCK, SHADOW, type GpteSource, type MmuWorld, type SpRole, type Vcpu } from '../world.ts';
 import { createSp, findSp, rmapWriteProtect, setLink, unsyncSpsOf, zapSpte } from './pages.ts';
-import { setSpte } from './spte.ts';
+import { setSpte, type SpteInputs } from './spte.ts';
 import { kvmSyncPage } from './sync.ts';
 
 const SHADOW_RW = { reads: [SHADOW], writes: [SHADOW] };
@@ -72,19 +72,8 @@ export function* dropSpte(ctx: ThreadContext, label: string, sp: number, index: 
   });
 }
 
-/** The inputs of one leaf install. */
-export interface SetSpteArgs {
-  readonly sp: number;
-  readonly index: number;
-  readonly gfn: number;
-  /** ACC_* rights the guest grants (gw->pte_access & access). */
-  readonly pteAccess: number;
-  /** Dirty bit of the guest leaf: without it the SPTE is read-only so the next write sets D. */
-  readonly dirty: boolean;
-  readonly writeFault: boolean;
-  readonly userFault: boolean;
-  readonly gpte: GpteSource;
-}
+/** The inputs of one leaf install: set_spte's, with the gpte the walk read for provenance. */
+export type SetSpteArgs = Omit<SpteInputs, 'canUnsync' | 'prov'> & { readonly gpte: GpteSource };
 
 /**
  * mmu_set_spte, arch/x86/kvm/mmu.c: installs a leaf through set_spte (can_unsync = true). Never
