@@ -6,5 +6,8 @@ export default defineConfig({
     testTimeout: 120_000,
     hookTimeout: 120_000,
     pool: 'forks',
+    // Freeze every world the engine produces, so a model that mutates shared state outside an
+    // immer recipe fails the tests (exploration runs unfrozen for speed).
+    env: { MMU_RACE_FREEZE: '1' },
   },
 });

@@ -29,7 +29,7 @@ export class ScenarioError extends Error {
   }
 }
 
-/** Describes the runnable threads for error messages: "0 (VCPU0), 1 (VCPU1)" or "none". */
+/** Describes the runnable threads for error messages: "0 (T0), 1 (T1)" or "none". */
 export function describeRunnable(enabled: readonly number[], names: readonly string[]): string {
   return enabled.length === 0 ? 'none' : enabled.map((t) => `${t} (${names[t]})`).join(', ');
 }

@@ -6,7 +6,7 @@ import { firstEnabled } from './strategies/firstEnabled.ts';
  * Runs one thread body to completion on `initial` and returns the final world: for sequential
  * preludes and single-threaded model tests. Any verdict other than `holds` throws with its reason.
  */
-export function runSolo<W>(initial: W, body: (ctx: ThreadContext) => Proc<W>, name = 'VCPU0'): W {
+export function runSolo<W>(initial: W, body: (ctx: ThreadContext) => Proc<W>, name = 'T0'): W {
   const result = runOnce(
     { scenario: 'solo', variant: '-', initial, threads: [{ name, body }] },
     firstEnabled(),

@@ -6,14 +6,14 @@ export interface StepInfo {
   readonly index: number;
   /** Thread id (position in Program.threads). */
   readonly thread: number;
-  /** Thread name, e.g. "VCPU0". */
+  /** Thread name, e.g. "T0". */
   readonly threadName: string;
 }
 
 /** A pure observation or an immer update of the world: the only way a thread touches shared state. */
 export interface ActStep<W> {
   readonly kind: 'act';
-  /** Reads like the kernel line it models, e.g. "walk_addr: read gpte L2 @0x3008". */
+  /** Reads like the code line it models, e.g. "read x @0x3008". */
   readonly label: string;
   /** Shared objects read, e.g. "gmem:0x3008"; over-approximating is sound, under-approximating is a bug. */
   readonly reads: readonly string[];

@@ -18,7 +18,7 @@ export interface Trace<W> {
   readonly worlds?: readonly W[];
 }
 
-/** One line per step: "  12 VCPU1  spin_lock(mmu_lock)". */
+/** One line per step: "  12 T1     spin_lock(L)". */
 export function formatTraceLine(e: TraceEvent): string {
   return `${String(e.index).padStart(4)} ${e.threadName.padEnd(6)} ${e.label}`;
 }

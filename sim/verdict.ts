@@ -5,7 +5,7 @@ import type { Trace } from './trace.ts';
 export interface LockWait {
   readonly thread: string;
   readonly holds: readonly string[];
-  /** What the thread is blocked on: `lock mmu_lock (held by VCPU1)` or a wait label. */
+  /** What the thread is blocked on: `lock L (held by T1)` or a wait label. */
   readonly waitsFor: string;
 }
 

@@ -102,7 +102,7 @@ describe('write protection', () => {
     let trapped: boolean | undefined;
     const w = runSolo(world, function* (ctx) {
       trapped = (yield* store(ctx, v0, 0x50000, 7)).trapped;
-    });
+    }, 'VCPU0');
     expect(trapped).toBe(false);
     expect(w.lastStore[0x50000]).toMatchObject({ how: 'direct', thread: 'VCPU0' });
   });
@@ -140,7 +140,7 @@ describe('trapped store -> kvm_mmu_pte_write', () => {
 
   it('should zap the link when a GPDE is written', () => {
     const { w, v0 } = prelude('fixed-2.6.36');
-    const after = runSolo(w, (ctx) => store(ctx, v0, 0x12008, 0) as never);
+    const after = runSolo(w, (ctx) => store(ctx, v0, 0x12008, 0) as never, 'VCPU0');
     expect(w.sps[3].spt[1]).toBeDefined();
     expect(after.sps[3].spt[1]).toBeUndefined();
     expect(after.sps[4].parents).toEqual([]);

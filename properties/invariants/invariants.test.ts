@@ -8,7 +8,7 @@ const GVA = 0x4020_1000;
 function consistent(): MmuWorld {
   const g = new GuestBuilder({ firstTableGfn: 0x10 }).map(GVA, 0x50, { w: true, d: true });
   const w = initialWorld({ guest: g, vcpus: 1, config: presetByName('fixed-2.6.36') });
-  return runSolo(w, (ctx) => access(ctx, vcpuOf(w, 0), GVA, 'write'));
+  return runSolo(w, (ctx) => access(ctx, vcpuOf(w, 0), GVA, 'write'), 'VCPU0');
 }
 
 function withLeaf(w: MmuWorld, patch: Partial<LeafSpte>): MmuWorld {
