@@ -19,3 +19,5 @@ export { exploreByPreemptions, type ByPreemptionsOptions, type ByPreemptionsResu
 export { pct, type PctOptions } from './strategies/pct.ts';
 export { portfolio, portfolioMember, deriveSeed, PORTFOLIO_MEMBERS, type PortfolioRun } from './strategies/portfolio.ts';
 export { minimize, preemptionsOf, sameFailure, type Minimized, type MinimizeOptions } from './minimize.ts';
+export { isRacingPoint } from './racing.ts';
+export { racingPreemption } from './strategies/racingPreemption.ts';
