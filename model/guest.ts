@@ -6,7 +6,7 @@ import { invlpg as fnameInvlpg } from './invlpg.ts';
 import { pageFault } from './pageFault.ts';
 import { formatPte, gpaToGfn, hex, PAGING_4LEVEL } from './pte.ts';
 import { kvmMmuPteWrite } from './pteWrite.ts';
-import { isWriteProtected, shadowWalk } from './shadow/pages.ts';
+import { isWriteProtected, shadowWalk, stepStart } from './shadow/pages.ts';
 import { mmuAllocRoots } from './shadow/ops.ts';
 import { kvmMmuSyncRoots } from './shadow/sync.ts';
 import type { AccessKind } from './walk.ts';
@@ -93,7 +93,7 @@ export function* store(ctx: ThreadContext, vcpu: Vcpu, gpa: number, value: numbe
     `guest store @${hex(gpa)} = ${formatPte(value)} (if gfn ${hex(gfn)} is write-protected: trap, emulator_write_phys)`,
     { reads: [SHADOW], writes: [gmemObj(gpa)] },
     (d, info) => {
-      const how = isWriteProtected(d as MmuWorld, gfn) ? 'emulated' : 'direct';
+      const how = isWriteProtected(stepStart(d), gfn) ? 'emulated' : 'direct';
       d.gmem[gpa] = value;
       record(d, { gpa, value, step: info.index, thread: info.threadName, how });
       return how === 'emulated';

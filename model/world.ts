@@ -181,9 +181,12 @@ export function gmemRead(world: MmuWorld, gpa: number): number {
   return world.gmem[gpa] ?? 0;
 }
 
-/** Shadow page ids in ascending (creation) order. */
+/**
+ * Shadow page ids in ascending (creation) order. Ids are array-index keys, which JS enumerates in
+ * ascending numeric order (ECMA-262 OrdinaryOwnPropertyKeys), so no sort is needed.
+ */
 export function spIds(world: MmuWorld): number[] {
-  return Object.keys(world.sps)
-    .map(Number)
-    .sort((a, b) => a - b);
+  const ids: number[] = [];
+  for (const id in world.sps) ids.push(Number(id));
+  return ids;
 }

@@ -54,7 +54,9 @@ export function runOnce<W>(program: Program<W>, strategy: Strategy, options: Run
   const names = program.threads.map((t) => t.name);
   const maxSteps = program.maxSteps ?? DEFAULT_MAX_STEPS;
   const locks = new Map<string, number>();
-  const events: TraceEvent[] | undefined = options.record || program.stepInvariants ? [] : undefined;
+  // Step invariants see every event, but only a recorded run keeps them.
+  const events: TraceEvent[] | undefined = options.record ? [] : undefined;
+  const stepInvariants = program.stepInvariants ?? [];
   const worlds: W[] | undefined = options.keepWorlds ? [] : undefined;
   const choices: number[] = [];
   let world = program.initial;
@@ -134,13 +136,13 @@ export function runOnce<W>(program: Program<W>, strategy: Strategy, options: Run
     choices.push(chosen);
     const fp = pending[chosen]!;
     strategy.executed?.({ step: index, thread: chosen, footprint: fp });
-    if (events) {
+    if (events || stepInvariants.length > 0) {
       const event: TraceEvent = {
         index, thread: chosen, threadName: t.name, label: step.label,
         reads: fp.reads, writes: fp.writes, held: t.held.slice(),
       };
-      events.push(event);
-      for (const inv of program.stepInvariants ?? []) {
+      events?.push(event);
+      for (const inv of stepInvariants) {
         const detail = halt ? undefined : inv.check(event);
         if (detail !== undefined && !stepViolation) stepViolation = violated(inv.name, inv.explanation, detail);
       }

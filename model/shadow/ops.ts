@@ -3,7 +3,7 @@
 import { acquire, read, release, update, type Proc, type ThreadContext } from '../../sim/step.ts';
 import { ACC_ALL, hex } from '../pte.ts';
 import { MMU_LOCK, SHADOW, type GpteSource, type MmuWorld, type SpRole, type Vcpu } from '../world.ts';
-import { createSp, findSp, rmapWriteProtect, setLink, unsyncSpsOf, zapSpte } from './pages.ts';
+import { createSp, findSp, rmapWriteProtect, setLink, stepStart, unsyncSpsOf, zapSpte } from './pages.ts';
 import { setSpte, type SpteInputs } from './spte.ts';
 import { kvmSyncPage } from './sync.ts';
 
@@ -36,7 +36,7 @@ export function* kvmMmuGetPage(ctx: ThreadContext, vcpu: Vcpu, who: string, gfn:
   const what = role.direct ? 'direct' : `write-protect gfn ${hex(gfn)} if new`;
   const lookup = (label: string, retry: boolean) =>
     update<MmuWorld, Lookup>(label, SHADOW_RW, (d, info) => {
-      const w = d as MmuWorld;
+      const w = stepStart(d);
       const unsync = role.direct ? [] : unsyncSpsOf(w, gfn);
       const found = findSp(w, gfn, role);
       if (found !== undefined && !retry) {
@@ -44,7 +44,7 @@ export function* kvmMmuGetPage(ctx: ThreadContext, vcpu: Vcpu, who: string, gfn:
         return { sp: found, created: false, mustSync, syncOthers: [] };
       }
       const sp = createSp(d, gfn, role, info.index, info.threadName);
-      if (!role.direct) rmapWriteProtect(d, gfn);
+      if (!role.direct) rmapWriteProtect(d, gfn, w); // the page created above has no SPTEs yet
       return { sp, created: true, mustSync: false, syncOthers: role.level > 1 ? unsync : [] };
     });
   let r = yield* lookup(`${who}: kvm_mmu_get_page(gfn ${hex(gfn)}, L${role.level}) (${what})`, false);
@@ -107,10 +107,11 @@ export function* mmuAllocRoots(ctx: ThreadContext, vcpu: Vcpu): Proc<MmuWorld, n
     SHADOW_RW,
     (d, info) => {
       const role = indirectRole(4, ACC_ALL);
-      let sp = findSp(d as MmuWorld, vcpu.cr3Gfn, role);
+      const before = stepStart(d);
+      let sp = findSp(before, vcpu.cr3Gfn, role);
       if (sp === undefined) {
         sp = createSp(d, vcpu.cr3Gfn, role, info.index, info.threadName);
-        rmapWriteProtect(d, vcpu.cr3Gfn);
+        rmapWriteProtect(d, vcpu.cr3Gfn, before); // the page created above has no SPTEs yet
       }
       d.sps[sp].rootCount++;
       d.vcpus[vcpu.id].root = sp;

@@ -1,11 +1,21 @@
 // Shadow-page bookkeeping as pure functions on a world or an immer draft: the hash by (gfn, role),
 // creation, rmap write protection, linking and zapping. Steps in sim/ wrap these (see ops.ts).
 
-import type { Draft } from 'immer';
+import { isDraft, original, type Draft } from 'immer';
 import { hex } from '../pte.ts';
 import { spIds, type LeafSpte, type MmuWorld, type ShadowPage, type SpRole, type Spte, type SpteProvenance } from '../world.ts';
 
 type D = Draft<MmuWorld>;
+
+/**
+ * The world an update step started from (the draft's base). Scanning it instead of the draft keeps
+ * immer from drafting every shadow page it reads, so a step copies only what it changes. Only valid
+ * for what the recipe has not changed yet: callers scan it before their first change, or, for
+ * rmapWriteProtect, after creating pages that have no SPTEs yet.
+ */
+export function stepStart(d: D): MmuWorld {
+  return (isDraft(d) ? original(d) : d) as MmuWorld;
+}
 
 /** Two roles are the same shadow-page kind (the kernel compares role.word). */
 export function sameRole(a: SpRole, b: SpRole): boolean {
@@ -64,15 +74,19 @@ export function createSp(d: D, gfn: number, role: SpRole, step: number, thread: 
   return id;
 }
 
-/** rmap_write_protect: clears W in every leaf SPTE mapping `gfn`; returns how many lost W. */
-export function rmapWriteProtect(d: D, gfn: number): number {
+/**
+ * rmap_write_protect: clears W in every leaf SPTE mapping `gfn`; returns how many lost W. Leaves are
+ * looked up in `before` (see stepStart), which must hold the same SPTEs as `d`; only the shadow
+ * pages that hold such a leaf are drafted.
+ */
+export function rmapWriteProtect(d: D, gfn: number, before: MmuWorld): number {
   let n = 0;
-  for (const id of spIds(d as MmuWorld)) {
-    const spt = d.sps[id].spt;
-    for (const idx of Object.keys(spt)) {
-      const s = spt[Number(idx)];
+  for (const id in before.sps) {
+    const spt = before.sps[id].spt;
+    for (const idx in spt) {
+      const s = spt[idx];
       if (s.kind === 'leaf' && s.gfn === gfn && s.writable) {
-        s.writable = false;
+        (d.sps[Number(id)].spt[Number(idx)] as Draft<LeafSpte>).writable = false;
         n++;
       }
     }

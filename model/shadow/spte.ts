@@ -5,20 +5,23 @@ import type { Draft } from 'immer';
 import { ACC_EXEC, ACC_USER, ACC_WRITE } from '../pte.ts';
 import type { KernelConfig } from '../config.ts';
 import { gfnToPfn, type GpteSource, type MmuWorld } from '../world.ts';
-import { indirectSpsOf, setLeaf } from './pages.ts';
+import { indirectSpsOf, setLeaf, stepStart } from './pages.ts';
 
 type D = Draft<MmuWorld>;
 
 /**
  * mmu_need_write_protect, v2.6.36 arch/x86/kvm/mmu.c: may a leaf SPTE mapping `gfn` be writable?
  * False when gfn shadows no guest table; with `canUnsync`, also when every shadow page of gfn is
- * level 1, which marks the sync ones unsync (kvm_unsync_pages) as a side effect.
+ * level 1, which marks the sync ones unsync (kvm_unsync_pages) as a side effect. The pages of gfn
+ * are looked up where the step started (stepStart): callers change at most SPTEs and parent links
+ * first, never which pages exist or their gfn, role or unsync.
  */
 export function mmuNeedWriteProtect(d: D, gfn: number, canUnsync: boolean): boolean {
-  const sps = indirectSpsOf(d as MmuWorld, gfn);
+  const before = stepStart(d);
+  const sps = indirectSpsOf(before, gfn);
   if (sps.length === 0) return false;
   if (!canUnsync) return true;
-  if (sps.some((id) => d.sps[id].role.level !== 1)) return true;
+  if (sps.some((id) => before.sps[id].role.level !== 1)) return true;
   for (const id of sps) d.sps[id].unsync = true; // kvm_unsync_pages -> __kvm_unsync_page
   return false;
 }

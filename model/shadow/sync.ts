@@ -4,7 +4,7 @@
 import { acquire, mark, read, release, update, type Proc, type ThreadContext } from '../../sim/step.ts';
 import { gpteAccess, hex, isAccessed, isDirty, isPresent, pteGfn, pteGpa } from '../pte.ts';
 import { gmemObj, gmemRead, MMU_LOCK, SHADOW, TLB, type MmuWorld, type Vcpu } from '../world.ts';
-import { reachableSps, rmapWriteProtect, zapPage, zapSpte } from './pages.ts';
+import { reachableSps, rmapWriteProtect, stepStart, zapPage, zapSpte } from './pages.ts';
 import { setSpte } from './spte.ts';
 
 const SHADOW_RW = { reads: [SHADOW], writes: [SHADOW] };
@@ -21,9 +21,10 @@ export function* kvmSyncPage(ctx: ThreadContext, vcpu: Vcpu, who: string, sp: nu
     `${who}: kvm_sync_page sp#${sp}: rmap_write_protect + kvm_unlink_unsync_page`,
     SHADOW_RW,
     (d) => {
+      const before = stepStart(d);
+      if (!before.sps[sp]) return undefined;
+      const protectedAny = rmapWriteProtect(d, before.sps[sp].gfn, before) > 0;
       const s = d.sps[sp];
-      if (!s) return undefined;
-      const protectedAny = rmapWriteProtect(d, s.gfn) > 0;
       s.unsync = false;
       const indices = Object.keys(s.spt).map(Number).sort((a, b) => a - b);
       return { gfn: s.gfn, indices, protectedAny };
