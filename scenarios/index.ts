@@ -3,6 +3,7 @@ import { benign } from './benign.ts';
 import { case1aGpde } from './case1aGpde.ts';
 import { case1aGpml4e } from './case1aGpml4e.ts';
 import { case1bGpde } from './case1bGpde.ts';
+import { case1bGpdpe } from './case1bGpdpe.ts';
 import { case2Trapped } from './case2Trapped.ts';
 import { case2Untrapped } from './case2Untrapped.ts';
 import { case2Unsync } from './case2Unsync.ts';
@@ -17,6 +18,7 @@ export const SCENARIOS: readonly Scenario[] = [
   case1aGpde,
   case1aGpml4e,
   case1bGpde,
+  case1bGpdpe,
   case2Trapped,
   case2Untrapped,
   case2Unsync,
