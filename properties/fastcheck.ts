@@ -3,13 +3,14 @@ import { explain, runOnce, type Program, type Verdict } from '../sim/index.ts';
 import { guided } from './guided.ts';
 
 /**
- * Schedules as fast-check sees them: up to three preemptions, each after a small number of racing
+ * Schedules as fast-check sees them: one to three preemptions, each after a small number of racing
  * points (see guided.ts). Small gaps reach the race windows of two-vCPU scenarios quickly, and
  * shrinking drops gaps, i.e. context switches, so a counterexample ends as a minimal interleaving.
  */
 export function gapsArbitrary(): fc.Arbitrary<number[]> {
-  // Half the gaps are 0 (preempt at the very next racing point), which most race windows need.
-  return fc.array(fc.oneof(fc.constant(0), fc.nat(3)), { maxLength: 3 });
+  // At least one preemption (a run without any cannot interleave), and half the gaps are 0
+  // (preempt at the very next racing point), which most race windows need.
+  return fc.array(fc.oneof(fc.constant(0), fc.nat(3)), { minLength: 1, maxLength: 3 });
 }
 
 /** Outcome of a fast-check exploration of one program. */
