@@ -39,6 +39,10 @@ describe('unsync presets', () => {
     });
   });
 
+  it('should set Accessed/Dirty with a plain write-back only in 2007 (seed 004; cmpxchg_gpte from 2008)', () => {
+    expect(ALL_PRESETS.filter((p) => p.adUpdate === 'plain').map((p) => p.name)).toEqual(['2007']);
+  });
+
   it('should refuse 2007+unsync, saying why', () => {
     expect(() => presetByName('2007+unsync')).toThrow(/predates unsync shadow pages/);
   });

@@ -27,7 +27,7 @@ for (const scenario of SCENARIOS) {
       const preset = { name: kernel };
       const expected = scenario.expect(kernel);
       if (expected.verdict === 'violated') {
-        it(`should find the stale SPTE under ${preset.name} by exploration (${expected.why})`, () => {
+        it(`should find the ${expected.invariant} violation under ${preset.name} by exploration (${expected.why})`, () => {
           const program = scenario.build(preset.name);
           const t0 = performance.now();
           const fcResult = exploreWithFastCheck(program, { seed: SEED });
@@ -38,7 +38,7 @@ for (const scenario of SCENARIOS) {
             expect.fail(`fast-check (seed ${SEED}, ${fcResult.numRuns} runs) did not find the violation; got ${v.kind}`);
             return;
           }
-          expect(v.invariant).toBe('no-stale-spte');
+          expect(v.invariant).toBe(expected.invariant);
           saveFailure(v);
           // The shrunk schedule, printed as text and parsed back, replays to the same violation.
           const text = formatSchedule(v.schedule);
@@ -47,7 +47,7 @@ for (const scenario of SCENARIOS) {
           const exhaustive = runCell(scenario, preset.name, { strategy: DEFAULT_STRATEGY, runs: 0, seed: SEED });
           rows.push(row(exhaustive));
           expect(exhaustive.verdict).toBe('violated');
-          expect(exhaustive.invariant).toBe('no-stale-spte');
+          expect(exhaustive.invariant).toBe(expected.invariant);
           if (exhaustive.failure) {
             const replayed = runOnce(program, replay(exhaustive.failure.schedule));
             expect(replayed.verdict.kind).toBe('violated');

@@ -10,6 +10,7 @@ import { case2Unsync } from './case2Unsync.ts';
 import { case2UnsyncAfter } from './case2UnsyncAfter.ts';
 import { invlpgReorder } from './invlpgReorder.ts';
 import { syncBeforeLink } from './syncBeforeLink.ts';
+import { adLostUpdate } from './adLostUpdate.ts';
 // mmu-race new: imports
 
 /** Every scenario, in the order `list` and the verdict table show them. */
@@ -25,6 +26,7 @@ export const SCENARIOS: readonly Scenario[] = [
   case2UnsyncAfter,
   invlpgReorder,
   syncBeforeLink,
+  adLostUpdate,
   // mmu-race new: entries
 ];
 

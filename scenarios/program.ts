@@ -11,7 +11,7 @@ import {
   type MmuWorld,
   type Vcpu,
 } from '../model/index.ts';
-import { lockDiscipline, noStaleSpte, writeProtection } from '../properties/invariants/index.ts';
+import { lockDiscipline, noLostGuestWrite, noStaleSpte, writeProtection } from '../properties/invariants/index.ts';
 
 /** A vCPU thread body in a scenario: gets the engine context and its vCPU handle. */
 export type VcpuBody = (ctx: ThreadContext, vcpu: Vcpu) => Proc<MmuWorld>;
@@ -59,7 +59,7 @@ export function raceProgram(spec: RaceSpec): Program<MmuWorld> {
       { name: 'VCPU0', body: (ctx) => spec.vcpu0(ctx, v0) },
       { name: 'VCPU1', body: (ctx) => spec.vcpu1(ctx, v1) },
     ],
-    invariants: [noStaleSpte, writeProtection],
+    invariants: [noStaleSpte, writeProtection, noLostGuestWrite],
     stepInvariants: [lockDiscipline],
     maxSteps: spec.maxSteps ?? 2_000,
     stateKey,

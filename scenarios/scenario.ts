@@ -5,6 +5,8 @@ import { PRESETS, type MmuWorld } from '../model/index.ts';
 export interface Expectation {
   readonly verdict: 'holds' | 'violated';
   readonly why: string;
+  /** For 'violated': the invariant the violation must break (the exhaustive run must agree). */
+  readonly invariant?: string;
 }
 
 /** One race scenario: a prelude-built initial world and vCPU programs, run under any kernel preset. */
@@ -25,7 +27,7 @@ export interface Scenario {
 
 /** Expectation helpers so scenario files read like the table in background.md section 4. */
 export const holds = (why: string): Expectation => ({ verdict: 'holds', why });
-export const violated = (why: string): Expectation => ({ verdict: 'violated', why });
+export const violated = (why: string, invariant = 'no-stale-spte'): Expectation => ({ verdict: 'violated', why, invariant });
 
 /** Looks a preset up in a scenario's expectation table; a preset the table misses is a bug. */
 export function byPreset(scenario: string, table: Readonly<Record<string, Expectation>>): (preset: string) => Expectation {

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { runSolo } from '../../sim/index.ts';
-import { access, GuestBuilder, initialWorld, makePte, presetByName, vcpuOf, type LeafSpte, type MmuWorld } from '../../model/index.ts';
-import { lockDiscipline, noStaleSpte, stateKey, writeProtection } from './index.ts';
+import { access, GuestBuilder, initialWorld, makePte, presetByName, withFlags, PT_ACCESSED, PT_DIRTY, vcpuOf, type LeafSpte, type MmuWorld } from '../../model/index.ts';
+import { lockDiscipline, noLostGuestWrite, noStaleSpte, stateKey, writeProtection } from './index.ts';
 
 const GVA = 0x4020_1000;
 
@@ -48,6 +48,29 @@ describe('no-stale-spte', () => {
     const w = consistent();
     const unlinked = { ...w, sps: { ...w.sps, 3: { ...w.sps[3], spt: {} } }, gmem: { ...w.gmem, [0x13008]: makePte({ gfn: 0x61, p: true }) } };
     expect(noStaleSpte.check(unlinked)).toMatch(/sp#4\[0x1\]/);
+  });
+});
+
+describe('no-lost-guest-write', () => {
+  const gpa = 0x13008;
+  const value = makePte({ gfn: 0x60, p: true, w: true });
+  function afterStore(now: number): MmuWorld {
+    const w = consistent();
+    const st = { gpa, value, step: 9, thread: 'VCPU1', how: 'direct' as const };
+    return { ...w, gmem: { ...w.gmem, [gpa]: now }, lastStore: { [gpa]: st }, storeLog: [st] };
+  }
+
+  it('should hold when memory holds the store, or the store plus Accessed/Dirty', () => {
+    expect(noLostGuestWrite.check(consistent())).toBeUndefined();
+    expect(noLostGuestWrite.check(afterStore(value))).toBeUndefined();
+    expect(noLostGuestWrite.check(afterStore(withFlags(value, PT_ACCESSED | PT_DIRTY)))).toBeUndefined();
+  });
+
+  it('should flag a store overwritten by an older value, naming the store, memory now and the bits', () => {
+    const old = makePte({ gfn: 0x50, p: true, a: true, d: true });
+    expect(noLostGuestWrite.check(afterStore(old))).toBe(
+      "guest word @0x13008: VCPU1's untrapped store of 0x0000000000060003 at step 9 was lost: memory now holds 0x0000000000050061, which differs in gfn 0x60 -> 0x50, W (only A/D may differ); something wrote back an older value after the store",
+    );
   });
 });
 

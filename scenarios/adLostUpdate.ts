@@ -1,0 +1,62 @@
+import { access, GuestBuilder, invlpg, store, withFlags } from '../model/index.ts';
+import { raceProgram } from './program.ts';
+import { byPreset, holds, violated, type Scenario } from './scenario.ts';
+import { OLD_GFN, SAME_PD, SAME_PT, TARGET } from './layout.ts';
+
+const NAME = 'ad-lost-update';
+
+/**
+ * Bit 9, ignored by the MMU and free for the guest OS (Linux keeps _PAGE_SPECIAL there). Changing
+ * only this bit keeps every SPTE valid, so the one thing that can go wrong is losing the store.
+ */
+const PT_AVL9 = 1 << 9;
+
+/**
+ * background.md section 5 item 2: lost Accessed/Dirty update. TARGET's GPTE has Accessed and
+ * Dirty clear; nothing is shadowed yet. VCPU0 write-faults on TARGET, so walk_addr reads the GPTE
+ * and sets A, then D, in it. VCPU1 follows the protocol on the same GPTE: it stores a new value
+ * (the same mapping with a software-available bit set), then invlpg(TARGET). The 2007 walker
+ * (seed 004, Avi Kivity, "KVM: MMU: Simplify page table walker", Dec 2007) sets A and D with a
+ * plain `table[index] = pte` write-back of the value it read: a store between the read and the
+ * write-back is overwritten. FNAME(cmpxchg_gpte) (2008) writes only if the GPTE is still the value
+ * read, else restarts the walk, which then reads VCPU1's value. VCPU1's store changes no bit the
+ * shadow MMU uses, so no SPTE can go stale: the kernels whose fetch misses a changed GPTE (the
+ * seed 003 races) hold here, and the row isolates the A/D race.
+ */
+export const adLostUpdate: Scenario = {
+  name: NAME,
+  title: "VCPU0's walk sets Accessed/Dirty in TARGET's GPTE while VCPU1 stores a new value to it",
+  citation: 'background.md section 5 item 2; seed 004 (Avi Kivity, "KVM: MMU: Simplify page table walker", Dec 2007, drivers/kvm/paging_tmpl.h FNAME(walk_addr))',
+  expect: byPreset(NAME, {
+    '2007': violated(
+      "walk_addr writes back the GPTE it read | A (and | D) with a plain store, overwriting VCPU1's store made in between",
+      'no-lost-guest-write',
+    ),
+    'v2.6.33': holds('cmpxchg_gpte fails on the changed GPTE and the walk restarts'),
+    'xiao-proposal': holds('cmpxchg_gpte fails on the changed GPTE and the walk restarts'),
+    'check-before-protect': holds('cmpxchg_gpte fails on the changed GPTE and the walk restarts'),
+    'fixed-2.6.36': holds('cmpxchg_gpte fails on the changed GPTE and the walk restarts'),
+    '2026': holds('cmpxchg_gpte fails on the changed GPTE and the walk restarts'),
+  }),
+  build(preset) {
+    const guest = new GuestBuilder({ firstTableGfn: 0x10 })
+      .map(TARGET, OLD_GFN, { w: true, a: false, d: false })
+      .map(SAME_PT, 0x51, { w: true, d: true })
+      .map(SAME_PD, 0x52, { w: true, d: true });
+    const gpa = guest.gpteGpa(TARGET, 1);
+    const value = withFlags(guest.gpte(TARGET, 1), PT_AVL9);
+    return raceProgram({
+      scenario: NAME,
+      preset,
+      guest,
+      prelude: [],
+      *vcpu0(ctx, v) {
+        yield* access(ctx, v, TARGET, 'write');
+      },
+      *vcpu1(ctx, v) {
+        yield* store(ctx, v, gpa, value);
+        yield* invlpg(ctx, v, TARGET);
+      },
+    });
+  },
+};
