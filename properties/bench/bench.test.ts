@@ -1,4 +1,7 @@
 import { beforeAll, describe, expect, it } from 'vitest';
+import { explore, randomWalk } from '../../sim/index.ts';
+import { scenarioByName } from '../../scenarios/index.ts';
+import { checkModel } from './fcSchedulerModel.ts';
 import { checkRace } from './fcSchedulerRace.ts';
 import { main, type BenchIo } from './main.ts';
 import type { BenchReport } from './report.ts';
@@ -24,7 +27,7 @@ describe('bench --quick --json', () => {
     expect(report.version).toBe(1);
     expect(report.options).toMatchObject({ quick: true, seeds: 3 });
     expect(report.throughput.rows.length).toBeGreaterThan(0);
-    expect(report.versus.rows.map((r) => r.runner)).toEqual(['fc.scheduler (async re-implementation)', 'mmu-race random', 'mmu-race fast-check']);
+    expect(report.versus.rows.map((r) => r.runner)).toEqual(['fc.scheduler (async re-implementation)', 'mmu-race random', 'mmu-race fast-check', 'fc.scheduler (mmu-race model)']);
     expect(report.runsToFailure.strategies).toEqual(expect.arrayContaining(['random', 'dfs']));
     expect(report.runsToFailure.cells.length).toBeGreaterThan(0);
     expect(report.reduction.cells.length).toBeGreaterThan(0);
@@ -63,6 +66,23 @@ describe('fcSchedulerRace', () => {
 
   it('should hold under the fix (gpte_changed after the lock) on every run', async () => {
     expect(await checkRace('fixed-2.6.36', 1, 2_000)).toMatchObject({ failed: false, runs: 2_000 });
+  });
+});
+
+describe('fcSchedulerModel', () => {
+  const cell = scenarioByName('case-2-trapped')!;
+
+  it('should find the stale SPTE under v2.6.33 running the mmu-race model', async () => {
+    expect((await checkModel(cell.build('v2.6.33'), 1, 2_000)).failed).toBe(true);
+  });
+
+  it('should hold under the fix and run as many steps per execution as the engine does', async () => {
+    const program = cell.build('fixed-2.6.36');
+    const r = await checkModel(program, 1, 300);
+    expect(r).toMatchObject({ failed: false, runs: 300 });
+    const engine = explore(program, randomWalk(1, 300), { maxExecutions: 300 });
+    // Both run every step of both vCPUs; only the interleavings, hence lock retries, differ.
+    expect(Math.abs(r.steps / r.runs - engine.steps / engine.executions)).toBeLessThan(2);
   });
 });
 

@@ -5,7 +5,7 @@
 // choices, computes no footprints, keeps no trace and checks no invariants.
 
 import { Immer } from 'immer';
-import { DEFAULT_MAX_STEPS, Prng, type Program, type Step, type ThreadContext } from '../../sim/index.ts';
+import { DEFAULT_MAX_STEPS, Prng, type ActStep, type Program, type Step, type StepInfo, type ThreadContext } from '../../sim/index.ts';
 
 // Same setting as sim/execution.ts, so the comparison is not skewed by freezing on one side only.
 const immer = new Immer({ autoFreeze: process.env.MMU_RACE_FREEZE === '1' });
@@ -34,21 +34,38 @@ export function plainLoop<W>(program: Program<W>, seed: number, executions: numb
   return { executions, steps };
 }
 
+/** Runs one `act` step the way the engine does: an immer update or a pure read; no recording. */
+export function applyAct<W>(world: W, s: ActStep<W>, info: StepInfo): { readonly world: W; readonly value: unknown } {
+  if (s.update) {
+    const recipe = s.update;
+    let value: unknown;
+    const next = immer.produce(world, (draft) => {
+      value = recipe(draft, info);
+    });
+    return { world: next, value };
+  }
+  return { world, value: s.read ? s.read(world, info) : undefined };
+}
+
+/** A thread context with the lockdep assertions the model calls, over the thread's held-lock list. */
+export function plainContext(id: number, name: string, held: readonly string[]): ThreadContext {
+  return {
+    id,
+    name,
+    holds: (lock) => held.includes(lock),
+    assertHeld: (lock, what) => {
+      if (!held.includes(lock)) throw new Error(`${what}: ${name} must hold ${lock}`);
+    },
+  };
+}
+
 function runPlain<W>(program: Program<W>, prng: Prng, maxSteps: number): number {
   const locks = new Set<string>();
   let world = program.initial;
   // The model asks the context whether a lock is held (lockdep assertions), so it must exist.
   const threads: Thread<W>[] = program.threads.map((spec, id) => {
     const held: string[] = [];
-    const ctx: ThreadContext = {
-      id,
-      name: spec.name,
-      holds: (lock) => held.includes(lock),
-      assertHeld: (lock, what) => {
-        if (!held.includes(lock)) throw new Error(`${what}: ${spec.name} must hold ${lock}`);
-      },
-    };
-    return { gen: spec.body(ctx), held, pending: undefined };
+    return { gen: spec.body(plainContext(id, spec.name, held)), held, pending: undefined };
   });
   for (const t of threads) {
     const r = t.gen.next(undefined);
@@ -69,15 +86,9 @@ function runPlain<W>(program: Program<W>, prng: Prng, maxSteps: number): number 
     const s = t.pending!;
     let value: unknown;
     if (s.kind === 'act') {
-      const info = { index: step, thread: id, threadName: program.threads[id].name };
-      if (s.update) {
-        const recipe = s.update;
-        world = immer.produce(world, (draft) => {
-          value = recipe(draft, info);
-        });
-      } else if (s.read) {
-        value = s.read(world, info);
-      }
+      const applied = applyAct(world, s, { index: step, thread: id, threadName: program.threads[id].name });
+      world = applied.world;
+      value = applied.value;
     } else if (s.kind === 'acquire') {
       locks.add(s.lock);
       t.held.push(s.lock);

@@ -78,6 +78,7 @@ export function renderReport(r: BenchReport): string {
       [
         `   mmu-race random / fc.scheduler: ${ratio(v.engineOverFcScheduler)} executions/s (goal: 20x or more); ` +
           `fc.scheduler median runs / mmu-race random median runs: ${ratio(v.runsRatio)}.`,
+        `   mmu-race random / fc.scheduler on the same model (same generators, immer worlds, invariants): ${ratio(v.engineOverFcSchedulerModel)} executions/s.`,
       ],
     ),
   );

@@ -1,11 +1,13 @@
-// Phase 2: the same race three ways. fc.scheduler drives the hand-written async version
+// Phase 2: the same race four ways. fc.scheduler drives the hand-written async version
 // (fcSchedulerRace.ts); mmu-race runs the real model cell case-2-trapped under a random walk and
-// under fast-check's segment generator (properties/fastcheck.ts). Throughput is measured on the
-// fixed kernel, where every run completes; runs to the first violation on v2.6.33.
+// under fast-check's segment generator (properties/fastcheck.ts); and fc.scheduler drives that same
+// model (fcSchedulerModel.ts), which separates the scheduler's cost from the model's. Throughput is
+// measured on the fixed kernel, where every run completes; runs to the first violation on v2.6.33.
 
 import { explore, randomWalk } from '../../sim/index.ts';
 import { scenarioByName } from '../../scenarios/index.ts';
 import { exploreWithFastCheck } from '../fastcheck.ts';
+import { checkModel } from './fcSchedulerModel.ts';
 import { checkRace } from './fcSchedulerRace.ts';
 import { perSecond, seedRuns, timed, timedAsync, type SeedRuns } from './stats.ts';
 
@@ -16,7 +18,7 @@ export const VERSUS_FIXED = 'fixed-2.6.36';
 
 /** One way of running the race. */
 export interface VersusRow {
-  /** `fc.scheduler (async re-implementation)`, `mmu-race random`, `mmu-race fast-check`. */
+  /** `fc.scheduler (async re-implementation)`, `mmu-race random`, `mmu-race fast-check`, `fc.scheduler (mmu-race model)`. */
   readonly runner: string;
   /** Executions per second on the fixed kernel (no failure, so every run is a full execution). */
   readonly execPerSec: number;
@@ -28,18 +30,20 @@ export interface VersusRow {
   readonly fixedHolds: boolean;
 }
 
-/** Phase result: the three rows and mmu-race's speed relative to fc.scheduler. */
+/** Phase result: the four rows and mmu-race's speed relative to fc.scheduler. */
 export interface VersusResult {
   readonly cell: string;
   readonly rows: readonly VersusRow[];
   /** mmu-race random executions/s divided by fc.scheduler executions/s (goal: 20 or more). */
   readonly engineOverFcScheduler: number;
+  /** mmu-race random executions/s divided by fc.scheduler's on the same model: the scheduler alone. */
+  readonly engineOverFcSchedulerModel: number;
   /** fc.scheduler median runs to failure divided by mmu-race random's (above 1: mmu-race needs fewer). */
   readonly runsRatio: number;
 }
 
 /**
- * Runs all three. `executions` sizes the throughput runs; `seeds` seeds 1..seeds look for the
+ * Runs all four. `executions` sizes the throughput runs; `seeds` seeds 1..seeds look for the
  * v2.6.33 violation with at most `cap` runs each (a seed that finds none counts as `cap`).
  */
 export async function measureVersus(executions: number, seeds: number, cap: number): Promise<VersusResult> {
@@ -82,6 +86,17 @@ export async function measureVersus(executions: number, seeds: number, cap: numb
     fcmFound.push(r.verdict.kind !== 'holds');
   }
 
+  // fc.scheduler over mmu-race's own model: same generators, worlds and invariants.
+  await checkModel(fixed, 1, Math.min(200, executions)); // warm-up
+  const fmm = await timedAsync(() => checkModel(fixed, 1, executions));
+  const fmmRuns: number[] = [];
+  const fmmFound: boolean[] = [];
+  for (const seed of seedList) {
+    const r = await checkModel(buggy, seed, cap);
+    fmmRuns.push(r.runs);
+    fmmFound.push(r.failed);
+  }
+
   const rows: VersusRow[] = [
     {
       runner: 'fc.scheduler (async re-implementation)',
@@ -104,11 +119,19 @@ export async function measureVersus(executions: number, seeds: number, cap: numb
       toFailure: seedRuns(fcmRuns, fcmFound),
       fixedHolds: fcm.value.verdict.kind === 'holds',
     },
+    {
+      runner: 'fc.scheduler (mmu-race model)',
+      execPerSec: perSecond(fmm.value.runs, fmm.ms),
+      stepsPerSec: perSecond(fmm.value.steps, fmm.ms),
+      toFailure: seedRuns(fmmRuns, fmmFound),
+      fixedHolds: !fmm.value.failed,
+    },
   ];
   return {
     cell: `${VERSUS_SCENARIO} x ${VERSUS_BUGGY} (throughput on ${VERSUS_FIXED})`,
     rows,
     engineOverFcScheduler: rows[1].execPerSec / rows[0].execPerSec,
+    engineOverFcSchedulerModel: rows[1].execPerSec / rows[3].execPerSec,
     runsRatio: rows[0].toFailure.median / rows[1].toFailure.median,
   };
 }
