@@ -17,10 +17,10 @@ describe('mmu-race explore', () => {
     expect(r.stdout).toMatch(/6 cells: 6 as expected/);
   });
 
-  it('should exit 1 when a verdict differs from the expectation (a buggy cell sampled once misses the bug)', () => {
-    const r = cli(['explore', 'case-1a-gpde', '--kernel', 'v2.6.33', '--strategy', 'random', '--runs', '1', '--seed', '1'], { cwd: tmp });
+  it('should exit 1 when a verdict differs from the expectation (the race needs a preemption; the bound allows none)', () => {
+    const r = cli(['explore', 'case-1a-gpde', '--kernel', 'v2.6.33', '--preemptions', '0'], { cwd: tmp });
     expect(r.code).toBe(1);
-    expect(r.stdout).toMatch(/case-1a-gpde\s+v2\.6\.33\s+violated\s+holds ✗\s+random\s+1\s+no/);
+    expect(r.stdout).toMatch(/case-1a-gpde\s+v2\.6\.33\s+violated\s+holds ✗\s+dpor\(preemptions<=0\)\s+\d+\s+no/);
     expect(r.stdout).toMatch(/1 NOT \(case-1a-gpde x v2\.6\.33\)/);
   });
 
