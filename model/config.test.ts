@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { ALL_PRESETS, presetByName, PRESETS, UNSYNC_MUTANTS, UNSYNC_PRESETS } from './config.ts';
+import { ALL_PRESETS, EXTRA_PRESETS, presetByName, PRESETS, UNSYNC_MUTANTS, UNSYNC_PRESETS } from './config.ts';
 
 describe('presets', () => {
   it('should select every preset by its CLI name', () => {
@@ -25,7 +25,7 @@ describe('unsync presets', () => {
       expect({ ...u, name: base.name, unsync: false, description: base.description, citation: base.citation }).toEqual(base);
       expect(presetByName(u.name)).toBe(u);
     }
-    expect(ALL_PRESETS.map((p) => p.name)).toEqual([...PRESETS, ...UNSYNC_PRESETS, ...UNSYNC_MUTANTS].map((p) => p.name));
+    expect(ALL_PRESETS.map((p) => p.name)).toEqual([...PRESETS, ...EXTRA_PRESETS, ...UNSYNC_PRESETS, ...UNSYNC_MUTANTS].map((p) => p.name));
   });
 
   it('should carry invlpg_counter only from 2.6.36 on', () => {
@@ -45,5 +45,35 @@ describe('unsync presets', () => {
 
   it('should refuse 2007+unsync, saying why', () => {
     expect(() => presetByName('2007+unsync')).toThrow(/predates unsync shadow pages/);
+  });
+});
+
+describe('extra presets', () => {
+  it('should add v4.20 as fixed-2.6.36 plus the re-read of commit 0e0fee5c539b, outside the default row', () => {
+    const v420 = presetByName('v4.20');
+    const fixed = presetByName('fixed-2.6.36');
+    expect(EXTRA_PRESETS).toEqual([v420]);
+    expect(PRESETS).not.toContain(v420);
+    expect({ ...v420, name: fixed.name, pteWriteGpte: fixed.pteWriteGpte, description: fixed.description, citation: fixed.citation }).toEqual(fixed);
+    expect(v420.pteWriteGpte).toBe('reread-under-lock');
+    expect(v420.citation).toMatch(/0e0fee5c539b/);
+  });
+
+  it('should have no +unsync variant of v4.20', () => {
+    expect(() => presetByName('v4.20+unsync')).toThrow(/unknown kernel variant/);
+  });
+});
+
+describe("kvm_mmu_pte_write's gentry", () => {
+  it("should be the emulator's value before commit 0e0fee5c539b (2018) and a re-read under mmu_lock after", () => {
+    expect(Object.fromEntries(PRESETS.map((p) => [p.name, p.pteWriteGpte]))).toEqual({
+      '2007': 'emulator',
+      'v2.6.33': 'emulator',
+      'xiao-proposal': 'emulator',
+      'check-before-protect': 'emulator',
+      'fixed-2.6.36': 'emulator',
+      '2026': 'reread-under-lock',
+    });
+    for (const u of [...UNSYNC_PRESETS, ...UNSYNC_MUTANTS]) expect(u.pteWriteGpte).toBe(u.name.startsWith('2026') ? 'reread-under-lock' : 'emulator');
   });
 });

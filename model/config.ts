@@ -13,6 +13,13 @@ export type RecheckOrder = 'after-protect' | 'before-protect';
 /** What kvm_mmu_pte_write does to the SPTE shadowing a written gpte. */
 export type PteWriteMode = 'update' | 'zap';
 
+/**
+ * Where kvm_mmu_pte_write takes the gpte (gentry) it installs after a trapped store: the value the
+ * emulator wrote, copied before mmu_lock, or a re-read of guest memory under mmu_lock (commit
+ * 0e0fee5c539b, 2018). Only 'update' mode uses it; the invlpg path ("new == NULL") is unaffected.
+ */
+export type PteWriteGpte = 'emulator' | 'reread-under-lock';
+
 /** How the walker sets Accessed/Dirty: an atomic cmpxchg_gpte or a plain read-modify-write. */
 export type AdUpdate = 'cmpxchg' | 'plain';
 
@@ -28,6 +35,7 @@ export interface KernelConfig {
   /** A present non-leaf SPTE is trusted only if its child sp shadows the walk's table gfn. */
   readonly verifyChildSp: boolean;
   readonly pteWrite: PteWriteMode;
+  readonly pteWriteGpte: PteWriteGpte;
   readonly adUpdate: AdUpdate;
   /**
    * Unsync shadow pages (oos_shadow, since 2008): a level-1-only guest table is left writable when a
@@ -55,6 +63,8 @@ const FIXED: KernelConfig = {
   topLevelCheck: true,
   verifyChildSp: false,
   pteWrite: 'update',
+  // v2.6.36 kvm_mmu_pte_write: "gentry = *(const u64 *)new" before spin_lock(&mmu_lock).
+  pteWriteGpte: 'emulator',
   adUpdate: 'cmpxchg',
   unsync: false,
   invlpgCounter: true,
@@ -112,9 +122,27 @@ export const PRESETS: readonly KernelConfig[] = [
     name: '2026',
     verifyChildSp: true,
     pteWrite: 'zap',
+    // kvm_mmu_track_write reads gentry under mmu_lock (0e0fee5c539b), but only zaps: the value is unused.
+    pteWriteGpte: 'reread-under-lock',
     description:
       'as fixed, and a present non-leaf SPTE is trusted only when its child shadow page is for the walk\'s table gfn; otherwise it is zapped and the right page linked. kvm_mmu_pte_write (kvm_mmu_track_write) only zaps.',
     citation: 'commit 0cb2af2ea66a (2026), arch/x86/kvm/mmu/paging_tmpl.h FNAME(fetch) / kvm_mmu_get_child_sp',
+  },
+];
+
+/**
+ * Sync-only kernels outside the default row: a scenario runs under one only when its `kernels`
+ * names it. Each differs from a PRESETS entry in the one behaviour a later race needs.
+ */
+export const EXTRA_PRESETS: readonly KernelConfig[] = [
+  {
+    ...FIXED,
+    name: 'v4.20',
+    pteWriteGpte: 'reread-under-lock',
+    description:
+      'as fixed-2.6.36, and kvm_mmu_pte_write re-reads the written gpte from guest memory after taking mmu_lock (mmu_pte_write_fetch_gpte) instead of installing the value the emulator wrote.',
+    citation:
+      'Junaid Shahid, commit 0e0fee5c539b "kvm: mmu: Fix race in emulated page table writes" (Oct 2018, in "KVM fixes for 4.20-rc4"), arch/x86/kvm/mmu.c kvm_mmu_pte_write / mmu_pte_write_fetch_gpte',
   },
 ];
 
@@ -147,10 +175,10 @@ export const UNSYNC_MUTANTS: readonly KernelConfig[] = [
   },
 ];
 
-/** Every selectable kernel: the base presets, their +unsync variants, then the unsync mutants. */
-export const ALL_PRESETS: readonly KernelConfig[] = [...PRESETS, ...UNSYNC_PRESETS, ...UNSYNC_MUTANTS];
+/** Every selectable kernel: the base presets, the extra sync ones, the +unsync variants, then the unsync mutants. */
+export const ALL_PRESETS: readonly KernelConfig[] = [...PRESETS, ...EXTRA_PRESETS, ...UNSYNC_PRESETS, ...UNSYNC_MUTANTS];
 
-/** The preset with this name (base, NAME+unsync, or a mutant); throws listing the valid names otherwise. */
+/** The preset with this name (base, extra, NAME+unsync, or a mutant); throws listing the valid names otherwise. */
 export function presetByName(name: string): KernelConfig {
   const found = ALL_PRESETS.find((p) => p.name === name);
   if (found) return found;

@@ -89,18 +89,20 @@ function record(d: { lastStore: Record<number, GuestStore>; storeLog: GuestStore
  */
 export function* store(ctx: ThreadContext, vcpu: Vcpu, gpa: number, value: number): Proc<MmuWorld, StoreResult> {
   const gfn = gpaToGfn(gpa);
-  const trapped = yield* update<MmuWorld, boolean>(
+  // The step of an emulated write (emulator_write_phys), undefined when the store went straight to memory.
+  const emulatedAt = yield* update<MmuWorld, number | undefined>(
     `guest store @${hex(gpa)} = ${formatPte(value)} (if gfn ${hex(gfn)} is write-protected: trap, emulator_write_phys)`,
     { reads: [SHADOW], writes: [gmemObj(gpa)] },
     (d, info) => {
       const how = isWriteProtected(stepStart(d), gfn) ? 'emulated' : 'direct';
       d.gmem[gpa] = value;
       record(d, { gpa, value, step: info.index, thread: info.threadName, how });
-      return how === 'emulated';
+      return how === 'emulated' ? info.index : undefined;
     },
   );
-  if (!trapped) return { trapped: false };
-  yield* kvmMmuPteWrite(ctx, vcpu, gpa, value);
+  if (emulatedAt === undefined) return { trapped: false };
+  // Each trapped store runs its own handler (emulator_write_phys, then kvm_mmu_pte_write) with the value it wrote.
+  yield* kvmMmuPteWrite(ctx, vcpu, gpa, { value, step: emulatedAt });
   return { trapped: true };
 }
 

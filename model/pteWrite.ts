@@ -12,30 +12,58 @@ import { gmemObj, gmemRead, MMU_LOCK, SHADOW, TLB, type MmuWorld, type Vcpu } fr
 export const countsInvlpg = (vcpu: Vcpu): boolean => vcpu.config.unsync && vcpu.config.invlpgCounter;
 
 /**
- * kvm_mmu_pte_write, arch/x86/kvm/mmu.c. `gpte` is the value the emulator wrote (a trapped store);
+ * True when a trapped store's gentry is re-read from guest memory under mmu_lock (commit
+ * 0e0fee5c539b). In 'zap' mode the kernel reads it too (kvm_mmu_track_write), but only for the
+ * mmu_pde_zapped statistic, so no step is modelled: nothing depends on it.
+ */
+const rereadsGpte = (vcpu: Vcpu): boolean => vcpu.config.pteWrite === 'update' && vcpu.config.pteWriteGpte === 'reread-under-lock';
+
+/** A trapped store as the emulator performed it (emulator_write_phys): the value and the step it landed at. */
+export interface EmulatedWrite {
+  readonly value: number;
+  readonly step: number;
+}
+
+/** The gpte kvm_mmu_pte_write installs from, and the step its value was read (or written by the emulator). */
+interface Gentry {
+  readonly value: number;
+  readonly at: number;
+  readonly emulated?: boolean;
+}
+
+/**
+ * kvm_mmu_pte_write, arch/x86/kvm/mmu.c. `written` is the emulator's store (a trapped store);
  * undefined means "new == NULL" (the invlpg path): the gpte is re-read from guest memory without
  * mmu_lock. With invlpg_counter (commit 08e850c6536d) the counter is sampled first and, if it moved
  * by the time the lock is held, the new gpte is dropped (gentry = 0): the SPTE is only zapped.
+ * Before commit 0e0fee5c539b a trapped store's gentry is the value the emulator wrote, taken before
+ * the lock; after it, gentry is re-read from guest memory once the lock is held (pteWriteGpte).
  */
-export function* kvmMmuPteWrite(ctx: ThreadContext, vcpu: Vcpu, gpa: number, gpte?: number): Proc<MmuWorld> {
+export function* kvmMmuPteWrite(ctx: ThreadContext, vcpu: Vcpu, gpa: number, written?: EmulatedWrite): Proc<MmuWorld> {
   const gfn = gpaToGfn(gpa);
   const index = gpaToIndex(gpa);
   const counted = countsInvlpg(vcpu);
   const sampled = counted
     ? yield* read<MmuWorld, number>('kvm_mmu_pte_write: invlpg_counter = atomic_read(&kvm->arch.invlpg_counter)', [SHADOW], (w) => w.invlpgCounter)
     : 0;
-  let gentry = gpte;
-  let readAt: number | undefined;
-  if (gentry === undefined) {
-    const r = yield* read<MmuWorld, { value: number; at: number }>(`kvm_mmu_pte_write: kvm_read_guest @${hex(gpa)} (no mmu_lock)`, [gmemObj(gpa)], (w, info) => ({
-      value: gmemRead(w, gpa),
-      at: info.index,
-    }));
-    gentry = r.value;
-    readAt = r.at;
-  }
+  // A trapped store: pre-fix mmu_pte_write_fetch_gpte copies "*(const u64 *)new", the emulator's value, before spin_lock.
+  // invlpg ("new == NULL"): kvm_read_guest without mmu_lock.
+  let gentry: Gentry = written
+    ? { value: written.value, at: written.step, emulated: true }
+    : yield* read<MmuWorld, Gentry>(`kvm_mmu_pte_write: kvm_read_guest @${hex(gpa)} (no mmu_lock)`, [gmemObj(gpa)], (w, info) => ({
+        value: gmemRead(w, gpa),
+        at: info.index,
+      }));
   yield* acquire<MmuWorld>(MMU_LOCK);
   ctx.assertHeld(MMU_LOCK, 'kvm_mmu_pte_write');
+  if (written !== undefined && rereadsGpte(vcpu)) {
+    // Commit 0e0fee5c539b: "gentry = mmu_pte_write_fetch_gpte(vcpu, &gpa, &bytes)" after spin_lock (kvm_vcpu_read_guest_atomic).
+    gentry = yield* read<MmuWorld, Gentry>(
+      `kvm_mmu_pte_write: mmu_pte_write_fetch_gpte: kvm_vcpu_read_guest_atomic @${hex(gpa)} (under mmu_lock)`,
+      [gmemObj(gpa)],
+      (w, info) => ({ value: gmemRead(w, gpa), at: info.index }),
+    );
+  }
   const what = counted ? `; invlpg_counter still ${sampled}?` : '';
   const found = yield* read<MmuWorld, { sps: { id: number; level: number }[]; moved: boolean }>(
     `kvm_mmu_pte_write: for_each_gfn_indirect_valid_sp(gfn ${hex(gfn)})${what}`,
@@ -43,7 +71,8 @@ export function* kvmMmuPteWrite(ctx: ThreadContext, vcpu: Vcpu, gpa: number, gpt
     (w) => ({ sps: indirectSpsOf(w, gfn).map((id) => ({ id, level: w.sps[id].role.level })), moved: counted && w.invlpgCounter !== sampled }),
   );
   // "if (atomic_read(&vcpu->kvm->arch.invlpg_counter) != invlpg_counter) gentry = 0;"
-  const value = found.moved ? 0 : gentry;
+  const value = found.moved ? 0 : gentry.value;
+  const source = { value, gpa, readAtStep: gentry.at, ...(gentry.emulated ? { emulated: true } : {}) };
   for (const sp of found.sps) {
     if (vcpu.config.pteWrite === 'zap' || sp.level > 1) {
       yield* update<MmuWorld>(`kvm_mmu_pte_write: zap spte sp#${sp.id}[${hex(index)}]`, { reads: [SHADOW], writes: [SHADOW] }, (d) => {
@@ -70,7 +99,7 @@ export function* kvmMmuPteWrite(ctx: ThreadContext, vcpu: Vcpu, gpa: number, gpt
           writeFault: false,
           userFault: false,
           canUnsync: true,
-          prov: { installedAt: info.index, thread: info.threadName, fromGpte: { value, gpa, readAtStep: readAt ?? info.index } },
+          prov: { installedAt: info.index, thread: info.threadName, fromGpte: source },
         });
       },
     );

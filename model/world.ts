@@ -20,6 +20,11 @@ export interface GpteSource {
   readonly value: number;
   readonly gpa: number;
   readonly readAtStep: number;
+  /**
+   * True when the value was not read from guest memory but is the one this vCPU's emulator wrote
+   * (kvm_mmu_pte_write before commit 0e0fee5c539b); readAtStep is then the emulated write's step.
+   */
+  readonly emulated?: boolean;
 }
 
 /** Where an SPTE came from. */

@@ -11,6 +11,7 @@ import { case2UnsyncAfter } from './case2UnsyncAfter.ts';
 import { invlpgReorder } from './invlpgReorder.ts';
 import { syncBeforeLink } from './syncBeforeLink.ts';
 import { adLostUpdate } from './adLostUpdate.ts';
+import { concurrentEmulatedWrites } from './concurrentEmulatedWrites.ts';
 // mmu-race new: imports
 
 /** Every scenario, in the order `list` and the verdict table show them. */
@@ -27,6 +28,7 @@ export const SCENARIOS: readonly Scenario[] = [
   invlpgReorder,
   syncBeforeLink,
   adLostUpdate,
+  concurrentEmulatedWrites,
   // mmu-race new: entries
 ];
 

@@ -47,3 +47,13 @@ describe('the retry race found by exploration (case-1a-gpde, not in the 2010 thr
     expect(replayed('mmu-race/1 case-1a-gpde 2026 1 0*19 1*')).toEqual({ kind: 'holds' });
   });
 });
+
+describe('concurrent emulated writes (commit 0e0fee5c539b): writes land A then B, handlers run B then A', () => {
+  it("should leave the SPTE mapping A under fixed-2.6.36, whose kvm_mmu_pte_write installs the emulator's value", () => {
+    expect(replayed('mmu-race/1 concurrent-emulated-writes fixed-2.6.36 0 1*10 0*9')).toMatchObject({ kind: 'violated', invariant: 'no-stale-spte' });
+  });
+
+  it('should hold under v4.20, whose kvm_mmu_pte_write re-reads the GPTE under mmu_lock', () => {
+    expect(replayed('mmu-race/1 concurrent-emulated-writes v4.20 0 1*11 0*')).toEqual({ kind: 'holds' });
+  });
+});

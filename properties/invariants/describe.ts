@@ -12,10 +12,11 @@ export function describeSpte(sp: ShadowPage, index: number, s: Spte): string {
   return `SPTE sp#${sp.id}[${hex(index)}] ${describeSp(sp).slice(`sp#${sp.id} `.length)} = ${formatPte(spteValue(s))}`;
 }
 
-/** "installed at step 14 by VCPU0 from gpte 0x… read at step 3" */
+/** "installed at step 14 by VCPU0 from gpte 0x… read at step 3" (or "as its emulator wrote it at step 3") */
 export function describeOrigin(s: Spte): string {
   const p = s.prov;
-  const from = p.fromGpte ? ` from gpte ${formatPte(p.fromGpte.value)} @${hex(p.fromGpte.gpa)} read at step ${p.fromGpte.readAtStep}` : '';
+  const g = p.fromGpte;
+  const from = g ? ` from gpte ${formatPte(g.value)} @${hex(g.gpa)} ${g.emulated ? 'as its emulator wrote it' : 'read'} at step ${g.readAtStep}` : '';
   return `installed at step ${p.installedAt} by ${p.thread}${from}`;
 }
 
