@@ -85,7 +85,7 @@ export const PRESETS: readonly KernelConfig[] = [
     // Seed 004: walk_addr sets A (and D) by writing back `table[index] = pte`; cmpxchg_gpte came in 2008.
     adUpdate: 'plain',
     invlpgCounter: false,
-    description: 'No re-check at all: fetch builds from the unlocked walk whatever happened since.',
+    description: 'No re-check at all: fetch builds from the unlocked walk whatever happened since; walk_addr sets Accessed/Dirty with a plain write-back, not cmpxchg.',
     citation: 'Avi Kivity, "KVM: MMU: Simplify page table walker", Dec 2007 (v2.6.20-era drivers/kvm/paging_tmpl.h)',
   },
   {
