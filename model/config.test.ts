@@ -52,11 +52,32 @@ describe('extra presets', () => {
   it('should add v4.20 as fixed-2.6.36 plus the re-read of commit 0e0fee5c539b, outside the default row', () => {
     const v420 = presetByName('v4.20');
     const fixed = presetByName('fixed-2.6.36');
-    expect(EXTRA_PRESETS).toEqual([v420]);
+    expect(EXTRA_PRESETS[0]).toEqual(v420);
     expect(PRESETS).not.toContain(v420);
     expect({ ...v420, name: fixed.name, pteWriteGpte: fixed.pteWriteGpte, description: fixed.description, citation: fixed.citation }).toEqual(fixed);
     expect(v420.pteWriteGpte).toBe('reread-under-lock');
     expect(v420.citation).toMatch(/0e0fee5c539b/);
+  });
+
+  it('should add the two mmu-notifier mutants as fixed-2.6.36 with one guard changed', () => {
+    const fixed = presetByName('fixed-2.6.36');
+    expect(EXTRA_PRESETS.map((p) => p.name)).toEqual(['v4.20', 'no-mmu-notifier-retry', 'mmu-seq-after-pfn']);
+    for (const [name, guard] of [['no-mmu-notifier-retry', 'no-retry'], ['mmu-seq-after-pfn', 'seq-after-pfn']] as const) {
+      const m = presetByName(name);
+      expect(m.mmuNotifier).toBe(guard);
+      expect({ ...m, name: fixed.name, mmuNotifier: fixed.mmuNotifier, description: fixed.description, citation: fixed.citation }).toEqual(fixed);
+    }
+  });
+
+  it('should guard gfn_to_pfn with mmu_notifier_retry from 2008 on; 2007 pinned guest memory', () => {
+    expect(Object.fromEntries(PRESETS.map((p) => [p.name, p.mmuNotifier]))).toEqual({
+      '2007': 'pinned',
+      'v2.6.33': 'retry',
+      'xiao-proposal': 'retry',
+      'check-before-protect': 'retry',
+      'fixed-2.6.36': 'retry',
+      '2026': 'retry',
+    });
   });
 
   it('should have no +unsync variant of v4.20', () => {

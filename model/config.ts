@@ -20,6 +20,15 @@ export type PteWriteMode = 'update' | 'zap';
  */
 export type PteWriteGpte = 'emulator' | 'reread-under-lock';
 
+/**
+ * How FNAME(page_fault) guards the pfn it resolves without mmu_lock against a host invalidation
+ * (commit e930bffe95e1, 2008): 'pinned' predates mmu notifiers (guest memory was pinned, the host
+ * never remapped it); 'retry' samples mmu_notifier_seq before gfn_to_pfn and drops the fault under
+ * mmu_lock when mmu_notifier_retry says an invalidation ran or is running; the other two are
+ * mutants: no check at all, or the sample taken after gfn_to_pfn (the smp_rmb ordering broken).
+ */
+export type MmuNotifierGuard = 'pinned' | 'retry' | 'no-retry' | 'seq-after-pfn';
+
 /** How the walker sets Accessed/Dirty: an atomic cmpxchg_gpte or a plain read-modify-write. */
 export type AdUpdate = 'cmpxchg' | 'plain';
 
@@ -37,6 +46,7 @@ export interface KernelConfig {
   readonly pteWrite: PteWriteMode;
   readonly pteWriteGpte: PteWriteGpte;
   readonly adUpdate: AdUpdate;
+  readonly mmuNotifier: MmuNotifierGuard;
   /**
    * Unsync shadow pages (oos_shadow, since 2008): a level-1-only guest table is left writable when a
    * leaf SPTE is made writable for it (mmu_need_write_protect -> kvm_unsync_page) and resynced on
@@ -66,6 +76,7 @@ const FIXED: KernelConfig = {
   // v2.6.36 kvm_mmu_pte_write: "gentry = *(const u64 *)new" before spin_lock(&mmu_lock).
   pteWriteGpte: 'emulator',
   adUpdate: 'cmpxchg',
+  mmuNotifier: 'retry',
   unsync: false,
   invlpgCounter: true,
   syncBeforeLink: true,
@@ -84,6 +95,8 @@ export const PRESETS: readonly KernelConfig[] = [
     topLevelCheck: false,
     // Seed 004: walk_addr sets A (and D) by writing back `table[index] = pte`; cmpxchg_gpte came in 2008.
     adUpdate: 'plain',
+    // kvm_mmu_notifier_* arrived in 2008 (e930bffe95e1); until then KVM pinned guest pages.
+    mmuNotifier: 'pinned',
     invlpgCounter: false,
     description: 'No re-check at all: fetch builds from the unlocked walk whatever happened since; walk_addr sets Accessed/Dirty with a plain write-back, not cmpxchg.',
     citation: 'Avi Kivity, "KVM: MMU: Simplify page table walker", Dec 2007 (v2.6.20-era drivers/kvm/paging_tmpl.h)',
@@ -131,8 +144,8 @@ export const PRESETS: readonly KernelConfig[] = [
 ];
 
 /**
- * Sync-only kernels outside the default row: a scenario runs under one only when its `kernels`
- * names it. Each differs from a PRESETS entry in the one behaviour a later race needs.
+ * Sync-only kernels and mutants outside the default row: a scenario runs under one only when its
+ * `kernels` names it. Each differs from a PRESETS entry in the one behaviour a later race needs.
  */
 export const EXTRA_PRESETS: readonly KernelConfig[] = [
   {
@@ -143,6 +156,24 @@ export const EXTRA_PRESETS: readonly KernelConfig[] = [
       'as fixed-2.6.36, and kvm_mmu_pte_write re-reads the written gpte from guest memory after taking mmu_lock (mmu_pte_write_fetch_gpte) instead of installing the value the emulator wrote.',
     citation:
       'Junaid Shahid, commit 0e0fee5c539b "kvm: mmu: Fix race in emulated page table writes" (Oct 2018, in "KVM fixes for 4.20-rc4"), arch/x86/kvm/mmu.c kvm_mmu_pte_write / mmu_pte_write_fetch_gpte',
+  },
+  {
+    ...FIXED,
+    name: 'no-mmu-notifier-retry',
+    mmuNotifier: 'no-retry',
+    description:
+      'mutant of fixed-2.6.36: FNAME(page_fault) installs the pfn gfn_to_pfn returned without checking mmu_notifier_retry under mmu_lock, so an invalidation that ran in between goes unnoticed.',
+    citation:
+      'mutant; the rule it breaks: commit e930bffe95e1 "KVM: Synchronize guest physical memory map to host virtual memory map" (Andrea Arcangeli, 2008), v2.6.36 arch/x86/kvm/paging_tmpl.h FNAME(page_fault) mmu_seq / mmu_notifier_retry',
+  },
+  {
+    ...FIXED,
+    name: 'mmu-seq-after-pfn',
+    mmuNotifier: 'seq-after-pfn',
+    description:
+      'mutant of fixed-2.6.36: FNAME(page_fault) samples mmu_notifier_seq after gfn_to_pfn instead of before it (the smp_rmb ordering), so a whole invalidation between the two is missed.',
+    citation:
+      'mutant; the rule it breaks: v2.6.36 arch/x86/kvm/paging_tmpl.h FNAME(page_fault) "mmu_seq = vcpu->kvm->mmu_notifier_seq; smp_rmb(); pfn = gfn_to_pfn(...)"',
   },
 ];
 

@@ -46,8 +46,11 @@ export interface FetchAccess {
   readonly user: boolean;
 }
 
-/** FNAME(fetch), arch/x86/kvm/paging_tmpl.h. The caller holds mmu_lock and has loaded the root. */
-export function* fetch(ctx: ThreadContext, vcpu: Vcpu, gw: GuestWalker, acc: FetchAccess, root: number): Proc<MmuWorld, FetchResult> {
+/**
+ * FNAME(fetch), arch/x86/kvm/paging_tmpl.h. The caller holds mmu_lock and has loaded the root;
+ * `pfn` is the frame FNAME(page_fault) resolved for gw.gfn without the lock (absent: resolved here).
+ */
+export function* fetch(ctx: ThreadContext, vcpu: Vcpu, gw: GuestWalker, acc: FetchAccess, root: number, pfn?: number): Proc<MmuWorld, FetchResult> {
   ctx.assertHeld(MMU_LOCK, 'FNAME(fetch)');
   const cfg = vcpu.config;
   const mode = PAGING_4LEVEL;
@@ -109,6 +112,7 @@ export function* fetch(ctx: ThreadContext, vcpu: Vcpu, gw: GuestWalker, acc: Fet
     dirty,
     writeFault: acc.write,
     userFault: acc.user,
+    pfn,
     gpte: source(gw, gw.level),
   });
   return { kind: 'mapped', ptwrite: r.ptwrite };

@@ -8,6 +8,7 @@ export { walkAddr, PFERR_PRESENT, PFERR_WRITE, PFERR_USER, PFERR_FETCH, type Acc
 export { fetch, gpteChanged, type FetchResult, type FetchAccess } from './fetch.ts';
 export { pageFault, type PageFaultResult } from './pageFault.ts';
 export { kvmMmuPteWrite } from './pteWrite.ts';
+export { hostMigratePage, hostRemap, kvmMmuNotifierInvalidateRangeStart, kvmMmuNotifierInvalidateRangeEnd, gfnToPfnStep, mmuNotifierRetry, readMmuNotifierSeq } from './mmuNotifier.ts';
 export { kvmSyncPage, kvmMmuSyncRoots } from './shadow/sync.ts';
 export { mmuNeedWriteProtect } from './shadow/spte.ts';
 export { access, tryAccess, store, invlpg, reloadCr3, setFlag, waitFlag, type AccessResult, type AccessOptions, type StoreResult } from './guest.ts';

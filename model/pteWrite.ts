@@ -6,7 +6,7 @@ import { acquire, mark, read, release, update, type Proc, type ThreadContext } f
 import { formatPte, gpaToGfn, gpaToIndex, gpteAccess, hex, isDirty, isPresent, pteGfn } from './pte.ts';
 import { indirectSpsOf, zapSpte } from './shadow/pages.ts';
 import { setSpte } from './shadow/spte.ts';
-import { gmemObj, gmemRead, MMU_LOCK, SHADOW, TLB, type MmuWorld, type Vcpu } from './world.ts';
+import { gmemObj, gmemRead, HOST_MM, MMU_LOCK, SHADOW, TLB, type MmuWorld, type Vcpu } from './world.ts';
 
 /** True when this kernel's kvm_mmu_pte_write checks kvm->arch.invlpg_counter (see KernelConfig.invlpgCounter). */
 export const countsInvlpg = (vcpu: Vcpu): boolean => vcpu.config.unsync && vcpu.config.invlpgCounter;
@@ -83,7 +83,7 @@ export function* kvmMmuPteWrite(ctx: ThreadContext, vcpu: Vcpu, gpa: number, wri
     const why = found.moved ? ' (invlpg_counter moved: gentry = 0)' : '';
     yield* update<MmuWorld>(
       `kvm_mmu_pte_write: zap spte sp#${sp.id}[${hex(index)}], FNAME(update_pte) from ${formatPte(value)}${why}`,
-      { reads: [SHADOW], writes: [SHADOW] },
+      { reads: [SHADOW, HOST_MM], writes: [SHADOW] },
       (d, info) => {
         const s = d.sps[sp.id];
         if (!s) return;

@@ -25,5 +25,8 @@ export function stateKey(world: MmuWorld): string {
   const flags = Object.keys(world.flags).sort().filter((f) => world.flags[f]);
   parts.push(`flags=${flags.join(',')}`);
   if (world.invlpgCounter !== 0) parts.push(`invlpg_counter=${world.invlpgCounter}`);
+  const remapped = Object.keys(world.hostPfn).map(Number).sort((a, b) => a - b);
+  if (remapped.length > 0) parts.push(`host=${remapped.map((g) => `${hex(g)}:${hex(world.hostPfn[g])}`).join(',')}`);
+  if (world.mmuNotifierSeq !== 0 || world.mmuNotifierCount !== 0) parts.push(`mmu_notifier=${world.mmuNotifierSeq}/${world.mmuNotifierCount}`);
   return parts.join(' ');
 }

@@ -118,6 +118,18 @@ export interface MmuWorld {
   readonly flags: Readonly<Record<string, boolean>>;
   /** kvm->arch.invlpg_counter: bumped by every invlpg under mmu_lock (only with config.unsync && invlpgCounter). */
   readonly invlpgCounter: number;
+  /** Host frames the host remapped (page migration, KSM): gfn -> pfn, overriding the memslot offset. */
+  readonly hostPfn: Readonly<Record<number, number>>;
+  /** kvm->mmu_notifier_seq: bumped by every invalidate_range_end under mmu_lock. */
+  readonly mmuNotifierSeq: number;
+  /** kvm->mmu_notifier_count: invalidations between range_start and range_end. */
+  readonly mmuNotifierCount: number;
+  /**
+   * A host thread may remap guest pages in this scenario. Only then are gfn_to_pfn and the
+   * mmu_seq sample separate unlocked steps: with no writer they are independent of every step,
+   * so folding them into set_spte loses no behaviour and keeps other scenarios' schedules stable.
+   */
+  readonly hostInvalidates: boolean;
 }
 
 /** What a vCPU thread carries: its index, the kernel variant and its (static) paging registers. */
@@ -127,6 +139,8 @@ export interface Vcpu {
   readonly cr3Gfn: number;
   readonly cr0Wp: boolean;
   readonly eferNx: boolean;
+  /** MmuWorld.hostInvalidates, fixed for the scenario. */
+  readonly hostInvalidates: boolean;
 }
 
 /** Options of initialWorld. */
@@ -138,6 +152,8 @@ export interface WorldOptions {
   readonly eferNx?: boolean;
   readonly pfnOffset?: number;
   readonly flags?: Record<string, boolean>;
+  /** A host thread may remap guest pages (see MmuWorld.hostInvalidates). */
+  readonly hostInvalidates?: boolean;
 }
 
 /** A fresh VM: guest memory from the builder, no shadow pages, every vCPU with CR3 = guest root. */
@@ -155,6 +171,10 @@ export function initialWorld(o: WorldOptions): MmuWorld {
     vcpus,
     flags: { ...(o.flags ?? {}) },
     invlpgCounter: 0,
+    hostPfn: {},
+    mmuNotifierSeq: 0,
+    mmuNotifierCount: 0,
+    hostInvalidates: o.hostInvalidates ?? false,
   };
 }
 
@@ -162,12 +182,12 @@ export function initialWorld(o: WorldOptions): MmuWorld {
 export function vcpuOf(world: MmuWorld, id: number): Vcpu {
   if (id < 0 || id >= world.vcpus.length) throw new Error(`vcpuOf: no vCPU ${id}; the world has ${world.vcpus.length}`);
   const v = world.vcpus[id];
-  return { id, config: world.config, cr3Gfn: v.cr3Gfn, cr0Wp: v.cr0Wp, eferNx: v.eferNx };
+  return { id, config: world.config, cr3Gfn: v.cr3Gfn, cr0Wp: v.cr0Wp, eferNx: v.eferNx, hostInvalidates: world.hostInvalidates };
 }
 
-/** Memslot lookup (gfn_to_pfn). */
+/** Memslot lookup (gfn_to_pfn): the host frame backing gfn now. */
 export function gfnToPfn(world: MmuWorld, gfn: number): number {
-  return gfn + world.pfnOffset;
+  return world.hostPfn[gfn] ?? gfn + world.pfnOffset;
 }
 
 /** Guest-memory footprint name of one word. */
@@ -177,6 +197,10 @@ export const gmemObj = (gpa: number): string => `gmem:${hex(gpa)}`;
 export const SHADOW = 'shadow';
 /** Footprint object written by TLB flushes. */
 export const TLB = 'tlb';
+/** Footprint object of the host's mappings of guest memory (what gfn_to_pfn reads). */
+export const HOST_MM = 'host_mm';
+/** Footprint object of kvm->mmu_notifier_seq and mmu_notifier_count. */
+export const MMU_NOTIFIER = 'mmu_notifier';
 /** Footprint object of a scenario flag. */
 export const flagObj = (name: string): string => `flag:${name}`;
 export const MMU_LOCK = 'mmu_lock';

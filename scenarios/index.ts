@@ -12,6 +12,7 @@ import { invlpgReorder } from './invlpgReorder.ts';
 import { syncBeforeLink } from './syncBeforeLink.ts';
 import { adLostUpdate } from './adLostUpdate.ts';
 import { concurrentEmulatedWrites } from './concurrentEmulatedWrites.ts';
+import { mmuNotifierInvalidate } from './mmuNotifierInvalidate.ts';
 // mmu-race new: imports
 
 /** Every scenario, in the order `list` and the verdict table show them. */
@@ -29,6 +30,7 @@ export const SCENARIOS: readonly Scenario[] = [
   syncBeforeLink,
   adLostUpdate,
   concurrentEmulatedWrites,
+  mmuNotifierInvalidate,
   // mmu-race new: entries
 ];
 

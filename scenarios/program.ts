@@ -34,6 +34,10 @@ export interface RaceSpec {
   readonly prelude: readonly (number | PreludeAccess)[];
   readonly vcpu0: VcpuBody;
   readonly vcpu1: VcpuBody;
+  /** Thread names in schedules' tables (default VCPU0, VCPU1); e.g. HOST for a host-side thread. */
+  readonly names?: readonly [string, string];
+  /** A thread remaps guest pages, so page faults resolve pfns as separate unlocked steps. */
+  readonly hostInvalidates?: boolean;
   readonly maxSteps?: number;
 }
 
@@ -42,7 +46,8 @@ export interface RaceSpec {
  * vCPUs, then VCPU0's prelude accesses), then returns the race program with the standard invariants.
  */
 export function raceProgram(spec: RaceSpec): Program<MmuWorld> {
-  let world = initialWorld({ guest: spec.guest, vcpus: 2, config: presetByName(spec.preset) });
+  let world = initialWorld({ guest: spec.guest, vcpus: 2, config: presetByName(spec.preset), hostInvalidates: spec.hostInvalidates });
+  const [name0, name1] = spec.names ?? ['VCPU0', 'VCPU1'];
   const v0 = vcpuOf(world, 0);
   const v1 = vcpuOf(world, 1);
   world = runSolo(world, (ctx) => kvmMmuLoad(ctx, v0), 'prelude');
@@ -56,8 +61,8 @@ export function raceProgram(spec: RaceSpec): Program<MmuWorld> {
     variant: spec.preset,
     initial: world,
     threads: [
-      { name: 'VCPU0', body: (ctx) => spec.vcpu0(ctx, v0) },
-      { name: 'VCPU1', body: (ctx) => spec.vcpu1(ctx, v1) },
+      { name: name0, body: (ctx) => spec.vcpu0(ctx, v0) },
+      { name: name1, body: (ctx) => spec.vcpu1(ctx, v1) },
     ],
     invariants: [noStaleSpte, writeProtection, noLostGuestWrite],
     stepInvariants: [lockDiscipline],

@@ -7,6 +7,11 @@ export interface Expectation {
   readonly why: string;
   /** For 'violated': the invariant the violation must break (the exhaustive run must agree). */
   readonly invariant?: string;
+  /**
+   * For 'violated': why fast-check needs more than its default 100 runs here (the matrix test then
+   * gives it RARE_RUNS); absent, the default budget must find it.
+   */
+  readonly rare?: string;
 }
 
 /** One race scenario: a prelude-built initial world and vCPU programs, run under any kernel preset. */
@@ -27,7 +32,8 @@ export interface Scenario {
 
 /** Expectation helpers so scenario files read like the table in background.md section 4. */
 export const holds = (why: string): Expectation => ({ verdict: 'holds', why });
-export const violated = (why: string, invariant = 'no-stale-spte'): Expectation => ({ verdict: 'violated', why, invariant });
+export const violated = (why: string, invariant = 'no-stale-spte', rare?: string): Expectation =>
+  rare === undefined ? { verdict: 'violated', why, invariant } : { verdict: 'violated', why, invariant, rare };
 
 /** Looks a preset up in a scenario's expectation table; a preset the table misses is a bug. */
 export function byPreset(scenario: string, table: Readonly<Record<string, Expectation>>): (preset: string) => Expectation {

@@ -2,12 +2,14 @@
 
 import { acquire, read, release, update, type Proc, type ThreadContext } from '../../sim/step.ts';
 import { ACC_ALL, hex } from '../pte.ts';
-import { MMU_LOCK, SHADOW, type GpteSource, type MmuWorld, type SpRole, type Vcpu } from '../world.ts';
+import { HOST_MM, MMU_LOCK, SHADOW, type GpteSource, type MmuWorld, type SpRole, type Vcpu } from '../world.ts';
 import { createSp, findSp, rmapWriteProtect, setLink, stepStart, unsyncSpsOf, zapSpte } from './pages.ts';
 import { setSpte, type SpteInputs } from './spte.ts';
 import { kvmSyncPage } from './sync.ts';
 
 const SHADOW_RW = { reads: [SHADOW], writes: [SHADOW] };
+/** set_spte also reads the host's mapping of gfn (gfn_to_pfn) when no pfn was resolved before the lock. */
+const SET_SPTE_RW = { reads: [SHADOW, HOST_MM], writes: [SHADOW] };
 
 /** Role of a non-direct shadow page at `level` with rights `access`. */
 export const indirectRole = (level: number, access: number): SpRole => ({ level, direct: false, access, quadrant: 0 });
@@ -83,7 +85,8 @@ export type SetSpteArgs = Omit<SpteInputs, 'canUnsync' | 'prov'> & { readonly gp
  */
 export function* mmuSetSpte(ctx: ThreadContext, vcpu: Vcpu, who: string, a: SetSpteArgs): Proc<MmuWorld, { ptwrite: boolean }> {
   ctx.assertHeld(MMU_LOCK, 'mmu_set_spte');
-  return yield* update<MmuWorld, { ptwrite: boolean }>(`${who}: mmu_set_spte sp#${a.sp}[${hex(a.index)}] gfn ${hex(a.gfn)}`, SHADOW_RW, (d, info) => {
+  const pfn = a.pfn === undefined ? '' : ` pfn ${hex(a.pfn)}`;
+  return yield* update<MmuWorld, { ptwrite: boolean }>(`${who}: mmu_set_spte sp#${a.sp}[${hex(a.index)}] gfn ${hex(a.gfn)}${pfn}`, SET_SPTE_RW, (d, info) => {
     const refused = setSpte(d, vcpu.config, vcpu.cr0Wp, {
       ...a,
       canUnsync: true,

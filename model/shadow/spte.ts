@@ -39,6 +39,8 @@ export interface SpteInputs {
   readonly userFault: boolean;
   /** set_spte's can_unsync: true from mmu_set_spte (fault, update_pte), false from sync_page. */
   readonly canUnsync: boolean;
+  /** The host frame FNAME(page_fault) resolved before taking mmu_lock; absent: gfn_to_pfn now. */
+  readonly pfn?: number;
   readonly prov: { readonly installedAt: number; readonly thread: string; readonly fromGpte: GpteSource };
 }
 
@@ -65,7 +67,7 @@ export function setSpte(d: D, cfg: KernelConfig, cr0Wp: boolean, a: SpteInputs):
   setLeaf(d, a.sp, a.index, {
     kind: 'leaf',
     gfn: a.gfn,
-    pfn: gfnToPfn(d as MmuWorld, a.gfn),
+    pfn: a.pfn ?? gfnToPfn(d as MmuWorld, a.gfn),
     writable,
     user,
     nx: (acc & ACC_EXEC) === 0,

@@ -3,7 +3,7 @@
 
 import { acquire, mark, read, release, update, type Proc, type ThreadContext } from '../../sim/step.ts';
 import { gpteAccess, hex, isAccessed, isDirty, isPresent, pteGfn, pteGpa } from '../pte.ts';
-import { gmemObj, gmemRead, MMU_LOCK, SHADOW, TLB, type MmuWorld, type Vcpu } from '../world.ts';
+import { gmemObj, gmemRead, HOST_MM, MMU_LOCK, SHADOW, TLB, type MmuWorld, type Vcpu } from '../world.ts';
 import { reachableSps, rmapWriteProtect, stepStart, zapPage, zapSpte } from './pages.ts';
 import { setSpte } from './spte.ts';
 
@@ -37,7 +37,7 @@ export function* kvmSyncPage(ctx: ThreadContext, vcpu: Vcpu, who: string, sp: nu
     const gpa = pteGpa(start.gfn, index);
     const kept = yield* update<MmuWorld, boolean>(
       `${who}: FNAME(sync_page) sp#${sp}[${hex(index)}]: re-read gpte @${hex(gpa)}, update or drop the spte`,
-      { reads: [gmemObj(gpa), SHADOW], writes: [SHADOW] },
+      { reads: [gmemObj(gpa), SHADOW, HOST_MM], writes: [SHADOW] },
       (d, info) => {
         const s = d.sps[sp];
         const spte = s?.spt[index];

@@ -66,6 +66,10 @@ function checkIndirect(world: MmuWorld, sp: ShadowPage, eferNx: boolean, wpOff: 
       }
       continue;
     }
+    if (s.gfn === pteGfn(gpte) && s.pfn !== gfnToPfn(world, s.gfn)) {
+      out.push(`${head} maps pfn ${hex(s.pfn)} for gfn ${hex(s.gfn)}, but the host now backs gfn ${hex(s.gfn)} with pfn ${hex(gfnToPfn(world, s.gfn))}: the guest uses a page the host freed; ${describeOrigin(s)}`);
+      continue;
+    }
     if (s.gfn !== pteGfn(gpte) || s.pfn !== gfnToPfn(world, pteGfn(gpte))) {
       out.push(`${head} maps pfn ${hex(s.pfn)} (gfn ${hex(s.gfn)}) but ${now} maps gfn ${hex(pteGfn(gpte))} (${formatPte(gpte)}): ${tail}`);
       continue;

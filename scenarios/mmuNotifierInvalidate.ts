@@ -1,0 +1,64 @@
+import { access, GuestBuilder, hostMigratePage } from '../model/index.ts';
+import { raceProgram } from './program.ts';
+import { byPreset, holds, violated, type Scenario } from './scenario.ts';
+import { OLD_GFN, SAME_PD, SAME_PT, TARGET } from './layout.ts';
+
+const NAME = 'mmu-notifier-invalidate';
+
+/** Where the host moves TARGET's page (the memslot put it at pfn 0x100050). */
+const MIGRATED_PFN = 0x180050;
+
+const RETRY = 'mmu_notifier_retry under mmu_lock sees the invalidation running (count) or finished (seq moved) and drops the fault; the refault resolves the new pfn';
+
+/**
+ * background.md section 5 item 5, commit e930bffe95e1 (Andrea Arcangeli, 2008, "KVM: Synchronize
+ * guest physical memory map to host virtual memory map"). TARGET's leaf table is shadowed (prelude:
+ * VCPU0 reads SAME_PT), TARGET itself is not. VCPU0 reads TARGET: walk_addr, then FNAME(page_fault)
+ * resolves the pfn with gfn_to_pfn *without* mmu_lock and installs it under the lock. Meanwhile the
+ * host migrates the page backing OLD_GFN: invalidate_range_start (under mmu_lock: count++, zap every
+ * SPTE mapping the page), the primary MMU's remap, invalidate_range_end (seq++, count--). Once
+ * range_start has zapped, nothing but the page fault's own check stops it installing the pfn it
+ * resolved before: the old page, which the host frees. Every preset since 2008 samples
+ * mmu_notifier_seq before gfn_to_pfn and checks mmu_notifier_retry under the lock; the two mutants
+ * drop the check or take the sample after gfn_to_pfn, and exploration finds the window each opens.
+ * 2007 predates mmu notifiers (KVM pinned guest pages, the host could not move them): no row.
+ */
+export const mmuNotifierInvalidate: Scenario = {
+  name: NAME,
+  title: "VCPU0 faults on TARGET while the host migrates TARGET's page (mmu notifier invalidation)",
+  citation: 'background.md section 5 item 5; commit e930bffe95e1 (2008), virt/kvm/kvm_main.c kvm_mmu_notifier_invalidate_range_start/end, arch/x86/kvm/paging_tmpl.h FNAME(page_fault)',
+  kernels: ['v2.6.33', 'xiao-proposal', 'check-before-protect', 'fixed-2.6.36', '2026', 'no-mmu-notifier-retry', 'mmu-seq-after-pfn'],
+  expect: byPreset(NAME, {
+    'v2.6.33': holds(RETRY),
+    'xiao-proposal': holds(RETRY),
+    'check-before-protect': holds(RETRY),
+    'fixed-2.6.36': holds(RETRY),
+    '2026': holds(RETRY),
+    'no-mmu-notifier-retry': violated('nothing checks for an invalidation after gfn_to_pfn: the old pfn is installed after range_start zapped'),
+    'mmu-seq-after-pfn': violated(
+      'a whole invalidation between gfn_to_pfn and the late mmu_seq sample leaves count 0 and seq unchanged',
+      'no-stale-spte',
+      "one preemption point among VCPU0's many racing points (the host's next step takes mmu_lock, so every point races) opens it: fast-check's median is about 115 runs over seeds 1-20",
+    ),
+  }),
+  build(preset) {
+    const guest = new GuestBuilder({ firstTableGfn: 0x10 })
+      .map(TARGET, OLD_GFN, { w: true, d: true })
+      .map(SAME_PT, 0x51, { w: true, d: true })
+      .map(SAME_PD, 0x52, { w: true, d: true });
+    return raceProgram({
+      scenario: NAME,
+      preset,
+      guest,
+      prelude: [SAME_PT],
+      names: ['VCPU0', 'HOST'],
+      hostInvalidates: true,
+      *vcpu0(ctx, v) {
+        yield* access(ctx, v, TARGET, 'read');
+      },
+      *vcpu1(ctx) {
+        yield* hostMigratePage(ctx, OLD_GFN, MIGRATED_PFN);
+      },
+    });
+  },
+};
