@@ -4,6 +4,11 @@
 import { register } from 'tsx/esm/api';
 
 register();
+// A reader that stops early (`mmu-race list | head`) closes the pipe: stop quietly, as Unix tools do.
+process.stdout.on('error', (e) => {
+  if (e.code === 'EPIPE') process.exit(0);
+  throw e;
+});
 const { main } = await import('./main.ts');
 const code = await main(process.argv.slice(2));
 // Let stdout drain before exiting (large --json output through a pipe).

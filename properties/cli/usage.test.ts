@@ -1,5 +1,6 @@
 import { describe, expect, it, vi } from 'vitest';
-import { ANSI, cli } from './harness.ts';
+import { spawnSync } from 'node:child_process';
+import { ANSI, BIN, cli } from './harness.ts';
 import { main } from './main.ts';
 
 /** Runs main() in this process (the error table is long: spawning a binary per row is slow). */
@@ -76,5 +77,11 @@ describe('mmu-race list', () => {
     const json = JSON.parse(cli(['list', '--json']).stdout) as { scenarios: { citation: string }[]; presets: { unsync: boolean }[] };
     expect(json.scenarios.every((s) => s.citation.length > 0)).toBe(true);
     expect(json.presets.every((p) => typeof p.unsync === 'boolean')).toBe(true);
+  });
+
+  it('should stop quietly when the reader closes the pipe early (mmu-race list | head -1)', () => {
+    const r = spawnSync('sh', ['-c', `"${process.execPath}" "${BIN}" list | head -1`], { encoding: 'utf8', env: { ...process.env, NO_COLOR: '1' } });
+    expect(r.stdout).toBe('Scenarios\n');
+    expect(r.stderr).not.toMatch(/EPIPE|Unhandled/);
   });
 });
