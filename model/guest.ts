@@ -1,16 +1,17 @@
 // Guest programs for vCPU thread bodies: memory accesses through the shadow MMU, stores to guest
 // memory (trapped when the gfn is write-protected), invlpg, CR3 reload, and scenario flags.
 
-import { mark, read, update, waitUntil, type Proc, type ThreadContext } from '../sim/step.ts';
+import { acquire, mark, read, release, update, waitUntil, type Proc, type ThreadContext } from '../sim/step.ts';
 import { invlpg as fnameInvlpg } from './invlpg.ts';
 import { pageFault } from './pageFault.ts';
 import { formatPte, gpaToGfn, hex, PAGING_4LEVEL } from './pte.ts';
 import { kvmMmuPteWrite } from './pteWrite.ts';
-import { isWriteProtected, shadowWalk, stepStart } from './shadow/pages.ts';
+import { indirectSpsOf, isWriteProtected, shadowWalk, stepStart } from './shadow/pages.ts';
+import { mmuNeedWriteProtect } from './shadow/spte.ts';
 import { mmuAllocRoots } from './shadow/ops.ts';
 import { kvmMmuSyncRoots } from './shadow/sync.ts';
 import type { AccessKind } from './walk.ts';
-import { flagObj, gmemObj, SHADOW, TLB, type GuestStore, type MmuWorld, type Vcpu } from './world.ts';
+import { flagObj, gmemObj, MMU_LOCK, SHADOW, TLB, type GuestStore, type MmuWorld, type Vcpu } from './world.ts';
 
 /** How a guest access ended. */
 export type AccessResult =
@@ -85,25 +86,61 @@ function record(d: { lastStore: Record<number, GuestStore>; storeLog: GuestStore
  * (emulator_write_phys), then kvm_mmu_pte_write repairs the shadow under mmu_lock. The trap and
  * the emulated write are one step: between the vmexit and the write nothing observable changes
  * (the gpte still holds its old value and the page stays protected), so a separate step would
- * only add equivalent interleavings.
+ * only add equivalent interleavings. With unsync pages, a protected gfn whose shadow pages are all
+ * level 1 is not emulated: the write fault unsyncs them and the guest retries (`unsyncOnWriteFault`).
  */
 export function* store(ctx: ThreadContext, vcpu: Vcpu, gpa: number, value: number): Proc<MmuWorld, StoreResult> {
   const gfn = gpaToGfn(gpa);
-  // The step of an emulated write (emulator_write_phys), undefined when the store went straight to memory.
-  const emulatedAt = yield* update<MmuWorld, number | undefined>(
-    `guest store @${hex(gpa)} = ${formatPte(value)} (if gfn ${hex(gfn)} is write-protected: trap, emulator_write_phys)`,
-    { reads: [SHADOW], writes: [gmemObj(gpa)] },
-    (d, info) => {
-      const how = isWriteProtected(stepStart(d), gfn) ? 'emulated' : 'direct';
-      d.gmem[gpa] = value;
-      record(d, { gpa, value, step: info.index, thread: info.threadName, how });
-      return how === 'emulated' ? info.index : undefined;
-    },
-  );
-  if (emulatedAt === undefined) return { trapped: false };
-  // Each trapped store runs its own handler (emulator_write_phys, then kvm_mmu_pte_write) with the value it wrote.
-  yield* kvmMmuPteWrite(ctx, vcpu, gpa, { value, step: emulatedAt });
-  return { trapped: true };
+  const unsync = vcpu.config.unsync;
+  const how = unsync ? 'a level-1-only table goes unsync, else trap, emulator_write_phys' : 'trap, emulator_write_phys';
+  for (let tries = 0; ; tries++) {
+    // The step of an emulated write, DIRECT when the store went straight to memory, FAULT when it
+    // stopped at the write fault of an unsyncable table (nothing written yet).
+    const outcome = yield* update<MmuWorld, number>(
+      `guest store @${hex(gpa)} = ${formatPte(value)} (if gfn ${hex(gfn)} is write-protected: ${how})`,
+      { reads: [SHADOW], writes: [gmemObj(gpa)] },
+      (d, info) => {
+        const before = stepStart(d);
+        const protectedNow = isWriteProtected(before, gfn);
+        // From the fourth attempt on the store is emulated: a livelock guard, not kernel behaviour.
+        if (protectedNow && unsync && tries < 3 && onlyLevel1(before, gfn)) return FAULT;
+        d.gmem[gpa] = value;
+        record(d, { gpa, value, step: info.index, thread: info.threadName, how: protectedNow ? 'emulated' : 'direct' });
+        return protectedNow ? info.index : DIRECT;
+      },
+    );
+    if (outcome === DIRECT) return { trapped: false };
+    if (outcome === FAULT) {
+      yield* unsyncOnWriteFault(ctx, gfn);
+      continue;
+    }
+    // Each trapped store runs its own handler (emulator_write_phys, then kvm_mmu_pte_write) with the value it wrote.
+    yield* kvmMmuPteWrite(ctx, vcpu, gpa, { value, step: outcome });
+    return { trapped: true };
+  }
+}
+
+const DIRECT = -1;
+const FAULT = -2;
+
+/** True when every shadow page of gfn is level 1 (mmu_need_write_protect may unsync them). */
+function onlyLevel1(world: MmuWorld, gfn: number): boolean {
+  return indirectSpsOf(world, gfn).every((id) => world.sps[id].role.level === 1);
+}
+
+/**
+ * The write fault of a store to a protected level-1-only table, reduced to what decides it: under
+ * mmu_lock, set_spte for the guest's own mapping of the table asks mmu_need_write_protect(gfn,
+ * can_unsync), which marks the pages unsync (kvm_unsync_page) unless a higher-level page of gfn
+ * appeared meanwhile. The walk and fetch of that mapping are not modelled: stores are by gpa.
+ */
+function* unsyncOnWriteFault(ctx: ThreadContext, gfn: number): Proc<MmuWorld> {
+  yield* acquire<MmuWorld>(MMU_LOCK);
+  ctx.assertHeld(MMU_LOCK, 'set_spte');
+  yield* update<MmuWorld>(`write fault on gfn ${hex(gfn)}: set_spte: mmu_need_write_protect(gfn ${hex(gfn)}, can_unsync) -> kvm_unsync_page`, { reads: [SHADOW], writes: [SHADOW] }, (d) => {
+    mmuNeedWriteProtect(d, gfn, true);
+  });
+  yield* release<MmuWorld>(MMU_LOCK);
 }
 
 /** The guest executes invlpg for `gva` (kvm_mmu_invlpg). */

@@ -13,6 +13,7 @@ import { syncBeforeLink } from './syncBeforeLink.ts';
 import { adLostUpdate } from './adLostUpdate.ts';
 import { concurrentEmulatedWrites } from './concurrentEmulatedWrites.ts';
 import { mmuNotifierInvalidate } from './mmuNotifierInvalidate.ts';
+import { case2UnsyncOnStore } from './case2UnsyncOnStore.ts';
 // mmu-race new: imports
 
 /** Every scenario, in the order `list` and the verdict table show them. */
@@ -26,6 +27,7 @@ export const SCENARIOS: readonly Scenario[] = [
   case2Untrapped,
   case2Unsync,
   case2UnsyncAfter,
+  case2UnsyncOnStore,
   invlpgReorder,
   syncBeforeLink,
   adLostUpdate,

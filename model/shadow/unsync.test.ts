@@ -55,6 +55,31 @@ describe('unsync shadow pages', () => {
     expect(noStaleSpte.check(w)).toBeUndefined();
   });
 
+  it('should unsync a level-1-only table on a guest store by gpa too, and write memory directly', () => {
+    const { world, v } = setup();
+    const shadowed = run(world, v, GVA, 'read').world;
+    let result: { trapped: boolean } | undefined;
+    const w = runSolo(shadowed, function* (ctx) {
+      result = yield* store(ctx, v, GPTE, NEW);
+    });
+    expect(result).toEqual({ trapped: false });
+    expect(Object.values(w.sps).find((sp) => sp.gfn === PT)?.unsync).toBe(true);
+    expect(w.gmem[GPTE]).toBe(NEW);
+    expect(w.lastStore[GPTE].how).toBe('direct');
+  });
+
+  it('should still emulate a store by gpa to a table shadowed above level 1, unsync pages or not', () => {
+    const { world, v } = setup();
+    const shadowed = run(world, v, GVA, 'read').world;
+    const pd = 0x12;
+    let result: { trapped: boolean } | undefined;
+    const w = runSolo(shadowed, function* (ctx) {
+      result = yield* store(ctx, v, pd * 0x1000 + 8, makePte({ gfn: 0x13, p: true, w: true }));
+    });
+    expect(result).toEqual({ trapped: true });
+    expect(isWriteProtected(w, pd)).toBe(true);
+  });
+
   it('should keep every table write-protected without unsync pages (the write is emulated)', () => {
     const { w, r } = unsynced('fixed-2.6.36');
     expect(r.kind).toBe('emulated');
