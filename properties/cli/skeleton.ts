@@ -40,6 +40,10 @@ const NEW_GFN = 0x60;
  * 4 = GPML4E), or fault on neighbours first with \`prelude\` so upper tables are already shadowed.
  * Then run \`npx mmu-race explore ${name}\` and write down, per preset, what you expect and why
  * with holds(...) or violated(...) (import it from './scenario.ts'). Every preset needs a line.
+ *
+ * Other shapes to copy from: unsync leaf tables with invlpg as the handler (case2UnsyncOnStore.ts,
+ * \`kernels: UNSYNC_KERNELS\`), two stores to one GPTE (concurrentEmulatedWrites.ts), a host thread
+ * migrating a page under a fault (mmuNotifierInvalidate.ts: \`names\` and \`hostInvalidates\`).
  */
 export const ${id}: Scenario = {
   name: NAME,
