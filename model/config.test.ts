@@ -61,7 +61,7 @@ describe('extra presets', () => {
 
   it('should add the two mmu-notifier mutants as fixed-2.6.36 with one guard changed', () => {
     const fixed = presetByName('fixed-2.6.36');
-    expect(EXTRA_PRESETS.map((p) => p.name)).toEqual(['v4.20', 'no-mmu-notifier-retry', 'mmu-seq-after-pfn']);
+    expect(EXTRA_PRESETS.map((p) => p.name)).toEqual(['v4.20', 'no-mmu-notifier-retry', 'no-flush-on-write-protect', 'mmu-seq-after-pfn']);
     for (const [name, guard] of [['no-mmu-notifier-retry', 'no-retry'], ['mmu-seq-after-pfn', 'seq-after-pfn']] as const) {
       const m = presetByName(name);
       expect(m.mmuNotifier).toBe(guard);
@@ -78,6 +78,10 @@ describe('extra presets', () => {
       'fixed-2.6.36': 'retry',
       '2026': 'retry',
     });
+  });
+
+  it('should flush remote TLBs after write-protecting in every preset, and not in its mutant', () => {
+    expect(ALL_PRESETS.filter((p) => !p.flushOnWriteProtect).map((p) => p.name)).toEqual(['no-flush-on-write-protect']);
   });
 
   it('should have no +unsync variant of v4.20', () => {

@@ -48,6 +48,12 @@ export interface KernelConfig {
   readonly adUpdate: AdUpdate;
   readonly mmuNotifier: MmuNotifierGuard;
   /**
+   * kvm_mmu_get_page flushes every vCPU's TLB when rmap_write_protect took W away from some SPTE
+   * ("if (rmap_write_protect(...)) kvm_flush_remote_tlbs"); false only in a mutant. Matters only in
+   * scenarios that model TLBs: a vCPU must not keep writing a table the moment it becomes shadowed.
+   */
+  readonly flushOnWriteProtect: boolean;
+  /**
    * Unsync shadow pages (oos_shadow, since 2008): a level-1-only guest table is left writable when a
    * leaf SPTE is made writable for it (mmu_need_write_protect -> kvm_unsync_page) and resynced on
    * invlpg, CR3 reload and kvm_mmu_get_page. Off reproduces the sync-only kernels.
@@ -77,6 +83,7 @@ const FIXED: KernelConfig = {
   pteWriteGpte: 'emulator',
   adUpdate: 'cmpxchg',
   mmuNotifier: 'retry',
+  flushOnWriteProtect: true,
   unsync: false,
   invlpgCounter: true,
   syncBeforeLink: true,
@@ -165,6 +172,15 @@ export const EXTRA_PRESETS: readonly KernelConfig[] = [
       'mutant of fixed-2.6.36: FNAME(page_fault) installs the pfn gfn_to_pfn returned without checking mmu_notifier_retry under mmu_lock, so an invalidation that ran in between goes unnoticed.',
     citation:
       'mutant; the rule it breaks: commit e930bffe95e1 "KVM: Synchronize guest physical memory map to host virtual memory map" (Andrea Arcangeli, 2008), v2.6.36 arch/x86/kvm/paging_tmpl.h FNAME(page_fault) mmu_seq / mmu_notifier_retry',
+  },
+  {
+    ...FIXED,
+    name: 'no-flush-on-write-protect',
+    flushOnWriteProtect: false,
+    description:
+      'mutant of fixed-2.6.36: kvm_mmu_get_page write-protects a newly shadowed table (rmap_write_protect) without kvm_flush_remote_tlbs, so another vCPU keeps a writable TLB entry for it.',
+    citation:
+      'mutant; the rule it breaks: v2.6.36 arch/x86/kvm/mmu.c kvm_mmu_get_page "if (rmap_write_protect(vcpu->kvm, gfn)) kvm_flush_remote_tlbs(vcpu->kvm)"; the same missed flush by another route: commit f81602958c11 (2021)',
   },
   {
     ...FIXED,

@@ -1,7 +1,7 @@
 // Guest programs for vCPU thread bodies: memory accesses through the shadow MMU, stores to guest
 // memory (trapped when the gfn is write-protected), invlpg, CR3 reload, and scenario flags.
 
-import { acquire, mark, read, release, update, waitUntil, type Proc, type ThreadContext } from '../sim/step.ts';
+import { acquire, read, release, update, waitUntil, type Proc, type ThreadContext } from '../sim/step.ts';
 import { invlpg as fnameInvlpg } from './invlpg.ts';
 import { pageFault } from './pageFault.ts';
 import { formatPte, gpaToGfn, hex, PAGING_4LEVEL } from './pte.ts';
@@ -11,7 +11,9 @@ import { mmuNeedWriteProtect } from './shadow/spte.ts';
 import { mmuAllocRoots } from './shadow/ops.ts';
 import { kvmMmuSyncRoots } from './shadow/sync.ts';
 import type { AccessKind } from './walk.ts';
-import { flagObj, gmemObj, MMU_LOCK, SHADOW, TLB, type GuestStore, type MmuWorld, type Vcpu } from './world.ts';
+import { flagObj, gmemObj, MMU_LOCK, SHADOW, TLB, type GuestStore, type MmuWorld, type TlbEntry, type Vcpu } from './world.ts';
+import { kvmMmuFlushTlb, tlbFill, tlbLookup } from './tlb.ts';
+import type { Draft } from 'immer';
 
 /** How a guest access ended. */
 export type AccessResult =
@@ -35,6 +37,8 @@ export interface AccessOptions {
 interface Translation {
   readonly root?: number;
   readonly pfn?: number;
+  /** The leaf that granted the access (what a TLB caches). */
+  readonly leaf?: TlbEntry;
 }
 
 /** The hardware walk of the shadow tables: the pfn if a leaf grants the access. */
@@ -45,7 +49,20 @@ function translate(w: MmuWorld, vcpu: Vcpu, gva: number, kind: AccessKind, user:
   const s = last?.spte;
   if (!s || s.kind !== 'leaf') return { root };
   const denied = (kind === 'write' && !s.writable) || (user && !s.user) || (kind === 'fetch' && s.nx);
-  return denied ? { root } : { root, pfn: s.pfn };
+  return denied ? { root } : { root, pfn: s.pfn, leaf: { gfn: s.gfn, pfn: s.pfn, writable: s.writable } };
+}
+
+/**
+ * translate with this vCPU's TLB in front (supervisor loads and stores only): a cached entry is
+ * used without looking at the shadow tables, even if they changed since; a walk that succeeds is cached.
+ */
+function translateCached(d: Draft<MmuWorld>, vcpu: Vcpu, gva: number, kind: AccessKind, user: boolean): Translation {
+  const w = stepStart(d);
+  const cached = kind === 'fetch' || user ? undefined : tlbLookup(w, vcpu.id, gva);
+  if (cached && (kind !== 'write' || cached.writable)) return { root: w.vcpus[vcpu.id].root, pfn: cached.pfn, leaf: cached };
+  const t = translate(w, vcpu, gva, kind, user);
+  if (t.leaf && !user && kind !== 'fetch') tlbFill(d, vcpu.id, gva, t.leaf);
+  return t;
 }
 
 /** A guest load, store or instruction fetch at `gva`, discarding the outcome (thread-body shape). */
@@ -59,7 +76,10 @@ export function* tryAccess(ctx: ThreadContext, vcpu: Vcpu, gva: number, kind: Ac
   const maxTries = o.maxTries ?? 5;
   let faults = 0;
   for (let tries = 0; tries < maxTries; tries++) {
-    const t = yield* read<MmuWorld, Translation>(`guest ${kind} @${hex(gva)}${user ? ' (user)' : ''}`, [SHADOW], (w) => translate(w, vcpu, gva, kind, user));
+    const label = `guest ${kind} @${hex(gva)}${user ? ' (user)' : ''}`;
+    const t = vcpu.tlbs
+      ? yield* update<MmuWorld, Translation>(label, { reads: [SHADOW, TLB], writes: [TLB] }, (d) => translateCached(d, vcpu, gva, kind, user))
+      : yield* read<MmuWorld, Translation>(label, [SHADOW], (w) => translate(w, vcpu, gva, kind, user));
     if (t.pfn !== undefined) return { kind: 'ok', pfn: t.pfn, faults };
     const root = t.root ?? (yield* mmuAllocRoots(ctx, vcpu));
     faults++;
@@ -143,6 +163,31 @@ function* unsyncOnWriteFault(ctx: ThreadContext, gfn: number): Proc<MmuWorld> {
   yield* release<MmuWorld>(MMU_LOCK);
 }
 
+/**
+ * A guest store through `gva`, which the guest maps to `gpa`: the hardware uses this vCPU's TLB or
+ * the shadow tables, and a writable translation sends the store straight to memory, whether or not
+ * KVM has since write-protected the frame (that is what a missed TLB flush lets through). Without
+ * a writable translation the store faults; the fault is reduced to its outcome, a store by gpa
+ * (trap and emulate, or unsync).
+ */
+export function* storeVia(ctx: ThreadContext, vcpu: Vcpu, gva: number, gpa: number, value: number): Proc<MmuWorld, StoreResult> {
+  const gfn = gpaToGfn(gpa);
+  const direct = yield* update<MmuWorld, boolean>(
+    `guest store via gva ${hex(gva)} (@${hex(gpa)}) = ${formatPte(value)} (writable TLB entry or shadow leaf: straight to memory, else fault)`,
+    { reads: [SHADOW, TLB], writes: [TLB, gmemObj(gpa)] },
+    (d, info) => {
+      const t = vcpu.tlbs ? translateCached(d, vcpu, gva, 'write', false) : translate(stepStart(d), vcpu, gva, 'write', false);
+      if (!t.leaf) return false;
+      if (t.leaf.gfn !== gfn) throw new Error(`storeVia: gva ${hex(gva)} maps gfn ${hex(t.leaf.gfn)}, not gfn ${hex(gfn)} of ${hex(gpa)}; the step's footprint names ${hex(gpa)}`);
+      d.gmem[gpa] = value;
+      record(d, { gpa, value, step: info.index, thread: info.threadName, how: 'direct' });
+      return true;
+    },
+  );
+  if (direct) return { trapped: false };
+  return yield* store(ctx, vcpu, gpa, value);
+}
+
 /** The guest executes invlpg for `gva` (kvm_mmu_invlpg). */
 export function* invlpg(ctx: ThreadContext, vcpu: Vcpu, gva: number): Proc<MmuWorld> {
   yield* fnameInvlpg(ctx, vcpu, gva);
@@ -155,7 +200,7 @@ export function* invlpg(ctx: ThreadContext, vcpu: Vcpu, gva: number): Proc<MmuWo
  */
 export function* reloadCr3(ctx: ThreadContext, vcpu: Vcpu): Proc<MmuWorld> {
   yield* kvmMmuSyncRoots(ctx, vcpu);
-  yield* mark<MmuWorld>('kvm_set_cr3: kvm_mmu_flush_tlb', { reads: [], writes: [TLB] });
+  yield* kvmMmuFlushTlb(vcpu, 'kvm_set_cr3: kvm_mmu_flush_tlb');
 }
 
 /** Sets a scenario flag (another thread may be waiting on it). */

@@ -11,7 +11,7 @@ export { kvmMmuPteWrite } from './pteWrite.ts';
 export { hostMigratePage, hostRemap, kvmMmuNotifierInvalidateRangeStart, kvmMmuNotifierInvalidateRangeEnd, gfnToPfnStep, mmuNotifierRetry, readMmuNotifierSeq } from './mmuNotifier.ts';
 export { kvmSyncPage, kvmMmuSyncRoots } from './shadow/sync.ts';
 export { mmuNeedWriteProtect } from './shadow/spte.ts';
-export { access, tryAccess, store, invlpg, reloadCr3, setFlag, waitFlag, type AccessResult, type AccessOptions, type StoreResult } from './guest.ts';
+export { access, tryAccess, store, storeVia, invlpg, reloadCr3, setFlag, waitFlag, type AccessResult, type AccessOptions, type StoreResult } from './guest.ts';
 export { kvmMmuLoad, mmuAllocRoots, kvmMmuGetPage, linkShadowPage, dropSpte, mmuSetSpte, indirectRole, directRole, type GetPageResult, type SetSpteArgs } from './shadow/ops.ts';
 export {
   findSp,

@@ -3,11 +3,12 @@
 // (write-protected) tables are kept exact by store traps, so for them invlpg does nothing, exactly
 // as the kernel ("if (!sp->unsync) break;").
 
-import { acquire, mark, read, release, update, type Proc, type ThreadContext } from '../sim/step.ts';
+import { acquire, read, release, update, type Proc, type ThreadContext } from '../sim/step.ts';
 import { hex, PAGING_4LEVEL, pteGpa } from './pte.ts';
 import { countsInvlpg, kvmMmuPteWrite } from './pteWrite.ts';
 import { shadowWalk, zapSpte } from './shadow/pages.ts';
-import { MMU_LOCK, SHADOW, TLB, type MmuWorld, type Vcpu } from './world.ts';
+import { MMU_LOCK, SHADOW, type MmuWorld, type Vcpu } from './world.ts';
+import { kvmFlushRemoteTlbs, kvmMmuFlushTlb } from './tlb.ts';
 
 /** The level-1 entry invlpg reached on the shadow path (present or not), if any. */
 interface InvlpgTarget {
@@ -36,7 +37,7 @@ export function* invlpg(ctx: ThreadContext, vcpu: Vcpu, gva: number): Proc<MmuWo
     yield* update<MmuWorld>(`invlpg: drop_spte sp#${t.sp}[${hex(t.index)}] (unsync)`, { reads: [SHADOW], writes: [SHADOW] }, (d) => {
       zapSpte(d, t.sp, t.index);
     });
-    yield* mark<MmuWorld>('invlpg: kvm_flush_remote_tlbs', { reads: [], writes: [TLB] });
+    yield* kvmFlushRemoteTlbs(vcpu, 'invlpg: kvm_flush_remote_tlbs');
   }
   if (countsInvlpg(vcpu)) {
     yield* update<MmuWorld>('invlpg: atomic_inc(&kvm->arch.invlpg_counter)', { reads: [SHADOW], writes: [SHADOW] }, (d) => {
@@ -46,5 +47,5 @@ export function* invlpg(ctx: ThreadContext, vcpu: Vcpu, gva: number): Proc<MmuWo
   yield* release<MmuWorld>(MMU_LOCK);
   // "kvm_mmu_pte_write(vcpu, pte_gpa, NULL, sizeof(pt_element_t), 0)": re-read without mmu_lock.
   if (reread !== undefined) yield* kvmMmuPteWrite(ctx, vcpu, reread);
-  yield* mark<MmuWorld>('kvm_mmu_invlpg: kvm_mmu_flush_tlb', { reads: [], writes: [TLB] });
+  yield* kvmMmuFlushTlb(vcpu, 'kvm_mmu_invlpg: kvm_mmu_flush_tlb');
 }

@@ -2,10 +2,11 @@
 // before the host changes which page backs a guest frame (migration, KSM, swap) KVM zaps every
 // SPTE mapping it, and vCPU faults that resolved a pfn meanwhile must notice and retry.
 
-import { acquire, mark, read, release, update, type Proc, type ThreadContext } from '../sim/step.ts';
+import { acquire, read, release, update, type Proc, type ThreadContext } from '../sim/step.ts';
 import { hex } from './pte.ts';
 import { zapSpte } from './shadow/pages.ts';
-import { gfnToPfn, HOST_MM, MMU_LOCK, MMU_NOTIFIER, SHADOW, TLB, type MmuWorld } from './world.ts';
+import { gfnToPfn, HOST_MM, MMU_LOCK, MMU_NOTIFIER, SHADOW, type MmuWorld } from './world.ts';
+import { hostFlushRemoteTlbs } from './tlb.ts';
 
 /** kvm_mmu_notifier_invalidate_range_start: under mmu_lock, count++ and kvm_unmap_hva for gfn's page. */
 export function* kvmMmuNotifierInvalidateRangeStart(ctx: ThreadContext, gfn: number): Proc<MmuWorld> {
@@ -31,7 +32,7 @@ export function* kvmMmuNotifierInvalidateRangeStart(ctx: ThreadContext, gfn: num
       return n;
     },
   );
-  if (zapped > 0) yield* mark<MmuWorld>('kvm_mmu_notifier_invalidate_range_start: kvm_flush_remote_tlbs', { reads: [], writes: [TLB] });
+  if (zapped > 0) yield* hostFlushRemoteTlbs('kvm_mmu_notifier_invalidate_range_start: kvm_flush_remote_tlbs');
   yield* release<MmuWorld>(MMU_LOCK);
 }
 

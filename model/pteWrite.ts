@@ -2,11 +2,12 @@
 // (or, from invlpg, for an unsync leaf), zap (or, in 2010-era kernels, update) every SPTE that
 // shadows the written gpte.
 
-import { acquire, mark, read, release, update, type Proc, type ThreadContext } from '../sim/step.ts';
+import { acquire, read, release, update, type Proc, type ThreadContext } from '../sim/step.ts';
 import { formatPte, gpaToGfn, gpaToIndex, gpteAccess, hex, isDirty, isPresent, pteGfn } from './pte.ts';
 import { indirectSpsOf, zapSpte } from './shadow/pages.ts';
 import { setSpte } from './shadow/spte.ts';
-import { gmemObj, gmemRead, HOST_MM, MMU_LOCK, SHADOW, TLB, type MmuWorld, type Vcpu } from './world.ts';
+import { kvmFlushRemoteTlbs } from './tlb.ts';
+import { gmemObj, gmemRead, HOST_MM, MMU_LOCK, SHADOW, type MmuWorld, type Vcpu } from './world.ts';
 
 /** True when this kernel's kvm_mmu_pte_write checks kvm->arch.invlpg_counter (see KernelConfig.invlpgCounter). */
 export const countsInvlpg = (vcpu: Vcpu): boolean => vcpu.config.unsync && vcpu.config.invlpgCounter;
@@ -104,6 +105,6 @@ export function* kvmMmuPteWrite(ctx: ThreadContext, vcpu: Vcpu, gpa: number, wri
       },
     );
   }
-  if (found.sps.length > 0) yield* mark<MmuWorld>('kvm_mmu_pte_write: kvm_flush_remote_tlbs', { reads: [], writes: [TLB] });
+  if (found.sps.length > 0) yield* kvmFlushRemoteTlbs(vcpu, 'kvm_mmu_pte_write: kvm_flush_remote_tlbs');
   yield* release<MmuWorld>(MMU_LOCK);
 }

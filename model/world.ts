@@ -91,6 +91,13 @@ export interface ShadowPage {
   readonly createdBy: string;
 }
 
+/** A translation a vCPU's TLB caches: the guest frame and host frame of a gva page, and whether writes may use it. */
+export interface TlbEntry {
+  readonly gfn: number;
+  readonly pfn: number;
+  readonly writable: boolean;
+}
+
 /** Per-vCPU architectural and MMU state. */
 export interface VcpuState {
   readonly cr3Gfn: number;
@@ -130,6 +137,10 @@ export interface MmuWorld {
    * so folding them into set_spte loses no behaviour and keeps other scenarios' schedules stable.
    */
   readonly hostInvalidates: boolean;
+  /** Per-vCPU TLBs are modelled (see model/tlb.ts); fixed per scenario. */
+  readonly tlbs: boolean;
+  /** Per vCPU: gva page -> cached translation (always empty when `tlbs` is off). */
+  readonly tlb: readonly Readonly<Record<number, TlbEntry>>[];
 }
 
 /** What a vCPU thread carries: its index, the kernel variant and its (static) paging registers. */
@@ -141,6 +152,8 @@ export interface Vcpu {
   readonly eferNx: boolean;
   /** MmuWorld.hostInvalidates, fixed for the scenario. */
   readonly hostInvalidates: boolean;
+  /** MmuWorld.tlbs, fixed for the scenario. */
+  readonly tlbs: boolean;
 }
 
 /** Options of initialWorld. */
@@ -154,6 +167,8 @@ export interface WorldOptions {
   readonly flags?: Record<string, boolean>;
   /** A host thread may remap guest pages (see MmuWorld.hostInvalidates). */
   readonly hostInvalidates?: boolean;
+  /** Model per-vCPU TLBs (see MmuWorld.tlbs). */
+  readonly tlbs?: boolean;
 }
 
 /** A fresh VM: guest memory from the builder, no shadow pages, every vCPU with CR3 = guest root. */
@@ -175,6 +190,8 @@ export function initialWorld(o: WorldOptions): MmuWorld {
     mmuNotifierSeq: 0,
     mmuNotifierCount: 0,
     hostInvalidates: o.hostInvalidates ?? false,
+    tlbs: o.tlbs ?? false,
+    tlb: vcpus.map(() => ({})),
   };
 }
 
@@ -182,7 +199,7 @@ export function initialWorld(o: WorldOptions): MmuWorld {
 export function vcpuOf(world: MmuWorld, id: number): Vcpu {
   if (id < 0 || id >= world.vcpus.length) throw new Error(`vcpuOf: no vCPU ${id}; the world has ${world.vcpus.length}`);
   const v = world.vcpus[id];
-  return { id, config: world.config, cr3Gfn: v.cr3Gfn, cr0Wp: v.cr0Wp, eferNx: v.eferNx, hostInvalidates: world.hostInvalidates };
+  return { id, config: world.config, cr3Gfn: v.cr3Gfn, cr0Wp: v.cr0Wp, eferNx: v.eferNx, hostInvalidates: world.hostInvalidates, tlbs: world.tlbs };
 }
 
 /** Memslot lookup (gfn_to_pfn): the host frame backing gfn now. */

@@ -22,6 +22,7 @@ const BOUNDED: readonly (readonly [string, string])[] = [
   ['mmu-notifier-invalidate', 'mmu-seq-after-pfn'],
   ['case-2-unsync-on-store', 'fixed-2.6.36+unsync'],
   ['ad-lost-update', 'fixed-2.6.36'],
+  ['write-protect-flush', 'fixed-2.6.36'],
 ];
 const BOUND = 3;
 

@@ -14,6 +14,7 @@ import { adLostUpdate } from './adLostUpdate.ts';
 import { concurrentEmulatedWrites } from './concurrentEmulatedWrites.ts';
 import { mmuNotifierInvalidate } from './mmuNotifierInvalidate.ts';
 import { case2UnsyncOnStore } from './case2UnsyncOnStore.ts';
+import { writeProtectFlush } from './writeProtectFlush.ts';
 // mmu-race new: imports
 
 /** Every scenario, in the order `list` and the verdict table show them. */
@@ -33,6 +34,7 @@ export const SCENARIOS: readonly Scenario[] = [
   adLostUpdate,
   concurrentEmulatedWrites,
   mmuNotifierInvalidate,
+  writeProtectFlush,
   // mmu-race new: entries
 ];
 

@@ -20,6 +20,8 @@ export type VcpuBody = (ctx: ThreadContext, vcpu: Vcpu) => Proc<MmuWorld>;
 export interface PreludeAccess {
   readonly gva: number;
   readonly kind: AccessKind;
+  /** Which vCPU makes the access (default 0); e.g. 1 to leave a translation in VCPU1's TLB. */
+  readonly vcpu?: 0 | 1;
 }
 
 /** What a two-vCPU race scenario is made of. */
@@ -29,7 +31,8 @@ export interface RaceSpec {
   readonly guest: GuestBuilder;
   /**
    * Gvas VCPU0 touches, one after the other, before the race starts (builds the shadow state): a
-   * gva is a read; `{ gva, kind: 'write' }` a write fault (e.g. to leave a page table unsync).
+   * gva is a read; `{ gva, kind: 'write' }` a write fault (e.g. to leave a page table unsync);
+   * `vcpu: 1` makes VCPU1 the one that touches it.
    */
   readonly prelude: readonly (number | PreludeAccess)[];
   readonly vcpu0: VcpuBody;
@@ -38,6 +41,8 @@ export interface RaceSpec {
   readonly names?: readonly [string, string];
   /** A thread remaps guest pages, so page faults resolve pfns as separate unlocked steps. */
   readonly hostInvalidates?: boolean;
+  /** Model per-vCPU TLBs (model/tlb.ts): cached translations outlive shadow changes until flushed. */
+  readonly tlbs?: boolean;
   readonly maxSteps?: number;
 }
 
@@ -46,15 +51,16 @@ export interface RaceSpec {
  * vCPUs, then VCPU0's prelude accesses), then returns the race program with the standard invariants.
  */
 export function raceProgram(spec: RaceSpec): Program<MmuWorld> {
-  let world = initialWorld({ guest: spec.guest, vcpus: 2, config: presetByName(spec.preset), hostInvalidates: spec.hostInvalidates });
+  let world = initialWorld({ guest: spec.guest, vcpus: 2, config: presetByName(spec.preset), hostInvalidates: spec.hostInvalidates, tlbs: spec.tlbs });
   const [name0, name1] = spec.names ?? ['VCPU0', 'VCPU1'];
   const v0 = vcpuOf(world, 0);
   const v1 = vcpuOf(world, 1);
   world = runSolo(world, (ctx) => kvmMmuLoad(ctx, v0), 'prelude');
   world = runSolo(world, (ctx) => kvmMmuLoad(ctx, v1), 'prelude');
   for (const p of spec.prelude) {
-    const a = typeof p === 'number' ? { gva: p, kind: 'read' as const } : p;
-    world = runSolo(world, (ctx) => access(ctx, v0, a.gva, a.kind), 'prelude');
+    const a: PreludeAccess = typeof p === 'number' ? { gva: p, kind: 'read' } : p;
+    const v = a.vcpu === 1 ? v1 : v0;
+    world = runSolo(world, (ctx) => access(ctx, v, a.gva, a.kind), 'prelude');
   }
   return {
     scenario: spec.scenario,

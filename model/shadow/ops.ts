@@ -2,7 +2,8 @@
 
 import { acquire, read, release, update, type Proc, type ThreadContext } from '../../sim/step.ts';
 import { ACC_ALL, hex } from '../pte.ts';
-import { HOST_MM, MMU_LOCK, SHADOW, type GpteSource, type MmuWorld, type SpRole, type Vcpu } from '../world.ts';
+import { flushAllTlbs } from '../tlb.ts';
+import { HOST_MM, MMU_LOCK, SHADOW, TLB, type GpteSource, type MmuWorld, type SpRole, type Vcpu } from '../world.ts';
 import { createSp, findSp, rmapWriteProtect, setLink, stepStart, unsyncSpsOf, zapSpte } from './pages.ts';
 import { setSpte, type SpteInputs } from './spte.ts';
 import { kvmSyncPage } from './sync.ts';
@@ -10,6 +11,8 @@ import { kvmSyncPage } from './sync.ts';
 const SHADOW_RW = { reads: [SHADOW], writes: [SHADOW] };
 /** set_spte also reads the host's mapping of gfn (gfn_to_pfn) when no pfn was resolved before the lock. */
 const SET_SPTE_RW = { reads: [SHADOW, HOST_MM], writes: [SHADOW] };
+/** kvm_mmu_get_page where TLBs are modelled: its write protection may flush them. */
+const SHADOW_TLB_RW = { reads: [SHADOW], writes: [SHADOW, TLB] };
 
 /** Role of a non-direct shadow page at `level` with rights `access`. */
 export const indirectRole = (level: number, access: number): SpRole => ({ level, direct: false, access, quadrant: 0 });
@@ -35,9 +38,10 @@ type Lookup = GetPageResult & { readonly mustSync: boolean; readonly syncOthers:
  */
 export function* kvmMmuGetPage(ctx: ThreadContext, vcpu: Vcpu, who: string, gfn: number, role: SpRole): Proc<MmuWorld, GetPageResult> {
   ctx.assertHeld(MMU_LOCK, 'kvm_mmu_get_page');
-  const what = role.direct ? 'direct' : `write-protect gfn ${hex(gfn)} if new`;
+  const flush = vcpu.tlbs && vcpu.config.flushOnWriteProtect;
+  const what = role.direct ? 'direct' : `write-protect gfn ${hex(gfn)} if new${flush ? ', kvm_flush_remote_tlbs if an spte lost W' : ''}`;
   const lookup = (label: string, retry: boolean) =>
-    update<MmuWorld, Lookup>(label, SHADOW_RW, (d, info) => {
+    update<MmuWorld, Lookup>(label, vcpu.tlbs ? SHADOW_TLB_RW : SHADOW_RW, (d, info) => {
       const w = stepStart(d);
       const unsync = role.direct ? [] : unsyncSpsOf(w, gfn);
       const found = findSp(w, gfn, role);
@@ -46,7 +50,8 @@ export function* kvmMmuGetPage(ctx: ThreadContext, vcpu: Vcpu, who: string, gfn:
         return { sp: found, created: false, mustSync, syncOthers: [] };
       }
       const sp = createSp(d, gfn, role, info.index, info.threadName);
-      if (!role.direct) rmapWriteProtect(d, gfn, w); // the page created above has no SPTEs yet
+      // The page created above has no SPTEs yet; the flush is folded in: both run under mmu_lock.
+      if (!role.direct && rmapWriteProtect(d, gfn, w) > 0 && flush) flushAllTlbs(d);
       return { sp, created: true, mustSync: false, syncOthers: role.level > 1 ? unsync : [] };
     });
   let r = yield* lookup(`${who}: kvm_mmu_get_page(gfn ${hex(gfn)}, L${role.level}) (${what})`, false);

@@ -1,11 +1,12 @@
 // Resyncing unsync shadow pages: kvm_sync_page / FNAME(sync_page) and kvm_mmu_sync_roots
 // (v2.6.36 arch/x86/kvm/mmu.c and paging_tmpl.h). All of it runs under mmu_lock.
 
-import { acquire, mark, read, release, update, type Proc, type ThreadContext } from '../../sim/step.ts';
+import { acquire, read, release, update, type Proc, type ThreadContext } from '../../sim/step.ts';
 import { gpteAccess, hex, isAccessed, isDirty, isPresent, pteGfn, pteGpa } from '../pte.ts';
-import { gmemObj, gmemRead, HOST_MM, MMU_LOCK, SHADOW, TLB, type MmuWorld, type Vcpu } from '../world.ts';
+import { gmemObj, gmemRead, HOST_MM, MMU_LOCK, SHADOW, type MmuWorld, type Vcpu } from '../world.ts';
 import { reachableSps, rmapWriteProtect, stepStart, zapPage, zapSpte } from './pages.ts';
 import { setSpte } from './spte.ts';
+import { kvmFlushRemoteTlbs, kvmMmuFlushTlb } from '../tlb.ts';
 
 const SHADOW_RW = { reads: [SHADOW], writes: [SHADOW] };
 
@@ -31,7 +32,7 @@ export function* kvmSyncPage(ctx: ThreadContext, vcpu: Vcpu, who: string, sp: nu
     },
   );
   if (!start) return false;
-  if (start.protectedAny) yield* mark<MmuWorld>(`${who}: kvm_sync_page: kvm_flush_remote_tlbs`, { reads: [], writes: [TLB] });
+  if (start.protectedAny) yield* kvmFlushRemoteTlbs(vcpu, `${who}: kvm_sync_page: kvm_flush_remote_tlbs`);
   let present = 0;
   for (const index of start.indices) {
     const gpa = pteGpa(start.gfn, index);
@@ -69,7 +70,7 @@ export function* kvmSyncPage(ctx: ThreadContext, vcpu: Vcpu, who: string, sp: nu
     });
     return true;
   }
-  yield* mark<MmuWorld>(`${who}: kvm_sync_page: kvm_mmu_flush_tlb`, { reads: [], writes: [TLB] });
+  yield* kvmMmuFlushTlb(vcpu, `${who}: kvm_sync_page: kvm_mmu_flush_tlb`);
   return false;
 }
 
