@@ -10,7 +10,7 @@ import { out, type Command } from '../command.ts';
 import { allWithNames, noScenariosChosen, unknownName, UsageError } from '../errors.ts';
 import { paint } from '../colour.ts';
 import { verdictHeadline, renderFailure } from '../failureReport.ts';
-import { allScenarios, presetNamed, presetNames, scenarioNamed, scenarioNames, unique } from '../names.ts';
+import { allScenarios, presetNamed, scenarioNamed, scenarioNames, unique } from '../names.ts';
 import { Progress } from '../progress.ts';
 import { cellJson, summaryLine, verdictTable } from '../verdictTable.ts';
 
