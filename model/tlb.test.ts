@@ -24,7 +24,9 @@ function setup(preset: string, tlbs = true): MmuWorld {
 }
 
 function storeThroughAlias(w: MmuWorld): MmuWorld {
-  return runSolo(w, (ctx) => storeVia(ctx, vcpuOf(w, 1), ALIAS + 8, GPTE, NEW));
+  return runSolo(w, function* (ctx) {
+    yield* storeVia(ctx, vcpuOf(w, 1), ALIAS + 8, GPTE, NEW);
+  });
 }
 
 describe('per-vCPU TLBs', () => {
