@@ -43,7 +43,8 @@ const NEW_GFN = 0x60;
  *
  * Other shapes to copy from: unsync leaf tables with invlpg as the handler (case2UnsyncOnStore.ts,
  * \`kernels: UNSYNC_KERNELS\`), two stores to one GPTE (concurrentEmulatedWrites.ts), a host thread
- * migrating a page under a fault (mmuNotifierInvalidate.ts: \`names\` and \`hostInvalidates\`).
+ * migrating a page under a fault (mmuNotifierInvalidate.ts: \`names\` and \`hostInvalidates\`),
+ * a store through a stale TLB entry (writeProtectFlush.ts: \`tlbs\` and \`storeVia\`).
  */
 export const ${id}: Scenario = {
   name: NAME,
