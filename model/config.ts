@@ -41,8 +41,12 @@ export interface KernelConfig {
   readonly recheckOrder: RecheckOrder;
   /** gpte_changed(top_level) before the shadow walk. */
   readonly topLevelCheck: boolean;
-  /** A present non-leaf SPTE is trusted only if its child sp shadows the walk's table gfn. */
-  readonly verifyChildSp: boolean;
+  /**
+   * kvm_mmu_get_child_sp: a present non-leaf SPTE is trusted only if its child sp is the one the walk
+   * needs: 'none' (no check), 'gfn' (same gfn: a direct page for a large mapping at that gfn passes),
+   * 'role' (same gfn and an indirect role, commit 81ccda30b4e8).
+   */
+  readonly verifyChildSp: 'none' | 'gfn' | 'role';
   readonly pteWrite: PteWriteMode;
   readonly pteWriteGpte: PteWriteGpte;
   readonly adUpdate: AdUpdate;
@@ -77,7 +81,7 @@ const FIXED: KernelConfig = {
   recheckGpte: 'child-table',
   recheckOrder: 'after-protect',
   topLevelCheck: true,
-  verifyChildSp: false,
+  verifyChildSp: 'none',
   pteWrite: 'update',
   // v2.6.36 kvm_mmu_pte_write: "gentry = *(const u64 *)new" before spin_lock(&mmu_lock).
   pteWriteGpte: 'emulator',
@@ -140,7 +144,7 @@ export const PRESETS: readonly KernelConfig[] = [
   {
     ...FIXED,
     name: '2026',
-    verifyChildSp: true,
+    verifyChildSp: 'role',
     pteWrite: 'zap',
     // kvm_mmu_track_write reads gentry under mmu_lock (0e0fee5c539b), but only zaps: the value is unused.
     pteWriteGpte: 'reread-under-lock',
@@ -149,6 +153,13 @@ export const PRESETS: readonly KernelConfig[] = [
     citation: 'commit 0cb2af2ea66a (2026), arch/x86/kvm/mmu/paging_tmpl.h FNAME(fetch) / kvm_mmu_get_child_sp',
   },
 ];
+
+/** The newest base preset (2026), which the child-sp mutant starts from. */
+function latest(): KernelConfig {
+  const p = PRESETS.find((x) => x.name === '2026');
+  if (!p) throw new Error('config: the 2026 preset is missing');
+  return p;
+}
 
 /**
  * Sync-only kernels and mutants outside the default row: a scenario runs under one only when its
@@ -181,6 +192,14 @@ export const EXTRA_PRESETS: readonly KernelConfig[] = [
       'mutant of fixed-2.6.36: kvm_mmu_get_page write-protects a newly shadowed table (rmap_write_protect) without kvm_flush_remote_tlbs, so another vCPU keeps a writable TLB entry for it.',
     citation:
       'mutant; the rule it breaks: v2.6.36 arch/x86/kvm/mmu.c kvm_mmu_get_page "if (rmap_write_protect(vcpu->kvm, gfn)) kvm_flush_remote_tlbs(vcpu->kvm)"; the same missed flush by another route: commit f81602958c11 (2021)',
+  },
+  {
+    ...latest(),
+    name: 'child-sp-gfn-only',
+    verifyChildSp: 'gfn',
+    description:
+      'mutant of 2026 before commit 81ccda30b4e8: kvm_mmu_get_child_sp trusts a present child whose gfn is the walk\'s table gfn without comparing the role, so a direct page (a large mapping at that gfn) passes for the table\'s shadow page.',
+    citation: 'mutant; the rule it breaks: commit 81ccda30b4e8 (2026, background.md section 5 item 9), arch/x86/kvm/mmu/mmu.c kvm_mmu_get_child_sp',
   },
   {
     ...FIXED,

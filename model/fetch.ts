@@ -64,7 +64,7 @@ export function* fetch(ctx: ThreadContext, vcpu: Vcpu, gw: GuestWalker, acc: Fet
     const tableGfn = gw.tableGfn[level - 2];
     const view = yield* readSpte(sp, index, level);
     let present = view.spte?.kind === 'link';
-    if (present && cfg.verifyChildSp && (view.childGfn !== tableGfn || view.childDirect)) {
+    if (present && cfg.verifyChildSp !== 'none' && (view.childGfn !== tableGfn || (cfg.verifyChildSp === 'role' && view.childDirect))) {
       yield* dropSpte(ctx, `fetch: kvm_mmu_get_child_sp: zap spte sp#${sp}[${hex(index)}] (child shadows gfn ${hex(view.childGfn!)}, walk wants ${hex(tableGfn)})`, sp, index);
       present = false;
     }

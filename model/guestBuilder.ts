@@ -106,6 +106,12 @@ export class GuestBuilder {
     return this;
   }
 
+  /** Writes one word of the image by gpa: a table laid out by hand, e.g. in a frame that is also data. */
+  setWord(gpa: number, value: number): this {
+    this.mem.set(gpa, value);
+    return this;
+  }
+
   /**
    * An alternative value for the level-`level` entry of `gva`: at level 1 a leaf mapping `gfn`;
    * above, an entry pointing to fresh tables (laid out now) that map `gva` to `gfn`. Scenarios use

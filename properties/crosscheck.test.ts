@@ -23,6 +23,7 @@ const BOUNDED: readonly (readonly [string, string])[] = [
   ['case-2-unsync-on-store', 'fixed-2.6.36+unsync'],
   ['ad-lost-update', 'fixed-2.6.36'],
   ['write-protect-flush', 'fixed-2.6.36'],
+  ['role-blind-reuse', '2026'],
 ];
 const BOUND = 3;
 

@@ -15,6 +15,7 @@ import { concurrentEmulatedWrites } from './concurrentEmulatedWrites.ts';
 import { mmuNotifierInvalidate } from './mmuNotifierInvalidate.ts';
 import { case2UnsyncOnStore } from './case2UnsyncOnStore.ts';
 import { writeProtectFlush } from './writeProtectFlush.ts';
+import { roleBlindReuse } from './roleBlindReuse.ts';
 // mmu-race new: imports
 
 /** Every scenario, in the order `list` and the verdict table show them. */
@@ -35,6 +36,7 @@ export const SCENARIOS: readonly Scenario[] = [
   concurrentEmulatedWrites,
   mmuNotifierInvalidate,
   writeProtectFlush,
+  roleBlindReuse,
   // mmu-race new: entries
 ];
 
