@@ -6,7 +6,7 @@ import { racingPreemption } from './racingPreemption.ts';
 import { randomWalk } from './random.ts';
 
 /** The strategies a portfolio can run, one per execution. */
-export const PORTFOLIO_MEMBERS = ['random', 'pct(d=2)', 'pct(d=3)', 'racing-preemption'] as const;
+export const PORTFOLIO_MEMBERS = ['random', 'pct(d=2)', 'pct(d=3)', 'racing-preemption', 'in-order'] as const;
 export type PortfolioMember = (typeof PORTFOLIO_MEMBERS)[number];
 
 /**
@@ -47,6 +47,11 @@ export interface PortfolioOptions {
   readonly k?: number;
   /** Members in the order they take executions, repeated (default PORTFOLIO_ROTATION). */
   readonly rotation?: readonly PortfolioMember[];
+  /**
+   * Start with the preemption-free run, as dpor does (default true): it finds what needs no race
+   * window at all (a stale TLB entry left by the prelude), which the rotation reaches only by luck.
+   */
+  readonly inOrderFirst?: boolean;
 }
 
 /** A seed for execution `index` of a run seeded `seed`: well mixed, so neighbours are unrelated. */
@@ -54,9 +59,21 @@ export function deriveSeed(seed: number, index: number): number {
   return new Prng((seed ^ Math.imul(index + 1, 0x9e3779b9)) >>> 0).nextU32();
 }
 
+/** The preemption-free run: the running thread goes on while it can, then the lowest runnable one. */
+function inOrder(): Strategy {
+  let started = false;
+  return {
+    name: 'in-order',
+    begin: () => (started ? false : (started = true)),
+    choose: (point) => (point.last !== undefined && point.enabled.includes(point.last) ? point.last : point.enabled[0]),
+  };
+}
+
 /** A one-execution strategy that repeats `run` exactly (same member, seed and k). */
 export function portfolioMember(run: PortfolioRun): Strategy {
   switch (run.member) {
+    case 'in-order':
+      return inOrder();
     case 'random':
       return randomWalk(run.seed, 1);
     case 'racing-preemption':
@@ -83,6 +100,7 @@ export function portfolio(
 ): Strategy & { readonly lastRun: PortfolioRun | undefined } {
   const rotation = options.rotation ?? PORTFOLIO_ROTATION;
   if (rotation.length === 0) throw new Error('portfolio: the rotation is empty; pass at least one of PORTFOLIO_MEMBERS');
+  const first = options.inOrderFirst ?? true ? 1 : 0;
   let done = 0;
   let k = Math.max(1, options.k ?? 10);
   /** Racing points the current execution has passed. */
@@ -98,7 +116,8 @@ export function portfolio(
       if (done > 0) k = Math.max(k, points);
       if (done >= executions) return false;
       const index = done++;
-      lastRun = { index, member: rotation[index % rotation.length], seed: deriveSeed(seed, index), k };
+      const member = index < first ? 'in-order' : rotation[(index - first) % rotation.length];
+      lastRun = { index, member, seed: deriveSeed(seed, index), k };
       current = portfolioMember(lastRun);
       points = 0;
       return current.begin();

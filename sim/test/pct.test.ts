@@ -127,11 +127,11 @@ describe('portfolio', () => {
       again.begin();
       expect(runOnce(p, again).choices.join(''), `run ${i} (${run.member})`).toBe(a);
     }
-    expect(members).toEqual([...PORTFOLIO_ROTATION, ...PORTFOLIO_ROTATION]);
+    expect(members).toEqual(['in-order', ...PORTFOLIO_ROTATION, ...PORTFOLIO_ROTATION].slice(0, n));
   });
 
   it('should follow a given rotation and carry the learned k into each run', () => {
-    const s = portfolio(5, 6, { rotation: ['pct(d=2)', 'random'], k: 1 });
+    const s = portfolio(5, 6, { rotation: ['pct(d=2)', 'random'], k: 1, inOrderFirst: false });
     const members: string[] = [];
     const ks: number[] = [];
     while (s.begin()) {
