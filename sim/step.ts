@@ -76,6 +76,8 @@ export const lockObject = (lock: string): string => `lock:${lock}`;
 export interface Footprint {
   readonly reads: readonly string[];
   readonly writes: readonly string[];
+  /** The step's kind (set by `footprintOf`), so DPOR can tell which steps may block or unblock others. */
+  readonly kind?: Step<unknown>['kind'];
 }
 
 const NONE: readonly string[] = [];
@@ -86,10 +88,10 @@ export function footprintOf<W>(step: Step<W>): Footprint {
     case 'act':
       return step;
     case 'wait':
-      return { reads: step.reads, writes: NONE };
+      return { reads: step.reads, writes: NONE, kind: 'wait' };
     case 'acquire':
     case 'release':
-      return { reads: NONE, writes: [lockObject(step.lock)] };
+      return { reads: NONE, writes: [lockObject(step.lock)], kind: step.kind };
   }
 }
 

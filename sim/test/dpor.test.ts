@@ -1,7 +1,12 @@
 import { describe, expect, it } from 'vitest';
 import { acquire, dfs, dpor, explore, read, release, update, type ThreadSpec } from '../index.ts';
-import { abba, counterThread, incrementer, lostUpdate, program, waiter, type Cells } from './programs.ts';
-import { cellsKey, randomProgram, recording } from './traces.ts';
+import { abba, counterThread, incrementer, lockedThread, lostUpdate, program, waiter, type Cells } from './programs.ts';
+import { opsProgram, randomProgram, recording } from './traces.ts';
+
+// Random programs checked against dfs; a one-off deeper run: MMU_RACE_DPOR_SEEDS=5000 (up to 4
+// threads, and programs of up to 100k interleavings instead of 5k).
+const SEEDS = Number(process.env.MMU_RACE_DPOR_SEEDS ?? 200);
+const DEEP = SEEDS > 200;
 
 const binomial = (n: number, k: number): number => {
   let r = 1;
@@ -75,12 +80,47 @@ describe('dpor', () => {
     expect(w.verdict.kind).toBe('holds');
   });
 
-  it('should run exactly one execution per Mazurkiewicz trace and reach what dfs reaches', () => {
-    for (let seed = 1; seed <= 200; seed++) {
-      const p = randomProgram(seed);
+  it('should never abandon a run on the litmus programs', () => {
+    const litmus = [
+      program([counterThread('W', 1, 'x'), reader('R0'), reader('R1'), reader('R2')]),
+      lostUpdate(2),
+      program([incrementer('T0'), incrementer('T1'), incrementer('T2')]),
+      program([counterThread('T0', 4, 'a'), counterThread('T1', 4, 'b')]),
+      program([lockedThread('T0', 1, 2, 1), lockedThread('T1', 1, 2, 1), lockedThread('T2', 0, 1, 2)]),
+      abba(),
+      waiter(),
+    ];
+    for (const p of litmus) {
+      const s = dpor();
+      const r = explore(p, s, { keepGoing: true });
+      expect(r.complete).toBe(true);
+      expect(s.blocked).toBe(0);
+    }
+  });
+
+  it('should run every trace when a later write can disable a sleeping thread\'s wait for good', () => {
+    // T3 waits for b == 0, which T0's write ends for good: traces where T3 never runs exist, so
+    // T3 asleep must not count as covering a race that does not involve it.
+    const p = opsProgram([['wb'], ['Nb'], ['Nb', 'Zb'], ['Zb']]);
+    const full = recording(dfs());
+    const reduced = recording(dpor());
+    explore(p, full.strategy, { keepGoing: true });
+    const r = explore(p, reduced.strategy, { keepGoing: true });
+    expect(new Set(full.keys).size).toBe(18);
+    expect([...new Set(reduced.keys)].sort()).toEqual([...new Set(full.keys)].sort());
+    expect(r.executions).toBe(18);
+  });
+
+  it.each([
+    ['with locks and waits', { blocking: true }],
+    ['of reads and writes only', { blocking: false }],
+  ])('should run exactly one execution per Mazurkiewicz trace and reach what dfs reaches, on random programs %s', (_, options) => {
+    let blocked = 0;
+    for (let seed = 1; seed <= SEEDS; seed++) {
+      const p = randomProgram(seed, { ...options, maxThreads: DEEP ? 4 : 3 });
       const full = recording(dfs());
       const reduced = recording(dpor());
-      const a = explore(p, full.strategy, { keepGoing: true, collectStates: true, maxExecutions: 100_000 });
+      const a = explore(p, full.strategy, { keepGoing: true, collectStates: true, maxExecutions: DEEP ? 100_000 : 5_000 });
       if (!a.complete) continue; // too big for the dfs oracle
       const b = explore(p, reduced.strategy, { keepGoing: true, collectStates: true });
       const classes = new Set(full.keys);
@@ -91,8 +131,14 @@ describe('dpor', () => {
       expect([...new Set(reduced.keys)].sort(), `seed ${seed}`).toEqual([...classes].sort());
       expect(b.executions, `seed ${seed}`).toBe(classes.size);
       expect(b.redundant ?? 0, `seed ${seed}`).toBe(reduced.strategy.blocked);
+      // Optimal DPOR never ends a run sleep-set blocked when nothing can block.
+      if (!options.blocking) expect(reduced.strategy.blocked, `seed ${seed}`).toBe(0);
+      blocked += reduced.strategy.blocked;
     }
-  });
+    // On the 186 programs with locks and waits dfs can check, source-DPOR blocked 145 times, no
+    // program fewer times than with wakeup trees.
+    if (!DEEP && options.blocking) expect(blocked).toBeLessThanOrEqual(20);
+  }, DEEP ? 3_600_000 : undefined);
 
   it('should honour a preemption bound and say when it cut the search', () => {
     const none = dpor({ preemptionBound: 0 });

@@ -11,7 +11,6 @@ import {
   type Program,
   type Proc,
   type Strategy,
-  type ThreadSpec,
 } from '../index.ts';
 import { program, type Cells } from './programs.ts';
 
@@ -72,41 +71,55 @@ export const cellsKey = (w: Cells): string =>
     .map((k) => `${k}=${w.cells[k]}`)
     .join(',');
 
+/** Shape of the programs `randomProgram` draws. */
+export interface RandomProgramOptions {
+  /** Lock-protected sections (also two locks nested) and waits, besides reads and writes (default true). */
+  readonly blocking?: boolean;
+  /** At most this many threads, 2 to 4 (default 3); more threads get fewer operations each. */
+  readonly maxThreads?: number;
+}
+
 /**
- * A small random program from a seed: 2–3 threads of reads, non-commuting writes (whose cell can
- * depend on a value read earlier), lock-protected sections and waits on a cell, so reduction meets
- * data races, locks, blocking and deadlocks.
+ * A small random program from a seed: threads of reads, non-commuting writes (whose cell can
+ * depend on a value read earlier), writes of zero, lock-protected sections and waits for a cell to
+ * be non-zero or zero, so reduction meets data races, locks, steps that enable or disable a wait
+ * for good, and deadlocks.
  */
-export function randomProgram(seed: number): Program<Cells> {
+export function randomProgram(seed: number, { blocking = true, maxThreads = 3 }: RandomProgramOptions = {}): Program<Cells> {
   const prng = new Prng(seed);
   const cells = ['a', 'b', 'c'];
-  const locks = ['L', 'M'];
-  const threadCount = 2 + prng.below(2);
-  const threads: ThreadSpec<Cells>[] = [];
+  const kinds = blocking ? ['r', 'r', 'r', 'w', 'w', 'z', 'L', 'L', 'N', 'W', 'Z', 'd'] : ['r', 'w', 'z', 'd'];
+  const threadCount = 2 + prng.below(maxThreads - 1);
+  const threads: string[][] = [];
   for (let id = 0; id < threadCount; id++) {
     const ops: string[] = [];
-    const len = 1 + prng.below(threadCount === 2 ? 4 : 3);
+    const len = 1 + prng.below([5, 3, 2][threadCount - 2]);
     for (let k = 0; k < len; k++) {
-      const r = prng.below(10);
-      const c = cells[prng.below(cells.length)];
-      if (r < 3) ops.push(`r${c}`);
-      else if (r < 6) ops.push(`w${c}`);
-      else if (r < 8) ops.push(`L${locks[prng.below(2)]}${c}`);
-      else if (r < 9) ops.push(`W${c}`);
-      else ops.push(`d${c}`);
+      const kind = kinds[prng.below(kinds.length)];
+      const lock = kind === 'L' ? 'LM'[prng.below(2)] : '';
+      ops.push(`${kind}${lock}${cells[prng.below(cells.length)]}`);
     }
-    threads.push({ name: `T${id}`, body: () => opsBody(id, ops) });
+    threads.push(ops);
   }
-  return program(threads, { stateKey: cellsKey });
+  return opsProgram(threads);
+}
+
+/**
+ * A program from one op list per thread, each op a letter and a cell: r read, w write, z write 0,
+ * d write a cell chosen by the last value read, L<lock> write under a lock, N read under L then M,
+ * W wait for non-zero, Z wait for zero.
+ */
+export function opsProgram(threads: readonly (readonly string[])[]): Program<Cells> {
+  return program(threads.map((ops, id) => ({ name: `T${id}`, body: () => opsBody(id, ops) })), { stateKey: cellsKey });
 }
 
 function* opsBody(id: number, ops: readonly string[]): Proc<Cells> {
   let seen = 0;
   for (const op of ops) {
     const c = op.slice(-1);
-    const write = (cell: string): Proc<Cells> =>
+    const write = (cell: string, value?: number): Proc<Cells> =>
       update<Cells>(`${cell}=3${cell}+${id + 1}`, { reads: [cell], writes: [cell] }, (d) => {
-        d.cells[cell] = (d.cells[cell] ?? 0) * 3 + id + 1 + seen;
+        d.cells[cell] = value ?? (d.cells[cell] ?? 0) * 3 + id + 1 + seen;
       });
     switch (op[0]) {
       case 'r':
@@ -115,13 +128,26 @@ function* opsBody(id: number, ops: readonly string[]): Proc<Cells> {
       case 'w':
         yield* write(c);
         break;
+      case 'z':
+        yield* write(c, 0);
+        break;
       case 'L':
         yield* acquire<Cells>(op[1]);
         yield* write(c);
         yield* release<Cells>(op[1]);
         break;
+      case 'N':
+        yield* acquire<Cells>('L');
+        yield* acquire<Cells>('M');
+        seen = yield* read<Cells, number>(`read ${c}`, [c], (w) => w.cells[c] ?? 0);
+        yield* release<Cells>('M');
+        yield* release<Cells>('L');
+        break;
       case 'W':
         yield* waitUntil<Cells>(`wait ${c}`, [c], (w) => (w.cells[c] ?? 0) > 0);
+        break;
+      case 'Z':
+        yield* waitUntil<Cells>(`wait ${c} == 0`, [c], (w) => (w.cells[c] ?? 0) === 0);
         break;
       case 'd':
         // Which cell is written depends on what this thread read before.
