@@ -116,8 +116,10 @@ export function portfolio(
       if (done > 0) k = Math.max(k, points);
       if (done >= executions) return false;
       const index = done++;
-      const member = index < first ? 'in-order' : rotation[(index - first) % rotation.length];
-      lastRun = { index, member, seed: deriveSeed(seed, index), k };
+      // The rotation's runs keep the seeds they have without the in-order run, which only goes first.
+      const slot = index - first;
+      const member = slot < 0 ? 'in-order' : rotation[slot % rotation.length];
+      lastRun = { index, member, seed: deriveSeed(seed, Math.max(0, slot)), k };
       current = portfolioMember(lastRun);
       points = 0;
       return current.begin();
