@@ -1,14 +1,11 @@
-import { invlpg, PRESETS, store, type Vcpu } from '../model/index.ts';
-import type { ThreadContext } from '../sim/index.ts';
-import { raceProgram } from './program.ts';
+import { PRESETS } from '../model/index.ts';
 import { byPreset, holds, violated, type Scenario } from './scenario.ts';
-import { NEW_GFN, TARGET, xiaoGuest } from './layout.ts';
+import { TARGET, xiaoGuest } from './layout.ts';
+import { twoStoresProgram } from './twoStores.ts';
 
 const NAME = 'concurrent-emulated-writes';
 /** The kernel with commit 0e0fee5c539b (EXTRA_PRESETS in model/config.ts). */
 const FIX = 'v4.20';
-/** The frame VCPU1 maps TARGET to (VCPU0 uses NEW_GFN). */
-const OTHER_GFN = 0x61;
 const RACE =
   "both stores trap and land in guest memory, then the handlers take mmu_lock in the opposite order: the last one installs the value its own emulator wrote, which the other vCPU's store has already overwritten";
 
@@ -49,21 +46,6 @@ export const concurrentEmulatedWrites: Scenario = {
     [FIX]: holds('gentry is re-read under mmu_lock: the last handler runs after both emulated writes and installs the final GPTE'),
   }),
   build(preset) {
-    const guest = xiaoGuest();
-    const mine = guest.alternative(TARGET, 1, NEW_GFN, { w: true, d: true });
-    const theirs = { gpa: mine.gpa, value: guest.leafValue(OTHER_GFN, { w: true, d: true }) };
-    const protocol = (e: { gpa: number; value: number }) =>
-      function* (ctx: ThreadContext, v: Vcpu) {
-        yield* store(ctx, v, e.gpa, e.value);
-        yield* invlpg(ctx, v, TARGET);
-      };
-    return raceProgram({
-      scenario: NAME,
-      preset,
-      guest,
-      prelude: [TARGET],
-      vcpu0: protocol(mine),
-      vcpu1: protocol(theirs),
-    });
+    return twoStoresProgram({ scenario: NAME, preset, guest: xiaoGuest(), prelude: [TARGET] });
   },
 };

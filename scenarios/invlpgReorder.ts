@@ -1,13 +1,9 @@
-import { invlpg, store, type Vcpu } from '../model/index.ts';
-import type { ThreadContext } from '../sim/index.ts';
-import { raceProgram } from './program.ts';
 import { byPreset, holds, violated, type Scenario } from './scenario.ts';
-import { NEW_GFN, SAME_PT, TARGET } from './layout.ts';
+import { SAME_PT } from './layout.ts';
+import { twoStoresProgram } from './twoStores.ts';
 import { UNSYNC_KERNELS, UNSYNC_TARGET_PT, unsyncGuest } from './unsyncLayout.ts';
 
 const NAME = 'invlpg-reorder';
-/** The frame VCPU1 maps TARGET to (VCPU0 uses NEW_GFN). */
-const OTHER_GFN = 0x61;
 const RACE =
   "an older invlpg's kvm_mmu_pte_write re-reads the GPTE without mmu_lock, then the other vCPU's store, invlpg and kvm_mmu_pte_write " +
   'complete, then the older one takes the lock and installs its stale GPTE over the newer one';
@@ -40,21 +36,6 @@ export const invlpgReorder: Scenario = {
     '2026+unsync': holds('invlpg_counter, and kvm_mmu_pte_write only zaps (it never installs a re-read gpte)'),
   }),
   build(preset) {
-    const guest = unsyncGuest();
-    const mine = guest.alternative(TARGET, 1, NEW_GFN, { w: true, d: true });
-    const theirs = { gpa: mine.gpa, value: guest.leafValue(OTHER_GFN, { w: true, d: true }) };
-    const protocol = (e: { gpa: number; value: number }) =>
-      function* (ctx: ThreadContext, v: Vcpu) {
-        yield* store(ctx, v, e.gpa, e.value);
-        yield* invlpg(ctx, v, TARGET);
-      };
-    return raceProgram({
-      scenario: NAME,
-      preset,
-      guest,
-      prelude: [SAME_PT, UNSYNC_TARGET_PT],
-      vcpu0: protocol(mine),
-      vcpu1: protocol(theirs),
-    });
+    return twoStoresProgram({ scenario: NAME, preset, guest: unsyncGuest(), prelude: [SAME_PT, UNSYNC_TARGET_PT] });
   },
 };
