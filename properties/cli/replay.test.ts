@@ -61,6 +61,13 @@ describe('mmu-race replay', () => {
     expect(r.stdout).toMatch(/sp#\d+\[0x[0-9a-f]+\]: /);
   });
 
+  it('should show TLB entries by gva and host frames by gfn with --state', () => {
+    const tlb = cli(['replay', 'mmu-race/1 write-protect-flush no-flush-on-write-protect 0*18 1*5', '--state'], { cwd: tmp });
+    expect(tlb.stdout).toContain('tlb[1][gva 0x40001000]: {gfn: 0x13, pfn: 0x100013, writable: true} -> (none)');
+    const host = cli(['replay', 'mmu-race/1 mmu-notifier-invalidate mmu-seq-after-pfn 0*6 1*7 0*13', '--state'], { cwd: tmp });
+    expect(host.stdout).toContain('hostPfn[gfn 0x50]: (none) -> 0x180050');
+  });
+
   it('should exit 0 for a schedule under which the invariants hold', () => {
     // VCPU0 runs to its end first (VCPU1 waits for its flag); the fit error says how many steps that is.
     const n = /ends after (\d+) steps/.exec(cli(['replay', 'mmu-race/1 benign 2007 0*']).stderr)?.[1];

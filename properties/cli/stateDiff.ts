@@ -29,12 +29,16 @@ function key(path: string, k: string, parentIsGmem: boolean): string {
   if (parentIsGmem) return `${path}[${hex(Number(k))}]`;
   if (path === 'sps') return `sp#${k}`;
   if (path.endsWith('.spt')) return `${path.slice(0, -'.spt'.length)}[${hex(Number(k))}]`;
+  // tlb[1][gva 0x40001000]: a vCPU's TLB is keyed by gva page, and hostPfn by gfn.
+  if (/^tlb\[\d+\]$/.test(path)) return `${path}[gva ${hex(Number(k))}]`;
+  if (path === 'hostPfn') return `${path}[gfn ${hex(Number(k))}]`;
   return /^\d+$/.test(k) ? `${path}[${k}]` : path === '' ? k : `${path}.${k}`;
 }
 
 function show(v: Json, k: string, inGmem: boolean): string {
   if (v === undefined) return ABSENT;
-  if (typeof v === 'number') return inGmem ? formatPte(v) : HEX_KEYS.has(k) ? hex(v) : String(v);
+  // A number under a numeric key outside gmem is a frame (hostPfn[gfn] = pfn).
+  if (typeof v === 'number') return inGmem ? formatPte(v) : HEX_KEYS.has(k) || /^\d+$/.test(k) ? hex(v) : String(v);
   if (!isObject(v)) return JSON.stringify(v);
   if (isSpte(v)) return spteText(v);
   if (isShadowPage(v)) return `${describeSp(v)} with ${Object.keys(v.spt).length} present SPTE(s)`;
