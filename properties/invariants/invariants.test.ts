@@ -44,6 +44,19 @@ describe('no-stale-spte', () => {
     expect(noStaleSpte.check(ro)).toMatch(/grants w-- beyond/);
   });
 
+  it('should check a direct page (a large guest page in 4K pieces) by its gfn range, linked or not', () => {
+    const g = new GuestBuilder({ firstTableGfn: 0x10 }).map(0x4020_0000, 0x200, { w: true, d: true, large: 2 });
+    const w0 = initialWorld({ guest: g, vcpus: 1, config: presetByName('fixed-2.6.36') });
+    const w = runSolo(w0, (ctx) => access(ctx, vcpuOf(w0, 0), GVA, 'read'), 'VCPU0');
+    const direct = Object.values(w.sps).find((sp) => sp.role.direct)!;
+    expect(noStaleSpte.check(w)).toBeUndefined();
+    const wrong = { ...(direct.spt[1] as LeafSpte), gfn: 0x60, pfn: 0x100060 };
+    const corrupt = (parents: typeof direct.parents): MmuWorld => ({ ...w, sps: { ...w.sps, [direct.id]: { ...direct, parents, spt: { ...direct.spt, 1: wrong } } } });
+    const message = /\(L1 direct, gfn 0x200\) .* maps pfn 0x100060 but the large guest page maps gfn 0x201 here/;
+    expect(noStaleSpte.check(corrupt(direct.parents))).toMatch(message);
+    expect(noStaleSpte.check(corrupt([]))).toMatch(message);
+  });
+
   it('should flag a leaf unreachable from any root too', () => {
     const w = consistent();
     const unlinked = { ...w, sps: { ...w.sps, 3: { ...w.sps[3], spt: {} } }, gmem: { ...w.gmem, [0x13008]: makePte({ gfn: 0x61, p: true }) } };
