@@ -24,7 +24,7 @@ export interface BenchOptions {
   readonly long: number;
 }
 
-/** Defaults of a full `npm run bench` (3 to 4 minutes on a 2-core machine). */
+/** Defaults of a full `npm run bench` (4 to 5 minutes on a 2-core machine). */
 export const DEFAULTS: Omit<BenchOptions, 'json' | 'quick' | 'help'> = {
   seeds: 25,
   throughputExecutions: 1_500,
