@@ -61,7 +61,7 @@ describe('extra presets', () => {
 
   it('should add the two mmu-notifier mutants as fixed-2.6.36 with one guard changed', () => {
     const fixed = presetByName('fixed-2.6.36');
-    expect(EXTRA_PRESETS.map((p) => p.name)).toEqual(['v4.20', 'no-mmu-notifier-retry', 'no-flush-on-write-protect', 'child-sp-gfn-only', 'mmu-seq-after-pfn']);
+    expect(EXTRA_PRESETS.map((p) => p.name)).toEqual(['v4.20', 'no-mmu-notifier-retry', 'no-flush-on-write-protect', 'recheck-only-new-sp', 'child-sp-gfn-only', 'mmu-seq-after-pfn']);
     for (const [name, guard] of [['no-mmu-notifier-retry', 'no-retry'], ['mmu-seq-after-pfn', 'seq-after-pfn']] as const) {
       const m = presetByName(name);
       expect(m.mmuNotifier).toBe(guard);
@@ -86,6 +86,13 @@ describe('extra presets', () => {
       'child-sp-gfn-only': 'gfn',
       '2026+unsync': 'role',
     });
+  });
+
+  it('should re-check only newly created pages in the pre-2008 variant, v2.6.33 otherwise', () => {
+    const v = presetByName('recheck-only-new-sp');
+    const v2633 = presetByName('v2.6.33');
+    expect({ ...v, name: v2633.name, recheck: v2633.recheck, description: v2633.description, citation: v2633.citation }).toEqual(v2633);
+    expect(v.recheck).toBe('when-created');
   });
 
   it('should flush remote TLBs after write-protecting in every preset, and not in its mutant', () => {

@@ -2,7 +2,8 @@
 // fields, so the known-buggy kernels fall out of one fetch implementation.
 
 /** Which shadow levels FNAME(fetch) re-reads a gpte at after the unlocked walk. */
-export type Recheck = 'none' | 'when-not-present' | 'every-level';
+/** 'when-created': only when kvm_mmu_get_page created the page (a reused page skips it, as before a 2008 fix). */
+export type Recheck = 'none' | 'when-created' | 'when-not-present' | 'every-level';
 
 /** Which gpte is re-read at shadow level L: ptes[L-2] (inside the table just protected) or ptes[L-1]. */
 export type RecheckGpte = 'child-table' | 'parent-entry';
@@ -154,10 +155,10 @@ export const PRESETS: readonly KernelConfig[] = [
   },
 ];
 
-/** The newest base preset (2026), which the child-sp mutant starts from. */
-function latest(): KernelConfig {
-  const p = PRESETS.find((x) => x.name === '2026');
-  if (!p) throw new Error('config: the 2026 preset is missing');
+/** A base preset the extra kernels start from (they differ from it in one behaviour). */
+function base(name: string): KernelConfig {
+  const p = PRESETS.find((x) => x.name === name);
+  if (!p) throw new Error(`config: base preset ${name} is missing`);
   return p;
 }
 
@@ -194,7 +195,16 @@ export const EXTRA_PRESETS: readonly KernelConfig[] = [
       'mutant; the rule it breaks: v2.6.36 arch/x86/kvm/mmu.c kvm_mmu_get_page "if (rmap_write_protect(vcpu->kvm, gfn)) kvm_flush_remote_tlbs(vcpu->kvm)"; the same missed flush by another route: commit f81602958c11 (2021)',
   },
   {
-    ...latest(),
+    ...base('v2.6.33'),
+    name: 'recheck-only-new-sp',
+    recheck: 'when-created',
+    description:
+      'as v2.6.33, but the re-check after kvm_mmu_get_page runs only when that call created the shadow page: a page found in the hash (the table is shadowed through another entry) is linked and filled from the unlocked walk unchecked.',
+    citation:
+      'the fetch before Avi Kivity\'s 2008 fix (background.md section 5 item 1: "fetch found an existing shadow page and skipped the re-check; fix: re-check unconditionally after get_page")',
+  },
+  {
+    ...base('2026'),
     name: 'child-sp-gfn-only',
     verifyChildSp: 'gfn',
     description:

@@ -73,8 +73,10 @@ export function* fetch(ctx: ThreadContext, vcpu: Vcpu, gw: GuestWalker, acc: Fet
     let created: number | undefined;
     if (!present) {
       if (check && cfg.recheckOrder === 'before-protect' && (yield* gpteChanged(ctx, gw, checkLevel))) return { kind: 'changed', level: checkLevel };
-      created = (yield* kvmMmuGetPage(ctx, vcpu, 'fetch', tableGfn, indirectRole(level - 1, gw.ptAccess))).sp;
-      if (check && cfg.recheckOrder === 'after-protect' && (yield* gpteChanged(ctx, gw, checkLevel))) return { kind: 'changed', level: checkLevel };
+      const got = yield* kvmMmuGetPage(ctx, vcpu, 'fetch', tableGfn, indirectRole(level - 1, gw.ptAccess));
+      created = got.sp;
+      const checkNow = check || (cfg.recheck === 'when-created' && got.created);
+      if (checkNow && cfg.recheckOrder === 'after-protect' && (yield* gpteChanged(ctx, gw, checkLevel))) return { kind: 'changed', level: checkLevel };
       yield* linkShadowPage(ctx, 'fetch', sp, index, created, source(gw, level));
       sp = created;
     } else {

@@ -24,6 +24,7 @@ const BOUNDED: readonly (readonly [string, string])[] = [
   ['ad-lost-update', 'fixed-2.6.36'],
   ['write-protect-flush', 'fixed-2.6.36'],
   ['role-blind-reuse', '2026'],
+  ['shared-table-reuse', 'v2.6.33'],
 ];
 const BOUND = 3;
 

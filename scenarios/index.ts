@@ -16,6 +16,7 @@ import { mmuNotifierInvalidate } from './mmuNotifierInvalidate.ts';
 import { case2UnsyncOnStore } from './case2UnsyncOnStore.ts';
 import { writeProtectFlush } from './writeProtectFlush.ts';
 import { roleBlindReuse } from './roleBlindReuse.ts';
+import { sharedTableReuse } from './sharedTableReuse.ts';
 // mmu-race new: imports
 
 /** Every scenario, in the order `list` and the verdict table show them. */
@@ -37,6 +38,7 @@ export const SCENARIOS: readonly Scenario[] = [
   mmuNotifierInvalidate,
   writeProtectFlush,
   roleBlindReuse,
+  sharedTableReuse,
   // mmu-race new: entries
 ];
 
