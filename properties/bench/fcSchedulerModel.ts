@@ -6,6 +6,7 @@
 
 import fc from 'fast-check';
 import type { Program, Step } from '../../sim/index.ts';
+import { checkWithScheduler, type FcRaceResult } from './fcSchedulerRace.ts';
 import { applyAct, plainContext } from './plainLoop.ts';
 
 /** How one fc.scheduler execution of a program ended. */
@@ -60,24 +61,7 @@ export async function runModelOnce<W>(s: fc.Scheduler, program: Program<W>): Pro
   return { holds, steps };
 }
 
-/** What one fc.check over the model found (same shape as the re-implementation's result). */
-export interface FcModelResult {
-  readonly failed: boolean;
-  /** Property runs until the first failure (shrinking is off), or every run when none failed. */
-  readonly runs: number;
-  readonly steps: number;
-}
-
 /** fc.check of `program` under fc.scheduler for `numRuns` runs from `seed`, ending at the first failure. */
-export async function checkModel<W>(program: Program<W>, seed: number, numRuns: number): Promise<FcModelResult> {
-  let runs = 0;
-  let steps = 0;
-  const property = fc.asyncProperty(fc.scheduler(), async (s) => {
-    runs++;
-    const outcome = await runModelOnce(s, program);
-    steps += outcome.steps;
-    return outcome.holds;
-  });
-  const details = await fc.check(property, { seed, numRuns, endOnFailure: true });
-  return { failed: details.failed, runs, steps };
+export function checkModel<W>(program: Program<W>, seed: number, numRuns: number): Promise<FcRaceResult> {
+  return checkWithScheduler((s) => runModelOnce(s, program), seed, numRuns);
 }

@@ -137,18 +137,23 @@ export interface FcRaceResult {
 }
 
 /**
- * Checks the race with fc.check over `numRuns` scheduler runs from `seed`. Shrinking is off
+ * fc.check over `numRuns` fc.scheduler runs of `once` from `seed`. Shrinking is off
  * (`endOnFailure`) so `runs` counts runs to the first violation, the number compared with mmu-race.
  */
-export async function checkRace(kernel: FcKernel, seed: number, numRuns: number): Promise<FcRaceResult> {
+export async function checkWithScheduler(once: (s: fc.Scheduler) => Promise<RaceOutcome>, seed: number, numRuns: number): Promise<FcRaceResult> {
   let runs = 0;
   let steps = 0;
   const property = fc.asyncProperty(fc.scheduler(), async (s) => {
     runs++;
-    const outcome = await raceOnce(s, kernel);
+    const outcome = await once(s);
     steps += outcome.steps;
     return outcome.holds;
   });
   const details = await fc.check(property, { seed, numRuns, endOnFailure: true });
   return { failed: details.failed, runs, steps };
+}
+
+/** Checks the hand-written race under `kernel` (see checkWithScheduler). */
+export function checkRace(kernel: FcKernel, seed: number, numRuns: number): Promise<FcRaceResult> {
+  return checkWithScheduler((s) => raceOnce(s, kernel), seed, numRuns);
 }

@@ -42,6 +42,18 @@ export interface VersusResult {
   readonly runsRatio: number;
 }
 
+/** Runs to the first violation per seed, one seed after the other (seeded runs must not interleave). */
+async function perSeed(seeds: readonly number[], one: (seed: number) => { runs: number; found: boolean } | Promise<{ runs: number; found: boolean }>): Promise<SeedRuns> {
+  const runs: number[] = [];
+  const found: boolean[] = [];
+  for (const seed of seeds) {
+    const r = await one(seed);
+    runs.push(r.runs);
+    found.push(r.found);
+  }
+  return seedRuns(runs, found);
+}
+
 /**
  * Runs all four. `executions` sizes the throughput runs; `seeds` seeds 1..seeds look for the
  * v2.6.33 violation with at most `cap` runs each (a seed that finds none counts as `cap`).
@@ -56,74 +68,62 @@ export async function measureVersus(executions: number, seeds: number, cap: numb
   // fc.scheduler: one fc.check of `executions` runs on the fix, one per seed on the bug.
   await checkRace(VERSUS_FIXED, 1, Math.min(200, executions)); // warm-up
   const fcFixed = await timedAsync(() => checkRace(VERSUS_FIXED, 1, executions));
-  const fcRuns: number[] = [];
-  const fcFound: boolean[] = [];
-  for (const seed of seedList) {
+  const fcToFailure = await perSeed(seedList, async (seed) => {
     const r = await checkRace(VERSUS_BUGGY, seed, cap);
-    fcRuns.push(r.runs);
-    fcFound.push(r.failed);
-  }
+    return { runs: r.runs, found: r.failed };
+  });
 
   // mmu-race random walk on the model.
   explore(fixed, randomWalk(1, 200), { maxExecutions: 200 }); // warm-up
   const rnd = timed(() => explore(fixed, randomWalk(1, executions), { maxExecutions: executions }));
-  const rndRuns: number[] = [];
-  const rndFound: boolean[] = [];
-  for (const seed of seedList) {
+  const rndToFailure = await perSeed(seedList, (seed) => {
     const r = explore(buggy, randomWalk(seed, cap), { maxExecutions: cap });
-    rndRuns.push(r.executions);
-    rndFound.push(r.verdict.kind !== 'holds');
-  }
+    return { runs: r.executions, found: r.verdict.kind !== 'holds' };
+  });
 
   // mmu-race driven by fast-check (numRuns counts runs up to and including the first failure).
   exploreWithFastCheck(fixed, { seed: 1, numRuns: 200 }); // warm-up
   const fcm = timed(() => exploreWithFastCheck(fixed, { seed: 1, numRuns: executions }));
-  const fcmRuns: number[] = [];
-  const fcmFound: boolean[] = [];
-  for (const seed of seedList) {
+  const fcmToFailure = await perSeed(seedList, (seed) => {
     const r = exploreWithFastCheck(buggy, { seed, numRuns: cap });
-    fcmRuns.push(r.numRuns);
-    fcmFound.push(r.verdict.kind !== 'holds');
-  }
+    return { runs: r.numRuns, found: r.verdict.kind !== 'holds' };
+  });
 
   // fc.scheduler over mmu-race's own model: same generators, worlds and invariants.
   await checkModel(fixed, 1, Math.min(200, executions)); // warm-up
   const fmm = await timedAsync(() => checkModel(fixed, 1, executions));
-  const fmmRuns: number[] = [];
-  const fmmFound: boolean[] = [];
-  for (const seed of seedList) {
+  const fmmToFailure = await perSeed(seedList, async (seed) => {
     const r = await checkModel(buggy, seed, cap);
-    fmmRuns.push(r.runs);
-    fmmFound.push(r.failed);
-  }
+    return { runs: r.runs, found: r.failed };
+  });
 
   const rows: VersusRow[] = [
     {
       runner: 'fc.scheduler (async re-implementation)',
       execPerSec: perSecond(fcFixed.value.runs, fcFixed.ms),
       stepsPerSec: perSecond(fcFixed.value.steps, fcFixed.ms),
-      toFailure: seedRuns(fcRuns, fcFound),
+      toFailure: fcToFailure,
       fixedHolds: !fcFixed.value.failed,
     },
     {
       runner: 'mmu-race random',
       execPerSec: perSecond(rnd.value.executions, rnd.ms),
       stepsPerSec: perSecond(rnd.value.steps, rnd.ms),
-      toFailure: seedRuns(rndRuns, rndFound),
+      toFailure: rndToFailure,
       fixedHolds: rnd.value.verdict.kind === 'holds',
     },
     {
       runner: 'mmu-race fast-check',
       // exploreWithFastCheck does not count steps; its throughput is in executions only.
       execPerSec: perSecond(fcm.value.executions, fcm.ms),
-      toFailure: seedRuns(fcmRuns, fcmFound),
+      toFailure: fcmToFailure,
       fixedHolds: fcm.value.verdict.kind === 'holds',
     },
     {
       runner: 'fc.scheduler (mmu-race model)',
       execPerSec: perSecond(fmm.value.runs, fmm.ms),
       stepsPerSec: perSecond(fmm.value.steps, fmm.ms),
-      toFailure: seedRuns(fmmRuns, fmmFound),
+      toFailure: fmmToFailure,
       fixedHolds: !fmm.value.failed,
     },
   ];
