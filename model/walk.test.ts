@@ -36,6 +36,18 @@ describe('walkAddr', () => {
     expect(walk(g, 'write', { user: true }).r).toEqual({ ok: false, errorCode: PFERR_WRITE | PFERR_USER });
   });
 
+  it('should fault not-present at a non-leaf level without touching the entry', () => {
+    const g = new GuestBuilder({ firstTableGfn: 0x10, tableFlags: { a: false } }).map(GVA, 0x50, { w: true, d: true });
+    const gpde = g.gpte(GVA, 2) - 1; // clear P in the GPDE; the rest still points at a table
+    const gpte = g.gpte(GVA, 1);
+    g.setGpte(GVA, 2, gpde);
+    const { r, world } = walk(g, 'read');
+    expect(r).toEqual({ ok: false, errorCode: 0 });
+    // Accessed is set on the two levels above and never written into the not-present GPDE.
+    expect(world.gmem[0x12008]).toBe(gpde);
+    expect(world.gmem[0x13008]).toBe(gpte);
+  });
+
   it('should deny a supervisor write to a read-only page only with CR0.WP', () => {
     expect(walk(guest({}), 'write').r).toEqual({ ok: false, errorCode: PFERR_PRESENT | PFERR_WRITE });
     expect(walk(guest({}), 'write', { cr0Wp: false }).r.ok).toBe(true);
