@@ -72,6 +72,8 @@ export interface KernelConfig {
   readonly invlpgCounter: boolean;
   /** kvm_mmu_get_page syncs an unsync page before handing it out (false only in a mutant). */
   readonly syncBeforeLink: boolean;
+  /** kvm_sync_page write-protects the gfn again (rmap_write_protect) before resyncing it (false only in a mutant). */
+  readonly syncWriteProtect: boolean;
   readonly description: string;
   readonly citation: string;
 }
@@ -92,6 +94,7 @@ const FIXED: KernelConfig = {
   unsync: false,
   invlpgCounter: true,
   syncBeforeLink: true,
+  syncWriteProtect: true,
   description:
     'gpte_changed(top level) first, then at every level whether or not the SPTE existed, after kvm_mmu_get_page write-protects the table; link only after the check.',
   citation:
@@ -248,6 +251,14 @@ export const UNSYNC_MUTANTS: readonly KernelConfig[] = [
     syncBeforeLink: false,
     description: 'mutant of fixed-2.6.36+unsync: kvm_mmu_get_page hands out an unsync shadow page without kvm_sync_page, so fetch links a page whose SPTEs may be stale.',
     citation: 'mutant; the rule it breaks: commit 65855ed8b034 "KVM: X86: Synchronize the shadow pagetable before link it" (2021); v2.6.36 kvm_mmu_get_page "if (sp->unsync && kvm_sync_page(vcpu, sp))"',
+  },
+  {
+    ...withUnsync(FIXED),
+    name: 'no-write-protect-on-sync' + UNSYNC_SUFFIX,
+    syncWriteProtect: false,
+    description:
+      'mutant of fixed-2.6.36+unsync: kvm_sync_page marks the page sync without rmap_write_protect, so the guest keeps a writable mapping of a table whose shadow page is sync again and its stores stop trapping.',
+    citation: 'mutant; the rule it breaks: v2.6.36 arch/x86/kvm/mmu.c kvm_sync_page (rmap_write_protect before kvm_unlink_unsync_page)',
   },
 ];
 

@@ -24,7 +24,7 @@ export function* kvmSyncPage(ctx: ThreadContext, vcpu: Vcpu, who: string, sp: nu
     (d) => {
       const before = stepStart(d);
       if (!before.sps[sp]) return undefined;
-      const protectedAny = rmapWriteProtect(d, before.sps[sp].gfn, before) > 0;
+      const protectedAny = vcpu.config.syncWriteProtect && rmapWriteProtect(d, before.sps[sp].gfn, before) > 0;
       const s = d.sps[sp];
       s.unsync = false;
       const indices = Object.keys(s.spt).map(Number).sort((a, b) => a - b);
