@@ -61,7 +61,7 @@ describe('extra presets', () => {
 
   it('should add the two mmu-notifier mutants as fixed-2.6.36 with one guard changed', () => {
     const fixed = presetByName('fixed-2.6.36');
-    expect(EXTRA_PRESETS.map((p) => p.name)).toEqual(['v4.20', 'no-mmu-notifier-retry', 'no-flush-on-write-protect', 'recheck-only-new-sp', 'child-sp-gfn-only', 'mmu-seq-after-pfn']);
+    expect(EXTRA_PRESETS.map((p) => p.name)).toEqual(['v4.20', 'no-mmu-notifier-retry', 'no-flush-on-write-protect', 'recheck-only-new-sp', 'child-sp-gfn-only', 'no-top-level-check', 'mmu-seq-after-pfn']);
     for (const [name, guard] of [['no-mmu-notifier-retry', 'no-retry'], ['mmu-seq-after-pfn', 'seq-after-pfn']] as const) {
       const m = presetByName(name);
       expect(m.mmuNotifier).toBe(guard);
@@ -84,6 +84,7 @@ describe('extra presets', () => {
     expect(Object.fromEntries(ALL_PRESETS.filter((p) => p.verifyChildSp !== 'none').map((p) => [p.name, p.verifyChildSp]))).toEqual({
       '2026': 'role',
       'child-sp-gfn-only': 'gfn',
+      'no-top-level-check': 'role',
       '2026+unsync': 'role',
     });
   });

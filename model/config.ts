@@ -215,6 +215,14 @@ export const EXTRA_PRESETS: readonly KernelConfig[] = [
     citation: 'mutant; the rule it breaks: commit 81ccda30b4e8 (2026, background.md section 5 item 9), arch/x86/kvm/mmu/mmu.c kvm_mmu_get_child_sp',
   },
   {
+    ...base('2026'),
+    name: 'no-top-level-check',
+    topLevelCheck: false,
+    description:
+      'mutant of 2026: FNAME(fetch) skips gpte_changed(top_level), so a changed root-level gpte (GPML4E) is never re-read: every later check reads the old tables the walk went through.',
+    citation: 'mutant; the rule it breaks: v2.6.36 arch/x86/kvm/paging_tmpl.h FNAME(fetch) "if (FNAME(gpte_changed)(vcpu, gw, top_level))" (Xiao Guangrong, July 2010)',
+  },
+  {
     ...FIXED,
     name: 'mmu-seq-after-pfn',
     mmuNotifier: 'seq-after-pfn',

@@ -1,8 +1,12 @@
+import { PRESETS } from '../model/index.ts';
 import { SAME_PT } from './layout.ts';
 import { holds, violated } from './scenario.ts';
 import { xiaoCase } from './xiaoCase.ts';
 
 // Found by exploration, not in background.md section 4: the retry race of case-1a-gpde, one level up.
+/** The 2026 kernel without gpte_changed(top_level): pins that check. */
+const NO_TOP = 'no-top-level-check';
+
 const RETRY =
   "VCPU1's trapped store reaches guest memory before its pte_write gets mmu_lock; a walk in that window " +
   "(the first one, or one retried after Point C) reads the new GPML4E while the HPML4E still links the old PDPT's shadow page, " +
@@ -23,6 +27,7 @@ export const case1aGpml4e = xiaoCase({
   citation: 'seed 003 (Xiao Guangrong, 4 Jul 2010), case 1a at the root level; background.md section 4',
   level: 4,
   prelude: [SAME_PT],
+  kernels: [...PRESETS.map((p) => p.name), NO_TOP],
   expected: {
     '2007': violated('no re-check at all'),
     'v2.6.33': violated('no top-level check; re-reads the GPDPE in the old PDPT, which did not change'),
@@ -30,5 +35,6 @@ export const case1aGpml4e = xiaoCase({
     'check-before-protect': violated(`as fixed-2.6.36 (the early check does not matter here): ${RETRY}`),
     'fixed-2.6.36': violated(`found by exploration, not in background.md section 4: ${RETRY}`),
     '2026': holds("a present HPML4E is trusted only when it links the walk's table (kvm_mmu_get_child_sp)"),
+    [NO_TOP]: violated('once pte_write zapped the HPML4E, fetch relinks the old PDPT\'s shadow page: only gpte_changed(top_level) reads the GPML4E itself'),
   },
 });
