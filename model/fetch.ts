@@ -2,10 +2,16 @@
 // One implementation; the historical variants differ only in KernelConfig (Points A-D of seed 003).
 
 import { read, type Proc, type ThreadContext } from '../sim/step.ts';
-import { ACC_ALL, ACC_WRITE, hex, isDirty, PAGING_4LEVEL, pagesPerLevel } from './pte.ts';
+import { ACC_ALL, ACC_WRITE, formatAccess, hex, isDirty, PAGING_4LEVEL, pagesPerLevel } from './pte.ts';
 import { directRole, dropSpte, indirectRole, kvmMmuGetPage, linkShadowPage, mmuSetSpte } from './shadow/ops.ts';
 import type { GuestWalker } from './walk.ts';
-import { gmemObj, gmemRead, MMU_LOCK, SHADOW, type GpteSource, type MmuWorld, type Spte, type Vcpu } from './world.ts';
+import type { KernelConfig } from './config.ts';
+import { gmemObj, gmemRead, MMU_LOCK, SHADOW, type GpteSource, type MmuWorld, type SpRole, type Spte, type Vcpu } from './world.ts';
+
+/** Roles are equal in every field (role.word == role.word). */
+const sameRole = (a: SpRole, b: SpRole): boolean => a.level === b.level && a.direct === b.direct && a.access === b.access && a.quadrant === b.quadrant;
+
+const describeChild = (c: { gfn: number; role: SpRole }): string => `gfn ${hex(c.gfn)} L${c.role.level}${c.role.direct ? ' direct' : ''} access ${formatAccess(c.role.access)}`;
 
 /** How fetch ended: a leaf installed (ptwrite: the write must be emulated), or a gpte changed under it. */
 export type FetchResult =
@@ -24,9 +30,7 @@ export function* gpteChanged(ctx: ThreadContext, gw: GuestWalker, level: number)
 /** The SPTE at one shadow entry plus, for a link, what its child shadows. */
 interface SpteView {
   readonly spte?: Spte;
-  readonly childGfn?: number;
-  readonly childDirect?: boolean;
-  readonly childAccess?: number;
+  readonly child?: { readonly gfn: number; readonly role: SpRole };
 }
 
 function* readSpte(sp: number, index: number, level: number): Proc<MmuWorld, SpteView> {
@@ -34,8 +38,18 @@ function* readSpte(sp: number, index: number, level: number): Proc<MmuWorld, Spt
     const spte = w.sps[sp]?.spt[index];
     if (spte?.kind !== 'link') return { spte };
     const c = w.sps[spte.child];
-    return { spte, childGfn: c.gfn, childDirect: c.role.direct, childAccess: c.role.access };
+    return { spte, child: { gfn: c.gfn, role: c.role } };
   });
+}
+
+/**
+ * kvm_mmu_get_child_sp's test of a present SPTE (arch/x86/kvm/mmu/mmu.c, 2026 fixes): 'gfn' trusts a
+ * child shadowing the wanted gfn, 'role' also requires the wanted role; 'none' (older kernels) trusts any.
+ */
+export function childSpMismatch(verify: KernelConfig['verifyChildSp'], child: SpteView['child'], gfn: number, role: SpRole): boolean {
+  if (verify === 'none' || child === undefined) return false;
+  if (child.gfn !== gfn) return true;
+  return verify === 'role' && !sameRole(child.role, role);
 }
 
 const source = (gw: GuestWalker, level: number): GpteSource => ({ value: gw.ptes[level - 1], gpa: gw.pteGpa[level - 1], readAtStep: gw.readAt[level - 1] });
@@ -63,9 +77,10 @@ export function* fetch(ctx: ThreadContext, vcpu: Vcpu, gw: GuestWalker, acc: Fet
     const index = mode.index(gw.gva, level);
     const tableGfn = gw.tableGfn[level - 2];
     const view = yield* readSpte(sp, index, level);
+    const role = indirectRole(level - 1, gw.ptAccess);
     let present = view.spte?.kind === 'link';
-    if (present && cfg.verifyChildSp !== 'none' && (view.childGfn !== tableGfn || (cfg.verifyChildSp === 'role' && view.childDirect))) {
-      yield* dropSpte(ctx, `fetch: kvm_mmu_get_child_sp: zap spte sp#${sp}[${hex(index)}] (child shadows gfn ${hex(view.childGfn!)}, walk wants ${hex(tableGfn)})`, sp, index);
+    if (present && childSpMismatch(cfg.verifyChildSp, view.child, tableGfn, role)) {
+      yield* dropSpte(ctx, `fetch: kvm_mmu_get_child_sp: zap spte sp#${sp}[${hex(index)}] (child ${describeChild(view.child!)}, walk wants ${describeChild({ gfn: tableGfn, role })})`, sp, index);
       present = false;
     }
     const check = cfg.recheck === 'every-level' || (cfg.recheck === 'when-not-present' && !present);
@@ -73,7 +88,7 @@ export function* fetch(ctx: ThreadContext, vcpu: Vcpu, gw: GuestWalker, acc: Fet
     let created: number | undefined;
     if (!present) {
       if (check && cfg.recheckOrder === 'before-protect' && (yield* gpteChanged(ctx, gw, checkLevel))) return { kind: 'changed', level: checkLevel };
-      const got = yield* kvmMmuGetPage(ctx, vcpu, 'fetch', tableGfn, indirectRole(level - 1, gw.ptAccess));
+      const got = yield* kvmMmuGetPage(ctx, vcpu, 'fetch', tableGfn, role);
       created = got.sp;
       const checkNow = check || (cfg.recheck === 'when-created' && got.created);
       if (checkNow && cfg.recheckOrder === 'after-protect' && (yield* gpteChanged(ctx, gw, checkLevel))) return { kind: 'changed', level: checkLevel };
@@ -90,18 +105,24 @@ export function* fetch(ctx: ThreadContext, vcpu: Vcpu, gw: GuestWalker, acc: Fet
   for (; level > 1; level--) {
     const index = mode.index(gw.gva, level);
     const view = yield* readSpte(sp, index, level);
+    const directGfn = gw.gfn - (gw.gfn % pagesPerLevel(level));
+    const role = directRole(level - 1, directAccess);
     let present = view.spte?.kind === 'link';
     // validate_direct_spte compares only role.access, as the kernel does (not role.direct).
-    if (present && view.childAccess !== directAccess) {
+    if (present && view.child?.role.access !== directAccess) {
       yield* dropSpte(ctx, `fetch: validate_direct_spte: zap spte sp#${sp}[${hex(index)}]`, sp, index);
+      present = false;
+    }
+    // The 2026 kernels call kvm_mmu_get_child_sp in this (direct) loop too, with the large page's base gfn.
+    if (present && childSpMismatch(cfg.verifyChildSp, view.child, directGfn, role)) {
+      yield* dropSpte(ctx, `fetch: kvm_mmu_get_child_sp: zap spte sp#${sp}[${hex(index)}] (child ${describeChild(view.child!)}, walk wants ${describeChild({ gfn: directGfn, role })})`, sp, index);
       present = false;
     }
     if (present) {
       sp = (view.spte as { child: number }).child;
       continue;
     }
-    const directGfn = gw.gfn - (gw.gfn % pagesPerLevel(level));
-    const child = (yield* kvmMmuGetPage(ctx, vcpu, 'fetch', directGfn, directRole(level - 1, directAccess))).sp;
+    const child = (yield* kvmMmuGetPage(ctx, vcpu, 'fetch', directGfn, role)).sp;
     yield* linkShadowPage(ctx, 'fetch', sp, index, child, source(gw, gw.level));
     sp = child;
   }
