@@ -48,6 +48,12 @@ export interface KernelConfig {
    * 'role' (same gfn and an indirect role, commit 81ccda30b4e8).
    */
   readonly verifyChildSp: 'none' | 'gfn' | 'role';
+  /**
+   * role.access of a table's shadow page: 'walk' is the rights of every non-leaf level of the walk
+   * (gw->pt_access, one value for all levels); 'per-level' the rights from the root down to the entry
+   * that points to the table (gw->pt_access[level - 2], commit b1bd5cba3306, 2021).
+   */
+  readonly roleAccess: 'walk' | 'per-level';
   readonly pteWrite: PteWriteMode;
   readonly pteWriteGpte: PteWriteGpte;
   readonly adUpdate: AdUpdate;
@@ -85,6 +91,7 @@ const FIXED: KernelConfig = {
   recheckOrder: 'after-protect',
   topLevelCheck: true,
   verifyChildSp: 'none',
+  roleAccess: 'walk',
   pteWrite: 'update',
   // v2.6.36 kvm_mmu_pte_write: "gentry = *(const u64 *)new" before spin_lock(&mmu_lock).
   pteWriteGpte: 'emulator',

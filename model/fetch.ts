@@ -77,7 +77,7 @@ export function* fetch(ctx: ThreadContext, vcpu: Vcpu, gw: GuestWalker, acc: Fet
     const index = mode.index(gw.gva, level);
     const tableGfn = gw.tableGfn[level - 2];
     const view = yield* readSpte(sp, index, level);
-    const role = indirectRole(level - 1, gw.ptAccess);
+    const role = indirectRole(level - 1, cfg.roleAccess === 'per-level' ? gw.accessAt[level - 1] : gw.ptAccess);
     let present = view.spte?.kind === 'link';
     if (present && childSpMismatch(cfg.verifyChildSp, view.child, tableGfn, role)) {
       yield* dropSpte(ctx, `fetch: kvm_mmu_get_child_sp: zap spte sp#${sp}[${hex(index)}] (child ${describeChild(view.child!)}, walk wants ${describeChild({ gfn: tableGfn, role })})`, sp, index);

@@ -52,6 +52,8 @@ export interface GuestWalker {
   readonly ptAccess: number;
   /** ACC_* rights including the leaf. */
   readonly pteAccess: number;
+  /** ACC_* rights accumulated from the root down to and including each level's gpte (indexed by level-1). */
+  readonly accessAt: readonly number[];
   /** The 4K guest frame the gva maps. */
   readonly gfn: number;
 }
@@ -75,6 +77,7 @@ export function* walkAddr(_ctx: ThreadContext, vcpu: Vcpu, gva: number, acc: Fau
     const gpas: number[] = [];
     const tables: number[] = [];
     const readAt: number[] = [];
+    const accessAt: number[] = [];
     let table = st.cr3Gfn;
     let ptAccess = ACC_ALL;
     let pteAccess = ACC_ALL;
@@ -103,6 +106,7 @@ export function* walkAddr(_ctx: ThreadContext, vcpu: Vcpu, gva: number, acc: Fau
       ptes[level - 1] = pte;
       ptAccess = pteAccess;
       pteAccess = ptAccess & gpteAccess(pte, st.eferNx);
+      accessAt[level - 1] = pteAccess;
       const leaf = level === 1 || (mode.largeLevels.includes(level) && isLarge(pte));
       if (leaf) break;
       table = pteGfn(pte);
@@ -115,7 +119,7 @@ export function* walkAddr(_ctx: ThreadContext, vcpu: Vcpu, gva: number, acc: Fau
       ptes[level - 1] = withFlags(leafPte, PT_DIRTY);
     }
     const gfn = pteGfn(leafPte) - (pteGfn(leafPte) % pagesPerLevel(level)) + (Math.floor(gva / 4096) % pagesPerLevel(level));
-    return { ok: true, gw: { gva, level, ptes, pteGpa: gpas, tableGfn: tables, readAt, ptAccess, pteAccess, gfn } };
+    return { ok: true, gw: { gva, level, ptes, pteGpa: gpas, tableGfn: tables, readAt, ptAccess, pteAccess, accessAt, gfn } };
   }
 }
 

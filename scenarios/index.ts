@@ -17,6 +17,8 @@ import { case2UnsyncOnStore } from './case2UnsyncOnStore.ts';
 import { writeProtectFlush } from './writeProtectFlush.ts';
 import { roleBlindReuse } from './roleBlindReuse.ts';
 import { sharedTableReuse } from './sharedTableReuse.ts';
+import { largePageRemap } from './largePageRemap.ts';
+import { tableAccessChange } from './tableAccessChange.ts';
 // mmu-race new: imports
 
 /** Every scenario, in the order `list` and the verdict table show them. */
@@ -39,6 +41,8 @@ export const SCENARIOS: readonly Scenario[] = [
   writeProtectFlush,
   roleBlindReuse,
   sharedTableReuse,
+  largePageRemap,
+  tableAccessChange,
   // mmu-race new: entries
 ];
 
