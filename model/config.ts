@@ -1,8 +1,9 @@
-// Kernel variants as data: every historical FNAME(fetch) behaviour is a combination of these
-// fields, so the known-buggy kernels fall out of one fetch implementation.
+// Kernel variants as data: every release's shadow-MMU behaviour is a combination of these fields,
+// so the known-buggy kernels fall out of one implementation of each code path. Each preset names,
+// per code path, the release, file, function and commits it follows (docs/kernels.md explains them).
 
 /** Which shadow levels FNAME(fetch) re-reads a gpte at after the unlocked walk. */
-/** 'when-created': only when kvm_mmu_get_page created the page (a reused page skips it, as before a 2008 fix). */
+/** 'when-created': only when kvm_mmu_get_page created the page (a reused page skips it). */
 export type Recheck = 'none' | 'when-created' | 'when-not-present' | 'every-level';
 
 /** Which gpte is re-read at shadow level L: ptes[L-2] (inside the table just protected) or ptes[L-1]. */
@@ -30,22 +31,72 @@ export type PteWriteGpte = 'emulator' | 'reread-under-lock';
  */
 export type MmuNotifierGuard = 'pinned' | 'retry' | 'no-retry' | 'seq-after-pfn';
 
-/** How the walker sets Accessed/Dirty: an atomic cmpxchg_gpte or a plain read-modify-write. */
-export type AdUpdate = 'cmpxchg' | 'plain';
+/**
+ * How the walker sets Accessed/Dirty: 'cmpxchg' is FNAME(cmpxchg_gpte) (restart on failure);
+ * 'in-place' is v2.6.24's non-atomic "|=" on the mapped table (a load, then a store);
+ * 'plain' writes back the value the walk read plus the bit (a mutant's wide window).
+ */
+export type AdUpdate = 'cmpxchg' | 'in-place' | 'plain';
 
-/** One kernel variant: a named set of behaviours of fetch, pte_write and walk_addr. */
+/**
+ * Which lock serialises the shadow MMU: 'kvm-lock' is v2.6.24's kvm->lock mutex, held by the exit
+ * handler across the whole page fault (walk and fetch) and the emulated store (kvm_mmu_pte_write
+ * runs before the emulator copies the bytes); 'mmu-lock' is the mmu_lock spinlock from v2.6.25 on,
+ * with walk_addr and the emulator's write outside it.
+ */
+export type FaultLock = 'kvm-lock' | 'mmu-lock';
+
+/**
+ * What the guest's invlpg does to the shadow tables (kvm_mmu_invlpg / FNAME(invlpg)):
+ * - 'not-trapped': INVLPG does not exit (v2.6.27 and earlier): only the CPU's own TLB entry goes;
+ * - 'zap': zap the leaf SPTE, sync or unsync, under mmu_lock (v2.6.28, v2.6.33, v2.6.34);
+ * - 'zap-reinstall': zap, then after mmu_lock re-read the gpte and, if present and accessed, hand
+ *   it to kvm_mmu_pte_write as the new value (v2.6.29 to v2.6.32);
+ * - 'zap-reread': zap, bump invlpg_counter, then kvm_mmu_pte_write(NULL) re-reads it (v2.6.35);
+ * - 'unsync-only': as 'zap-reread' but only for a leaf in an unsync page (v2.6.36);
+ * - 'unsync-locked': only an unsync leaf, zapped and rebuilt from a gpte re-read under mmu_lock
+ *   (v4.x FNAME(invlpg), and kvm_sync_spte since it replaced it).
+ */
+export type InvlpgMode = 'not-trapped' | 'zap' | 'zap-reinstall' | 'zap-reread' | 'unsync-only' | 'unsync-locked';
+
+/**
+ * How kvm_mmu_get_page treats an unsync page it hands out again: 'full' write-protects it and makes
+ * it sync (kvm_sync_page, up to v2.6.35); 'transient' re-reads its gptes but leaves it unsync and
+ * writable (kvm_sync_page_transient, v2.6.36 on).
+ */
+export type GetPageSync = 'full' | 'transient';
+
+/** A preset is a released kernel, a state of the upstream tree between two commits, or a mutant that never shipped. */
+export type PresetKind = 'release' | 'upstream' | 'mutant';
+
+/** The code paths a preset takes from its source, each with the release, file, function and commits it follows. */
+export interface Sources {
+  readonly locking: string;
+  readonly walk: string;
+  readonly fetch: string;
+  readonly pteWrite: string;
+  readonly invlpg: string;
+  readonly sync: string;
+  readonly mmuNotifier: string;
+}
+
+/** One kernel variant: a named set of behaviours of fetch, pte_write, invlpg and walk_addr. */
 export interface KernelConfig {
   /** Name used on the CLI and in schedules. */
   readonly name: string;
+  readonly kind: PresetKind;
+  /** Earlier names that still select this preset (on the command line and in saved schedules). */
+  readonly aliases: readonly string[];
+  readonly faultLock: FaultLock;
   readonly recheck: Recheck;
   readonly recheckGpte: RecheckGpte;
   readonly recheckOrder: RecheckOrder;
   /** gpte_changed(top_level) before the shadow walk. */
   readonly topLevelCheck: boolean;
   /**
-   * kvm_mmu_get_child_sp: a present non-leaf SPTE is trusted only if its child sp is the one the walk
-   * needs: 'none' (no check), 'gfn' (same gfn: a direct page for a large mapping at that gfn passes),
-   * 'role' (same gfn and an indirect role, commit 81ccda30b4e8).
+   * kvm_mmu_get_child_sp, called in both loops of FNAME(fetch): a present non-leaf SPTE is trusted
+   * only if its child is the page the walk needs: 'none' (no check), 'gfn' (same gfn, commit
+   * 0cb2af2ea66a), 'role' (same gfn and the whole role, commit 81ccda30b4e8).
    */
   readonly verifyChildSp: 'none' | 'gfn' | 'role';
   /**
@@ -58,6 +109,7 @@ export interface KernelConfig {
   readonly pteWriteGpte: PteWriteGpte;
   readonly adUpdate: AdUpdate;
   readonly mmuNotifier: MmuNotifierGuard;
+  readonly invlpg: InvlpgMode;
   /**
    * kvm_mmu_get_page flushes every vCPU's TLB when rmap_write_protect took W away from some SPTE
    * ("if (rmap_write_protect(...)) kvm_flush_remote_tlbs"); false only in a mutant. Matters only in
@@ -65,27 +117,33 @@ export interface KernelConfig {
    */
   readonly flushOnWriteProtect: boolean;
   /**
-   * Unsync shadow pages (oos_shadow, since 2008): a level-1-only guest table is left writable when a
-   * leaf SPTE is made writable for it (mmu_need_write_protect -> kvm_unsync_page) and resynced on
-   * invlpg, CR3 reload and kvm_mmu_get_page. Off reproduces the sync-only kernels.
+   * Unsync shadow pages (oos_shadow, v2.6.28 on, default on): a level-1-only guest table is left
+   * writable when a leaf SPTE is made writable for it (mmu_need_write_protect -> kvm_unsync_page) and
+   * resynced on invlpg, CR3 reload and kvm_mmu_get_page. Off is the release with oos_shadow=0 (or,
+   * where the parameter is gone, the stores KVM emulates anyway): every store to a shadowed table traps.
    */
   readonly unsync: boolean;
-  /**
-   * kvm_mmu_pte_write drops its new gpte when kvm->arch.invlpg_counter moved since it started
-   * (commit 08e850c6536d, 2010). Only modelled when `unsync` is on: without unsync pages invlpg
-   * never re-installs a gpte, and the counter could only turn a trapped store's update into a zap.
-   */
+  /** kvm_mmu_pte_write drops its new gpte when kvm->arch.invlpg_counter moved since it started (commit 08e850c6536d, v2.6.35 and v2.6.36). */
   readonly invlpgCounter: boolean;
+  readonly getPageSync: GetPageSync;
   /** kvm_mmu_get_page syncs an unsync page before handing it out (false only in a mutant). */
   readonly syncBeforeLink: boolean;
   /** kvm_sync_page write-protects the gfn again (rmap_write_protect) before resyncing it (false only in a mutant). */
   readonly syncWriteProtect: boolean;
   readonly description: string;
+  /** One line: where the preset comes from (the release, or what the mutant varies). */
   readonly citation: string;
+  readonly sources: Sources;
 }
 
-const FIXED: KernelConfig = {
-  name: 'fixed-2.6.36',
+const MIRROR = 'upstream history (allwinner/linux-2.6.36 mirror)';
+
+/** v2.6.36, the release with Avi Kivity's July 2010 fetch series: the base most presets differ from. */
+const V2636: KernelConfig = {
+  name: 'v2.6.36',
+  kind: 'release',
+  aliases: ['fixed-2.6.36'],
+  faultLock: 'mmu-lock',
   recheck: 'every-level',
   recheckGpte: 'child-table',
   recheckOrder: 'after-protect',
@@ -93,198 +151,361 @@ const FIXED: KernelConfig = {
   verifyChildSp: 'none',
   roleAccess: 'walk',
   pteWrite: 'update',
-  // v2.6.36 kvm_mmu_pte_write: "gentry = *(const u64 *)new" before spin_lock(&mmu_lock).
   pteWriteGpte: 'emulator',
   adUpdate: 'cmpxchg',
   mmuNotifier: 'retry',
+  invlpg: 'unsync-only',
   flushOnWriteProtect: true,
   unsync: false,
   invlpgCounter: true,
+  getPageSync: 'transient',
   syncBeforeLink: true,
   syncWriteProtect: true,
   description:
-    'gpte_changed(top level) first, then at every level whether or not the SPTE existed, after kvm_mmu_get_page write-protects the table; link only after the check.',
-  citation:
-    'Xiao Guangrong, "KVM: MMU: fix forgot to check the guest pte" series, July 2010 (v2.6.36 arch/x86/kvm/paging_tmpl.h FNAME(fetch))',
+    'gpte_changed(top level) first, then at every level whether or not the SPTE existed, after kvm_mmu_get_page write-protects the table; link only after the check. invlpg acts on unsync leaves only.',
+  citation: `v2.6.36 (${MIRROR} f6f94e2ab1b), arch/x86/kvm/paging_tmpl.h and mmu.c; fetch: Avi Kivity's series of 13 Jul 2010 (5991b33237b)`,
+  sources: {
+    locking: 'v2.6.36 arch/x86/kvm/paging_tmpl.h FNAME(page_fault): walk_addr and gfn_to_pfn without mmu_lock, fetch under the mmu_lock spinlock',
+    walk: 'v2.6.36 paging_tmpl.h FNAME(walk_addr): A/D through FNAME(cmpxchg_gpte), restart on failure (b3e4e63fd9ee, v2.6.25)',
+    fetch:
+      'v2.6.36 paging_tmpl.h FNAME(fetch): gpte_changed(top_level), then per indirect level kvm_mmu_get_page, gpte_changed(level-1), link (5991b33237b "Validate all gptes during fetch, not just those used for new pages", 0b3c9333022, 39c8c672a18)',
+    pteWrite:
+      'v2.6.36 mmu.c kvm_mmu_pte_write: invlpg_counter sampled on entry, gentry from the emulator\'s buffer before spin_lock, zap then FNAME(update_pte) on level-1 pages if present and accessed (08e850c6536d, 72016f3a422)',
+    invlpg: 'v2.6.36 paging_tmpl.h FNAME(invlpg): unsync leaves only (f78978aa3a8 "only update unsync page in invlpg path"), counter bumped, kvm_mmu_pte_write(NULL) after unlock',
+    sync: 'v2.6.36 mmu.c kvm_mmu_get_page: a same-role unsync page is resynced and stays unsync (kvm_sync_page_transient, 1d9dc7e0009); kvm_sync_page write-protects and clears unsync',
+    mmuNotifier: 'v2.6.36 paging_tmpl.h FNAME(page_fault): mmu_seq sampled, smp_rmb, gfn_to_pfn, mmu_notifier_retry under mmu_lock (e930bffe95e1, 4c2155ce81c1)',
+  },
 };
 
-/** The historical kernels and mutants, in chronological order (CLI order). */
+/** v2.6.33's fetch (the re-check only where a shadow page had to be linked), in force from v2.6.25 to v2.6.35. */
+const FETCH_WHEN_NOT_PRESENT =
+  'paging_tmpl.h FNAME(fetch): only where the shadow entry is not present, kvm_mmu_get_page then re-read ptes[level-2] and compare, link after; no top-level check (7819026eefee + f7d9c7b7b902, v2.6.25)';
+
+const V2633: KernelConfig = {
+  ...V2636,
+  name: 'v2.6.33',
+  aliases: [],
+  recheck: 'when-not-present',
+  topLevelCheck: false,
+  invlpg: 'zap',
+  invlpgCounter: false,
+  getPageSync: 'full',
+  description: 're-check only when the SPTE at L was not present, re-reading ptes[L-2] after kvm_mmu_get_page; no top-level check, no leaf check. invlpg zaps the leaf, sync or unsync, and re-installs nothing.',
+  citation: `v2.6.33 (${MIRROR} 60b341b778c), arch/x86/kvm/paging_tmpl.h and mmu.c`,
+  sources: {
+    ...V2636.sources,
+    fetch: `v2.6.33 ${FETCH_WHEN_NOT_PRESENT}`,
+    pteWrite: 'v2.6.33 mmu.c kvm_mmu_pte_write: gentry from the emulator\'s buffer (mmu_guess_page_from_pte_write before spin_lock), zap then FNAME(update_pte) on level-1 pages if present and accessed; no invlpg_counter',
+    invlpg: 'v2.6.33 paging_tmpl.h FNAME(invlpg): zap the leaf SPTE (sync or unsync) and flush; no re-install (fb341f572d2 "remove prefault from invlpg handler")',
+    sync: 'v2.6.33 mmu.c kvm_mmu_get_page: an unsync page of the gfn is fully synced (kvm_sync_page: rmap_write_protect, kvm_unlink_unsync_page, FNAME(sync_page))',
+  },
+};
+
+/** The historical kernels and the 2010 thread's variants, in chronological order: every scenario's default row. */
 export const PRESETS: readonly KernelConfig[] = [
   {
-    ...FIXED,
-    name: '2007',
+    ...V2633,
+    name: 'v2.6.24',
+    aliases: [],
+    faultLock: 'kvm-lock',
     recheck: 'none',
-    topLevelCheck: false,
-    // Seed 004: walk_addr sets A (and D) by writing back `table[index] = pte`; cmpxchg_gpte came in 2008.
-    adUpdate: 'plain',
-    // kvm_mmu_notifier_* arrived in 2008 (e930bffe95e1); until then KVM pinned guest pages.
+    adUpdate: 'in-place',
     mmuNotifier: 'pinned',
-    invlpgCounter: false,
-    description: 'No re-check at all: fetch builds from the unlocked walk whatever happened since; walk_addr sets Accessed/Dirty with a plain write-back, not cmpxchg.',
-    citation: 'Avi Kivity, "KVM: MMU: Simplify page table walker", Dec 2007 (v2.6.20-era drivers/kvm/paging_tmpl.h)',
-  },
-  {
-    ...FIXED,
-    name: 'v2.6.33',
-    recheck: 'when-not-present',
-    topLevelCheck: false,
-    invlpgCounter: false,
+    invlpg: 'not-trapped',
     description:
-      're-check only when the SPTE at L was not present, re-reading ptes[L-2] after kvm_mmu_get_page; no top-level check, no leaf check.',
-    citation: 'v2.6.33 arch/x86/kvm/paging_tmpl.h FNAME(fetch) (the "if (!direct) kvm_read_guest_atomic(...pte_gpa[level - 2]...)" check)',
+      'kvm->lock (a mutex) held across the whole fault and the emulated store, kvm_mmu_pte_write before the bytes reach memory; fetch re-checks nothing; A/D set by a non-atomic |=; INVLPG not intercepted.',
+    citation: `v2.6.24 (${MIRROR} 49914084e79), drivers/kvm/`,
+    sources: {
+      locking: 'v2.6.24 drivers/kvm/vmx.c handle_exception, svm.c pf_interception: mutex_lock(&kvm->lock) around kvm_mmu_page_fault and emulate_instruction (no mmu_lock yet)',
+      walk: 'v2.6.24 drivers/kvm/paging_tmpl.h FNAME(walk_addr): reads the mapped guest table in place, sets Accessed with a plain |= (Dirty likewise, in FNAME(set_pte_common))',
+      fetch: 'v2.6.24 drivers/kvm/paging_tmpl.h FNAME(fetch): builds missing levels with kvm_mmu_get_page from the walk, no re-read of any gpte',
+      pteWrite:
+        'v2.6.24 drivers/kvm/kvm_main.c emulator_write_phys: kvm_mmu_pte_write before the copy into guest memory; mmu.c kvm_mmu_pte_write: zap, then FNAME(update_pte) on level-1 pages if present and accessed',
+      invlpg: 'v2.6.24: INVLPG is not intercepted in shadow mode and emulate_invlpg is a no-op (first handler: a7052897b3bc, v2.6.28)',
+      sync: 'none: unsync pages arrived in v2.6.28 (4731d4c7a077)',
+      mmuNotifier: 'none: guest memory is pinned (mmu notifiers arrived in v2.6.27, e930bffe95e1)',
+    },
   },
   {
-    ...FIXED,
+    ...V2633,
+    name: 'v2.6.25',
+    aliases: [],
+    mmuNotifier: 'pinned',
+    invlpg: 'not-trapped',
+    description:
+      'walk_addr without a lock (cmpxchg_gpte), fetch under the new mmu_lock spinlock, re-checking ptes[L-2] only where the SPTE at L was not present; the emulator writes memory, then kvm_mmu_pte_write; INVLPG not intercepted.',
+    citation: `v2.6.25 (${MIRROR} 4b119e21d0c), arch/x86/kvm/; 10589a4699bb "Concurrent guest walkers", aaee2c94f7a1 "Switch to mmu spinlock"`,
+    sources: {
+      locking: 'v2.6.25 arch/x86/kvm/paging_tmpl.h FNAME(page_fault): walk under slots_lock (read), which does not serialise vCPUs; fetch under mmu_lock (10589a4699bb, aaee2c94f7a1)',
+      walk: 'v2.6.25 paging_tmpl.h FNAME(walk_addr): gptes copied with kvm_read_guest, A/D through FNAME(cmpxchg_gpte), restart on failure (b3e4e63fd9ee)',
+      fetch: `v2.6.25 ${FETCH_WHEN_NOT_PRESENT}`,
+      pteWrite: 'v2.6.25 x86.c emulator_write_phys: kvm_write_guest, then kvm_mmu_pte_write: gentry from the emulator\'s buffer before spin_lock, zap then FNAME(update_pte) on level-1 pages if present and accessed',
+      invlpg: 'v2.6.25: INVLPG is not intercepted in shadow mode and emulate_invlpg is a no-op (first handler: a7052897b3bc, v2.6.28)',
+      sync: 'none: unsync pages arrived in v2.6.28 (4731d4c7a077)',
+      mmuNotifier: 'none: guest memory is pinned (mmu notifiers arrived in v2.6.27, e930bffe95e1)',
+    },
+  },
+  {
+    ...V2633,
+    name: 'v2.6.32',
+    aliases: [],
+    invlpg: 'zap-reinstall',
+    description:
+      'fetch as v2.6.25; invlpg zaps the leaf (sync or unsync), then after mmu_lock re-reads the gpte and re-installs it through kvm_mmu_pte_write, with no invlpg_counter.',
+    citation: `v2.6.32 (${MIRROR} 22763c5cf36), arch/x86/kvm/paging_tmpl.h and mmu.c`,
+    sources: {
+      ...V2633.sources,
+      fetch: `v2.6.32 ${FETCH_WHEN_NOT_PRESENT}`,
+      invlpg:
+        'v2.6.32 paging_tmpl.h FNAME(invlpg): zap the leaf (sync or unsync) and flush under mmu_lock; after unlock kvm_read_guest_atomic of the gpte and, if present and accessed, kvm_mmu_pte_write(gpa, &gpte) (ad218f85e388 "prepopulate the shadow on invlpg", v2.6.29); no counter',
+      pteWrite: V2633.sources.pteWrite.replace('v2.6.33', 'v2.6.32'),
+      sync: V2633.sources.sync.replace('v2.6.33', 'v2.6.32'),
+    },
+  },
+  V2633,
+  {
+    ...V2633,
+    name: 'v2.6.35',
+    aliases: [],
+    invlpg: 'zap-reread',
+    invlpgCounter: true,
+    description:
+      'fetch as v2.6.25; invlpg zaps the leaf (sync or unsync), bumps invlpg_counter and re-installs through kvm_mmu_pte_write(NULL), which drops its gpte if the counter moved.',
+    citation: `v2.6.35 (${MIRROR} 9fe6206f400), arch/x86/kvm/paging_tmpl.h and mmu.c; 08e850c6536d "Reinstate pte prefetch on invlpg"`,
+    sources: {
+      ...V2633.sources,
+      fetch: `v2.6.35 ${FETCH_WHEN_NOT_PRESENT}`,
+      pteWrite:
+        'v2.6.35 mmu.c kvm_mmu_pte_write: invlpg_counter sampled on entry, gentry from the emulator\'s buffer (or kvm_read_guest for new == NULL) before spin_lock, gentry = 0 if the counter moved, zap then FNAME(update_pte) on level-1 pages if present and accessed (08e850c6536d, 72016f3a422)',
+      invlpg: 'v2.6.35 paging_tmpl.h FNAME(invlpg): zap the leaf (sync or unsync), atomic_inc(invlpg_counter) under mmu_lock, then kvm_mmu_pte_write(pte_gpa, NULL) (08e850c6536d)',
+      sync: V2633.sources.sync.replace('v2.6.33', 'v2.6.35'),
+    },
+  },
+  {
+    ...V2636,
     name: 'xiao-proposal',
+    kind: 'mutant',
+    aliases: [],
     recheck: 'when-not-present',
     recheckGpte: 'parent-entry',
     topLevelCheck: false,
-    // Modelled on v2.6.33 (the tree the proposal patches), so its invlpg has no counter either.
-    invlpgCounter: false,
-    description: 'as v2.6.33 but re-reads ptes[L-1] (the gpte at level L that points to the new table).',
-    citation: 'Xiao Guangrong, Re: [PATCH v4 5/6] KVM: MMU: combine guest pte read between walk and pte prefetch, 4 Jul 2010',
-  },
-  {
-    ...FIXED,
-    name: 'check-before-protect',
-    recheckOrder: 'before-protect',
-    description: 'mutant of the fix: the re-check runs before kvm_mmu_get_page write-protects the table.',
-    citation: 'mutant of v2.6.36 FNAME(fetch); see "the trick" in Xiao Guangrong, 4 Jul 2010',
-  },
-  FIXED,
-  {
-    ...FIXED,
-    name: '2026',
-    verifyChildSp: 'role',
-    pteWrite: 'zap',
-    // kvm_mmu_track_write reads gentry under mmu_lock (0e0fee5c539b), but only zaps: the value is unused.
-    pteWriteGpte: 'reread-under-lock',
     description:
-      'as fixed, and a present non-leaf SPTE is trusted only when its child shadow page is for the walk\'s table gfn; otherwise it is zapped and the right page linked. kvm_mmu_pte_write (kvm_mmu_track_write) only zaps.',
-    citation: 'commit 0cb2af2ea66a (2026), arch/x86/kvm/mmu/paging_tmpl.h FNAME(fetch) / kvm_mmu_get_child_sp',
+      'mutant (a mailing-list proposal, never merged): v2.6.35\'s fetch re-reading ptes[L-1] (the gpte at level L that points to the new table) instead of ptes[L-2], on the kvm.git tree of July 2010 (invlpg_counter, unsync-only invlpg).',
+    citation: 'Xiao Guangrong, Re: [PATCH v4 5/6] KVM: MMU: combine guest pte read between walk and pte prefetch, 4 Jul 2010 (not merged; fixed instead by 5991b33237b)',
+    sources: {
+      ...V2636.sources,
+      fetch: 'the proposal of 4 Jul 2010 on v2.6.35 paging_tmpl.h FNAME(fetch): where the shadow entry is not present, kvm_mmu_get_page then re-read ptes[level-1]; no top-level check',
+    },
+  },
+  {
+    ...V2636,
+    name: 'check-before-protect',
+    kind: 'mutant',
+    aliases: [],
+    recheckOrder: 'before-protect',
+    description: 'mutant of v2.6.36: the re-check runs before kvm_mmu_get_page write-protects the table, the order "the trick" of the 2010 thread forbids.',
+    citation: 'mutant of v2.6.36 FNAME(fetch); see "the trick" in Xiao Guangrong, 4 Jul 2010',
+    sources: { ...V2636.sources, fetch: 'v2.6.36 paging_tmpl.h FNAME(fetch) with gpte_changed moved before kvm_mmu_get_page (mutant)' },
+  },
+  V2636,
+  {
+    ...V2636,
+    name: 'v4.20',
+    aliases: [],
+    pteWriteGpte: 'reread-under-lock',
+    invlpg: 'unsync-locked',
+    invlpgCounter: false,
+    description:
+      'fetch as v2.6.36; kvm_mmu_pte_write re-reads the written gpte under mmu_lock (mmu_pte_write_fetch_gpte) instead of installing the emulator\'s value, and still updates level-1 SPTEs; invlpg rebuilds an unsync leaf from a gpte read under mmu_lock.',
+    citation:
+      'v4.20, arch/x86/kvm/mmu.c and paging_tmpl.h; Junaid Shahid, commit 0e0fee5c539b "kvm: mmu: Fix race in emulated page table writes" (Oct 2018, in "KVM fixes for 4.20-rc4")',
+    sources: {
+      ...V2636.sources,
+      fetch: 'v4.20 arch/x86/kvm/paging_tmpl.h FNAME(fetch): as v2.6.36 (gpte_changed at the top and every level)',
+      pteWrite:
+        'v4.20 arch/x86/kvm/mmu.c kvm_mmu_pte_write: spin_lock, then gentry = mmu_pte_write_fetch_gpte (kvm_vcpu_read_guest_atomic, 0e0fee5c539b), zap, then mmu_pte_write_new_pte on level-1 pages (removed only by c5e2184d1544, v5.12)',
+      invlpg:
+        'v4.20 paging_tmpl.h FNAME(invlpg) (as v4.4): an unsync leaf is zapped, its gpte re-read with kvm_vcpu_read_guest_atomic and FNAME(update_pte) run, all under mmu_lock; invlpg_counter gone',
+      sync: 'v4.20 mmu.c kvm_mmu_get_page: as v2.6.36 (same-role unsync page resynced, stays unsync); oos_shadow no longer a parameter',
+    },
+  },
+  {
+    ...V2636,
+    name: 'v7.2',
+    aliases: ['2026'],
+    verifyChildSp: 'role',
+    roleAccess: 'per-level',
+    pteWrite: 'zap',
+    pteWriteGpte: 'reread-under-lock',
+    invlpg: 'unsync-locked',
+    invlpgCounter: false,
+    description:
+      "as v2.6.36 for the re-checks, and kvm_mmu_get_child_sp (both loops of fetch) trusts a present non-leaf SPTE only when its child is for the walk's gfn and has the walk's whole role; otherwise it is zapped and the right page linked. kvm_mmu_track_write only zaps; role.access is per level.",
+    citation:
+      'mainline 2026: commits 0cb2af2ea66a (gfn) and 81ccda30b4e8 (role, first in v7.2-rc1), arch/x86/kvm/mmu/paging_tmpl.h FNAME(fetch) and mmu/mmu.c kvm_mmu_get_child_sp',
+    sources: {
+      locking: 'arch/x86/kvm/mmu/paging_tmpl.h FNAME(page_fault): walk and pfn without mmu_lock, fetch under write_lock(mmu_lock)',
+      walk: 'arch/x86/kvm/mmu/paging_tmpl.h FNAME(walk_addr): FNAME(cmpxchg_gpte), restart on failure; pt_access recorded per level (b1bd5cba3306, 2021)',
+      fetch:
+        'arch/x86/kvm/mmu/paging_tmpl.h FNAME(fetch): gpte_changed(top_level); indirect loop kvm_mmu_get_child_sp(table_gfn, pt_access[level-2]) then gpte_changed every level; direct loop validate_direct_spte then kvm_mmu_get_child_sp(base_gfn); mmu/mmu.c kvm_mmu_get_child_sp compares gfn (0cb2af2ea66a) and role.word (81ccda30b4e8), __link_shadow_page zaps a present SPTE first',
+      pteWrite: 'arch/x86/kvm/mmu/mmu.c kvm_mmu_track_write: gentry read under mmu_lock only for a statistic; the SPTEs of the written gpte are zapped (update_pte removed by c5e2184d1544, v5.12)',
+      invlpg:
+        'arch/x86/kvm/mmu/mmu.c kvm_mmu_invalidate_addr: for an unsync leaf on the path, kvm_sync_spte re-reads the gpte under mmu_lock and drops or updates the SPTE (modelled as a zap and a rebuild from that gpte)',
+      sync: 'arch/x86/kvm/mmu/mmu.c kvm_mmu_find_shadow_page: a same-role unsync page is resynced with kvm_sync_page and stays unsync',
+      mmuNotifier: 'arch/x86/kvm/mmu/mmu.c kvm_faultin_pfn / is_page_fault_stale: mmu_invalidate_seq sampled before the pfn, checked under mmu_lock',
+    },
   },
 ];
 
-/** A base preset the extra kernels start from (they differ from it in one behaviour). */
+/** A preset the extra kernels start from (they differ from it in one behaviour). */
 function base(name: string): KernelConfig {
   const p = PRESETS.find((x) => x.name === name);
   if (!p) throw new Error(`config: base preset ${name} is missing`);
   return p;
 }
 
+/** A mutant: `of` with the fields in `changes`, saying what it varies and which rule it breaks. */
+function mutant(of: string, name: string, changes: Partial<KernelConfig>, description: string, citation: string, source?: Partial<Sources>): KernelConfig {
+  const b = base(of);
+  return { ...b, ...changes, name, kind: 'mutant', aliases: changes.aliases ?? [], description, citation, sources: { ...b.sources, ...source } };
+}
+
 /**
- * Sync-only kernels and mutants outside the default row: a scenario runs under one only when its
- * `kernels` names it. Each differs from a PRESETS entry in the one behaviour a later race needs.
+ * Variants outside the default row: a scenario runs under one only when its `kernels` names it.
+ * Each differs from a release in the one behaviour a race needs, and says so.
  */
 export const EXTRA_PRESETS: readonly KernelConfig[] = [
-  {
-    ...FIXED,
-    name: 'v4.20',
-    pteWriteGpte: 'reread-under-lock',
-    description:
-      'as fixed-2.6.36, and kvm_mmu_pte_write re-reads the written gpte from guest memory after taking mmu_lock (mmu_pte_write_fetch_gpte) instead of installing the value the emulator wrote.',
-    citation:
-      'Junaid Shahid, commit 0e0fee5c539b "kvm: mmu: Fix race in emulated page table writes" (Oct 2018, in "KVM fixes for 4.20-rc4"), arch/x86/kvm/mmu.c kvm_mmu_pte_write / mmu_pte_write_fetch_gpte',
-  },
-  {
-    ...FIXED,
-    name: 'no-mmu-notifier-retry',
-    mmuNotifier: 'no-retry',
-    description:
-      'mutant of fixed-2.6.36: FNAME(page_fault) installs the pfn gfn_to_pfn returned without checking mmu_notifier_retry under mmu_lock, so an invalidation that ran in between goes unnoticed.',
-    citation:
-      'mutant; the rule it breaks: commit e930bffe95e1 "KVM: Synchronize guest physical memory map to host virtual memory map" (Andrea Arcangeli, 2008), v2.6.36 arch/x86/kvm/paging_tmpl.h FNAME(page_fault) mmu_seq / mmu_notifier_retry',
-  },
-  {
-    ...FIXED,
-    name: 'no-flush-on-write-protect',
-    flushOnWriteProtect: false,
-    description:
-      'mutant of fixed-2.6.36: kvm_mmu_get_page write-protects a newly shadowed table (rmap_write_protect) without kvm_flush_remote_tlbs, so another vCPU keeps a writable TLB entry for it.',
-    citation:
-      'mutant; the rule it breaks: v2.6.36 arch/x86/kvm/mmu.c kvm_mmu_get_page "if (rmap_write_protect(vcpu->kvm, gfn)) kvm_flush_remote_tlbs(vcpu->kvm)"; the same missed flush by another route: commit f81602958c11 (2021)',
-  },
-  {
-    ...base('v2.6.33'),
-    name: 'recheck-only-new-sp',
-    recheck: 'when-created',
-    description:
-      'as v2.6.33, but the re-check after kvm_mmu_get_page runs only when that call created the shadow page: a page found in the hash (the table is shadowed through another entry) is linked and filled from the unlocked walk unchecked.',
-    citation:
-      'the fetch before Avi Kivity\'s 2008 fix (background.md section 5 item 1: "fetch found an existing shadow page and skipped the re-check; fix: re-check unconditionally after get_page")',
-  },
-  {
-    ...base('2026'),
-    name: 'child-sp-gfn-only',
-    verifyChildSp: 'gfn',
-    description:
-      'mutant of 2026 before commit 81ccda30b4e8: kvm_mmu_get_child_sp trusts a present child whose gfn is the walk\'s table gfn without comparing the role, so a direct page (a large mapping at that gfn) passes for the table\'s shadow page.',
-    citation: 'mutant; the rule it breaks: commit 81ccda30b4e8 (2026, background.md section 5 item 9), arch/x86/kvm/mmu/mmu.c kvm_mmu_get_child_sp',
-  },
-  {
-    ...base('2026'),
-    name: 'no-top-level-check',
-    topLevelCheck: false,
-    description:
-      'mutant of 2026: FNAME(fetch) skips gpte_changed(top_level), so a changed root-level gpte (GPML4E) is never re-read: every later check reads the old tables the walk went through.',
-    citation: 'mutant; the rule it breaks: v2.6.36 arch/x86/kvm/paging_tmpl.h FNAME(fetch) "if (FNAME(gpte_changed)(vcpu, gw, top_level))" (Xiao Guangrong, July 2010)',
-  },
-  {
-    ...FIXED,
-    name: 'mmu-seq-after-pfn',
-    mmuNotifier: 'seq-after-pfn',
-    description:
-      'mutant of fixed-2.6.36: FNAME(page_fault) samples mmu_notifier_seq after gfn_to_pfn instead of before it (the smp_rmb ordering), so a whole invalidation between the two is missed.',
-    citation:
-      'mutant; the rule it breaks: v2.6.36 arch/x86/kvm/paging_tmpl.h FNAME(page_fault) "mmu_seq = vcpu->kvm->mmu_notifier_seq; smp_rmb(); pfn = gfn_to_pfn(...)"',
-  },
+  mutant(
+    'v2.6.25',
+    'unlocked-no-recheck',
+    {
+      aliases: ['2007'],
+      recheck: 'none',
+      adUpdate: 'plain',
+      invlpg: 'unsync-only',
+      invlpgCounter: false,
+      getPageSync: 'full',
+    },
+    'mutant (formerly "2007"): the unlocked walker of v2.6.25 with no re-check in fetch and an A/D write-back of the value the walk read. Never shipped: v2.6.24 held kvm->lock across the fault, and the re-check came in before the unlocked walk. Shows what every later re-check is for.',
+    'mutant of v2.6.25 without 7819026eefee/f7d9c7b7b902 and b3e4e63fd9ee; its invlpg is v2.6.36\'s without the counter, as the preset always had',
+    {
+      fetch: 'v2.6.25 paging_tmpl.h FNAME(fetch) without the re-check (mutant)',
+      walk: 'v2.6.25 paging_tmpl.h FNAME(walk_addr) with a plain write-back of gpte|bit instead of cmpxchg_gpte (mutant)',
+      invlpg: 'v2.6.36 paging_tmpl.h FNAME(invlpg) without invlpg_counter (kept so that saved "2007" schedules replay)',
+    },
+  ),
+  mutant(
+    'v2.6.25',
+    'recheck-only-new-sp',
+    { recheck: 'when-created' },
+    'v2.6.25 development tree between 7819026eefee and f7d9c7b7b902 (Feb 2008; never released): the re-check after kvm_mmu_get_page runs only when that call created the shadow page, so a page found in the hash (the table is shadowed through another entry) is linked and filled from the unlocked walk unchecked.',
+    'upstream state between 7819026eefee "Fix SMP shadow instantiation race" and f7d9c7b7b902 "Fix race when instantiating a shadow pte" (Avi Kivity, 26 Feb 2008), both first released in v2.6.25',
+    { fetch: 'paging_tmpl.h FNAME(fetch) after 7819026eefee: re-read ptes[level-2] only if kvm_mmu_get_page set new_page' },
+  ),
+  mutant(
+    'v2.6.36',
+    'no-mmu-notifier-retry',
+    { mmuNotifier: 'no-retry' },
+    'mutant of v2.6.36: FNAME(page_fault) installs the pfn gfn_to_pfn returned without checking mmu_notifier_retry under mmu_lock, so an invalidation that ran in between goes unnoticed.',
+    'mutant; the rule it breaks: commit e930bffe95e1 "KVM: Synchronize guest physical memory map to host virtual memory map" (Andrea Arcangeli, 2008), v2.6.36 FNAME(page_fault) mmu_notifier_retry',
+    { mmuNotifier: 'v2.6.36 FNAME(page_fault) without the mmu_notifier_retry check (mutant)' },
+  ),
+  mutant(
+    'v2.6.36',
+    'no-flush-on-write-protect',
+    { flushOnWriteProtect: false },
+    'mutant of v2.6.36: kvm_mmu_get_page write-protects a newly shadowed table (rmap_write_protect) without kvm_flush_remote_tlbs, so another vCPU keeps a writable TLB entry for it.',
+    'mutant; the rule it breaks: v2.6.36 arch/x86/kvm/mmu.c kvm_mmu_get_page "rmap_write_protect, then kvm_flush_remote_tlbs if it returned true"; the same missed flush by another route: commit f81602958c11 (2021)',
+    { sync: 'v2.6.36 mmu.c kvm_mmu_get_page without the remote flush after rmap_write_protect (mutant)' },
+  ),
+  mutant(
+    'v7.2',
+    'child-sp-gfn-only',
+    { verifyChildSp: 'gfn' },
+    'upstream between commits 0cb2af2ea66a and 81ccda30b4e8 (2026): kvm_mmu_get_child_sp trusts a present child whose gfn is the walk\'s table gfn without comparing the role, so a direct page (a large mapping at that gfn) passes for the table\'s shadow page.',
+    'upstream state after 0cb2af2ea66a "Fix shadow paging use-after-free due to unexpected GFN" and before 81ccda30b4e8 "... due to unexpected role" (2026)',
+    { fetch: 'arch/x86/kvm/mmu/mmu.c kvm_mmu_get_child_sp after 0cb2af2ea66a: compares the child\'s gfn only' },
+  ),
+  mutant(
+    'v7.2',
+    'no-top-level-check',
+    { topLevelCheck: false },
+    'mutant of v7.2: FNAME(fetch) skips gpte_changed(top_level), so a changed root-level gpte (GPML4E) is never re-read: every later check reads the old tables the walk went through.',
+    'mutant; the rule it breaks: FNAME(fetch) "gpte_changed(top_level)" (5991b33237b, v2.6.36)',
+    { fetch: 'FNAME(fetch) without gpte_changed(top_level) (mutant)' },
+  ),
+  mutant(
+    'v2.6.36',
+    'mmu-seq-after-pfn',
+    { mmuNotifier: 'seq-after-pfn' },
+    'mutant of v2.6.36: FNAME(page_fault) samples mmu_notifier_seq after gfn_to_pfn instead of before it (the smp_rmb ordering), so a whole invalidation between the two is missed.',
+    'mutant; the rule it breaks: v2.6.36 FNAME(page_fault) "mmu_seq sampled, smp_rmb, then gfn_to_pfn" (4c2155ce81c1, v2.6.28)',
+    { mmuNotifier: 'v2.6.36 FNAME(page_fault) with mmu_seq sampled after gfn_to_pfn (mutant)' },
+  ),
 ];
 
-const UNSYNC_SUFFIX = '+unsync';
+/** Presets that predate unsync shadow pages (v2.6.28) or whose code never had them in this form: no +unsync variant. */
+const NO_UNSYNC = new Set(['v2.6.24', 'v2.6.25']);
 
-/** Base presets that predate unsync shadow pages (out-of-sync shadow core, 2008): no +unsync variant. */
-const NO_UNSYNC = new Set(['2007']);
+export const UNSYNC_SUFFIX = '+unsync';
 
 function withUnsync(p: KernelConfig): KernelConfig {
   return {
     ...p,
     name: p.name + UNSYNC_SUFFIX,
+    aliases: p.aliases.map((a) => a + UNSYNC_SUFFIX),
     unsync: true,
-    description: `${p.description} Unsync shadow pages on: a level-1-only guest table goes unsync instead of trapping stores; invlpg ${p.invlpgCounter ? 'with' : 'without'} invlpg_counter is the handler.`,
-    citation: `${p.citation}; unsync pages: commit 4731d4c7a077 "KVM: MMU: out of sync shadow core" (2008), v2.6.36 arch/x86/kvm/mmu.c mmu_need_write_protect / kvm_sync_page${p.invlpgCounter ? '; invlpg_counter: commit 08e850c6536d (2010)' : ''}`,
+    description: `${p.description} Unsync shadow pages on (the default of the release): a level-1-only guest table goes unsync instead of trapping stores.`,
+    citation: `${p.citation}; unsync pages: commit 4731d4c7a077 "KVM: MMU: out of sync shadow core" (v2.6.28), mmu.c mmu_need_write_protect / kvm_unsync_page`,
   };
 }
 
-/** The +unsync variant of every base preset where unsync pages exist (not 2007), in PRESETS order. */
+/** The +unsync variant of every base preset where unsync pages exist, in PRESETS order. */
 export const UNSYNC_PRESETS: readonly KernelConfig[] = PRESETS.filter((p) => !NO_UNSYNC.has(p.name)).map(withUnsync);
 
 /** Mutants that only make sense with unsync pages. */
 export const UNSYNC_MUTANTS: readonly KernelConfig[] = [
   {
-    ...withUnsync(FIXED),
+    ...withUnsync(V2636),
     name: 'no-sync-before-link' + UNSYNC_SUFFIX,
+    kind: 'mutant',
+    aliases: [],
     syncBeforeLink: false,
-    description: 'mutant of fixed-2.6.36+unsync: kvm_mmu_get_page hands out an unsync shadow page without kvm_sync_page, so fetch links a page whose SPTEs may be stale.',
-    citation: 'mutant; the rule it breaks: commit 65855ed8b034 "KVM: X86: Synchronize the shadow pagetable before link it" (2021); v2.6.36 kvm_mmu_get_page "if (sp->unsync && kvm_sync_page(vcpu, sp))"',
+    description: 'mutant of v2.6.36+unsync: kvm_mmu_get_page hands out an unsync shadow page without syncing it, so fetch links a page whose SPTEs may be stale.',
+    citation: 'mutant; the rule it breaks: commit 65855ed8b034 "KVM: X86: Synchronize the shadow pagetable before link it" (2021); v2.6.36 mmu.c kvm_mmu_get_page',
+    sources: { ...V2636.sources, sync: 'v2.6.36 mmu.c kvm_mmu_get_page without the sync of an unsync page (mutant)' },
   },
   {
-    ...withUnsync(FIXED),
+    ...withUnsync(V2636),
     name: 'no-write-protect-on-sync' + UNSYNC_SUFFIX,
+    kind: 'mutant',
+    aliases: [],
     syncWriteProtect: false,
     description:
-      'mutant of fixed-2.6.36+unsync: kvm_sync_page marks the page sync without rmap_write_protect, so the guest keeps a writable mapping of a table whose shadow page is sync again and its stores stop trapping.',
+      'mutant of v2.6.36+unsync: kvm_sync_page marks the page sync without rmap_write_protect, so the guest keeps a writable mapping of a table whose shadow page is sync again and its stores stop trapping.',
     citation: 'mutant; the rule it breaks: v2.6.36 arch/x86/kvm/mmu.c kvm_sync_page (rmap_write_protect before kvm_unlink_unsync_page)',
+    sources: { ...V2636.sources, sync: 'v2.6.36 mmu.c kvm_sync_page without rmap_write_protect (mutant)' },
   },
 ];
 
-/** Every selectable kernel: the base presets, the extra sync ones, the +unsync variants, then the unsync mutants. */
+/** Every selectable kernel: the base presets, the extra ones, the +unsync variants, then the unsync mutants. */
 export const ALL_PRESETS: readonly KernelConfig[] = [...PRESETS, ...EXTRA_PRESETS, ...UNSYNC_PRESETS, ...UNSYNC_MUTANTS];
 
-/** The preset with this name (base, extra, NAME+unsync, or a mutant); throws listing the valid names otherwise. */
+/** The preset an earlier name stands for (e.g. fixed-2.6.36 -> v2.6.36), or the name itself. */
+export function canonicalPresetName(name: string): string {
+  return ALL_PRESETS.find((p) => p.name === name || p.aliases.includes(name))?.name ?? name;
+}
+
+/** Every name that selects a preset: the names, then the aliases. */
+export function acceptedPresetNames(): string[] {
+  return [...ALL_PRESETS.map((p) => p.name), ...ALL_PRESETS.flatMap((p) => p.aliases)];
+}
+
+/** The preset with this name or alias; throws listing the valid names otherwise. */
 export function presetByName(name: string): KernelConfig {
-  const found = ALL_PRESETS.find((p) => p.name === name);
+  const found = ALL_PRESETS.find((p) => p.name === name || p.aliases.includes(name));
   if (found) return found;
-  const base = name.endsWith(UNSYNC_SUFFIX) ? name.slice(0, -UNSYNC_SUFFIX.length) : undefined;
-  if (base !== undefined && NO_UNSYNC.has(base)) throw new Error(`kernel variant "${name}" does not exist: ${base} predates unsync shadow pages (2008); use "${base}"`);
+  const b = name.endsWith(UNSYNC_SUFFIX) ? name.slice(0, -UNSYNC_SUFFIX.length) : undefined;
+  if (b !== undefined && NO_UNSYNC.has(canonicalPresetName(b))) throw new Error(`kernel variant "${name}" does not exist: ${b} predates unsync shadow pages (v2.6.28); use "${b}"`);
   throw new Error(`unknown kernel variant "${name}"; expected one of: ${ALL_PRESETS.map((p) => p.name).join(', ')}`);
 }

@@ -9,6 +9,7 @@ import { kvmMmuPteWrite } from './pteWrite.ts';
 import { indirectSpsOf, isWriteProtected, shadowWalk, stepStart } from './shadow/pages.ts';
 import { mmuNeedWriteProtect } from './shadow/spte.ts';
 import { mmuAllocRoots } from './shadow/ops.ts';
+import { lockMmu, unlockMmu } from './mmuLock.ts';
 import { kvmMmuSyncRoots } from './shadow/sync.ts';
 import type { AccessKind } from './walk.ts';
 import { flagObj, gmemObj, MMU_LOCK, SHADOW, TLB, type GuestStore, type MmuWorld, type TlbEntry, type Vcpu } from './world.ts';
@@ -110,6 +111,7 @@ function record(d: { lastStore: Record<number, GuestStore>; storeLog: GuestStore
  * level 1 is not emulated: the write fault unsyncs them and the guest retries (`unsyncOnWriteFault`).
  */
 export function* store(ctx: ThreadContext, vcpu: Vcpu, gpa: number, value: number): Proc<MmuWorld, StoreResult> {
+  if (vcpu.config.faultLock === 'kvm-lock') return yield* storeUnderKvmLock(ctx, vcpu, gpa, value);
   const gfn = gpaToGfn(gpa);
   const unsync = vcpu.config.unsync;
   const how = unsync ? 'a level-1-only table goes unsync, else trap, emulator_write_phys' : 'trap, emulator_write_phys';
@@ -142,6 +144,34 @@ export function* store(ctx: ThreadContext, vcpu: Vcpu, gpa: number, value: numbe
 
 const DIRECT = -1;
 const FAULT = -2;
+
+/**
+ * v2.6.24's trapped store: the exit handler takes kvm->lock, and emulator_write_phys calls
+ * kvm_mmu_pte_write with the new bytes before copying them into guest memory, all under the mutex
+ * (drivers/kvm/kvm_main.c). A store to an unprotected gfn goes straight to memory as ever.
+ */
+function* storeUnderKvmLock(ctx: ThreadContext, vcpu: Vcpu, gpa: number, value: number): Proc<MmuWorld, StoreResult> {
+  const gfn = gpaToGfn(gpa);
+  const trap = yield* update<MmuWorld, number>(
+    `guest store @${hex(gpa)} = ${formatPte(value)} (if gfn ${hex(gfn)} is write-protected: trap)`,
+    { reads: [SHADOW], writes: [gmemObj(gpa)] },
+    (d, info) => {
+      if (isWriteProtected(stepStart(d), gfn)) return info.index;
+      d.gmem[gpa] = value;
+      record(d, { gpa, value, step: info.index, thread: info.threadName, how: 'direct' });
+      return DIRECT;
+    },
+  );
+  if (trap === DIRECT) return { trapped: false };
+  yield* lockMmu(vcpu);
+  yield* kvmMmuPteWrite(ctx, vcpu, gpa, { value, step: trap }, { locked: true });
+  yield* update<MmuWorld>(`emulator_write_phys: copy ${formatPte(value)} to @${hex(gpa)}`, { reads: [], writes: [gmemObj(gpa)] }, (d, info) => {
+    d.gmem[gpa] = value;
+    record(d, { gpa, value, step: info.index, thread: info.threadName, how: 'emulated' });
+  });
+  yield* unlockMmu(vcpu);
+  return { trapped: true };
+}
 
 /** True when every shadow page of gfn is level 1 (mmu_need_write_protect may unsync them). */
 function onlyLevel1(world: MmuWorld, gfn: number): boolean {

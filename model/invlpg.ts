@@ -1,13 +1,16 @@
-// FNAME(invlpg), v2.6.36 arch/x86/kvm/paging_tmpl.h: where the gva's leaf lives in an unsync shadow
-// page, zap it and re-install it from a fresh read of the gpte through kvm_mmu_pte_write. Sync
-// (write-protected) tables are kept exact by store traps, so for them invlpg does nothing, exactly
-// as the kernel ("if (!sp->unsync) break;").
+// kvm_mmu_invlpg -> FNAME(invlpg), arch/x86/kvm/paging_tmpl.h: what a guest invlpg does to the shadow
+// tables differs per release (KernelConfig.invlpg): nothing (not intercepted before v2.6.28), a zap
+// of the leaf, a zap and a re-install from a gpte re-read without the lock (with or without
+// invlpg_counter), or, from v2.6.36, the same for unsync pages only (sync tables are kept exact by
+// store traps); from v4.x the re-read happens under mmu_lock.
 
-import { acquire, read, release, update, type Proc, type ThreadContext } from '../sim/step.ts';
-import { hex, PAGING_4LEVEL, pteGpa } from './pte.ts';
-import { countsInvlpg, kvmMmuPteWrite } from './pteWrite.ts';
+import { read, update, type Proc, type ThreadContext } from '../sim/step.ts';
+import type { InvlpgMode } from './config.ts';
+import { lockMmu, unlockMmu } from './mmuLock.ts';
+import { hex, isAccessed, isPresent, PAGING_4LEVEL, pteGpa } from './pte.ts';
+import { countsInvlpg, kvmMmuPteWrite, updatePte } from './pteWrite.ts';
 import { shadowWalk, zapSpte } from './shadow/pages.ts';
-import { MMU_LOCK, SHADOW, type MmuWorld, type Vcpu } from './world.ts';
+import { gmemObj, gmemRead, HOST_MM, MMU_LOCK, SHADOW, type MmuWorld, type Vcpu } from './world.ts';
 import { kvmFlushRemoteTlbs, kvmMmuFlushTlb } from './tlb.ts';
 
 /** The level-1 entry invlpg reached on the shadow path (present or not), if any. */
@@ -19,12 +22,20 @@ interface InvlpgTarget {
   readonly present: boolean;
 }
 
-/** kvm_mmu_invlpg -> FNAME(invlpg), arch/x86/kvm/paging_tmpl.h, then kvm_mmu_flush_tlb. */
+/** Modes that leave a leaf in a sync (write-protected) page alone: store traps keep those exact. */
+const unsyncOnly = (mode: InvlpgMode): boolean => mode === 'unsync-only' || mode === 'unsync-locked';
+
+/** kvm_mmu_invlpg, arch/x86/kvm/mmu.c, and the release's FNAME(invlpg); then kvm_mmu_flush_tlb. */
 export function* invlpg(ctx: ThreadContext, vcpu: Vcpu, gva: number): Proc<MmuWorld> {
-  yield* acquire<MmuWorld>(MMU_LOCK);
+  const mode = vcpu.config.invlpg;
+  if (mode === 'not-trapped') {
+    yield* kvmMmuFlushTlb(vcpu, 'invlpg (not intercepted): the CPU drops its own TLB entry');
+    return;
+  }
+  yield* lockMmu(vcpu);
   ctx.assertHeld(MMU_LOCK, 'FNAME(invlpg)');
   // for_each_shadow_entry stops at a non-present upper SPTE; at level 1 is_last_spte() is true
-  // whether or not the SPTE is present, so an unsync page's empty slot is re-read too.
+  // whether or not the SPTE is present, so an empty slot's gpte is re-read too.
   const t = yield* read<MmuWorld, InvlpgTarget | undefined>(`invlpg: for_each_shadow_entry(gva ${hex(gva)})`, [SHADOW], (w) => {
     const path = shadowWalk(w, w.vcpus[vcpu.id].root, gva, PAGING_4LEVEL.index);
     const last = path[path.length - 1];
@@ -32,20 +43,44 @@ export function* invlpg(ctx: ThreadContext, vcpu: Vcpu, gva: number): Proc<MmuWo
     const sp = w.sps[last.sp];
     return { sp: last.sp, index: last.index, gfn: sp.gfn, unsync: sp.unsync, present: last.spte !== undefined };
   });
-  const reread = t?.unsync ? pteGpa(t.gfn, t.index) : undefined;
-  if (t?.unsync && t.present) {
-    yield* update<MmuWorld>(`invlpg: drop_spte sp#${t.sp}[${hex(t.index)}] (unsync)`, { reads: [SHADOW], writes: [SHADOW] }, (d) => {
-      zapSpte(d, t.sp, t.index);
+  const target = t !== undefined && (t.unsync || !unsyncOnly(mode)) ? t : undefined;
+  if (target?.present) {
+    yield* update<MmuWorld>(`invlpg: drop_spte sp#${target.sp}[${hex(target.index)}]${target.unsync ? ' (unsync)' : ''}`, { reads: [SHADOW], writes: [SHADOW] }, (d) => {
+      zapSpte(d, target.sp, target.index);
     });
     yield* kvmFlushRemoteTlbs(vcpu, 'invlpg: kvm_flush_remote_tlbs');
+  }
+  const gpa = target === undefined ? undefined : pteGpa(target.gfn, target.index);
+  if (mode === 'unsync-locked' && target !== undefined && gpa !== undefined) {
+    // v4.x: kvm_vcpu_read_guest_atomic and FNAME(update_pte) while still holding mmu_lock.
+    yield* update<MmuWorld>(
+      `invlpg: kvm_vcpu_read_guest_atomic @${hex(gpa)}, FNAME(update_pte) sp#${target.sp}[${hex(target.index)}] (under mmu_lock)`,
+      { reads: [gmemObj(gpa), SHADOW, HOST_MM], writes: [SHADOW] },
+      (d, info) => {
+        const value = gmemRead(d as MmuWorld, gpa);
+        updatePte(d, vcpu, target.sp, target.index, value, { installedAt: info.index, thread: info.threadName, fromGpte: { value, gpa, readAtStep: info.index } });
+      },
+    );
   }
   if (countsInvlpg(vcpu)) {
     yield* update<MmuWorld>('invlpg: atomic_inc(&kvm->arch.invlpg_counter)', { reads: [SHADOW], writes: [SHADOW] }, (d) => {
       d.invlpgCounter++;
     });
   }
-  yield* release<MmuWorld>(MMU_LOCK);
-  // "kvm_mmu_pte_write(vcpu, pte_gpa, NULL, sizeof(pt_element_t), 0)": re-read without mmu_lock.
-  if (reread !== undefined) yield* kvmMmuPteWrite(ctx, vcpu, reread);
+  yield* unlockMmu(vcpu);
+  if (gpa !== undefined && (mode === 'zap-reread' || mode === 'unsync-only')) {
+    // "kvm_mmu_pte_write(vcpu, pte_gpa, NULL, sizeof(pt_element_t), 0)": it re-reads the gpte without mmu_lock.
+    yield* kvmMmuPteWrite(ctx, vcpu, gpa);
+  }
+  if (gpa !== undefined && mode === 'zap-reinstall') {
+    // v2.6.29-v2.6.32: kvm_read_guest_atomic here, then kvm_mmu_pte_write(&gpte) if present and accessed.
+    const g = yield* read<MmuWorld, { value: number; at: number }>(`invlpg: kvm_read_guest_atomic @${hex(gpa)} (no mmu_lock)`, [gmemObj(gpa)], (w, info) => ({
+      value: gmemRead(w, gpa),
+      at: info.index,
+    }));
+    if (isPresent(g.value) && isAccessed(g.value)) {
+      yield* kvmMmuPteWrite(ctx, vcpu, gpa, { value: g.value, step: g.at, emulated: false });
+    }
+  }
   yield* kvmMmuFlushTlb(vcpu, 'kvm_mmu_invlpg: kvm_mmu_flush_tlb');
 }

@@ -2,15 +2,17 @@
 // (or, from invlpg, for an unsync leaf), zap (or, in 2010-era kernels, update) every SPTE that
 // shadows the written gpte.
 
-import { acquire, read, release, update, type Proc, type ThreadContext } from '../sim/step.ts';
-import { formatPte, gpaToGfn, gpaToIndex, gpteAccess, hex, isDirty, isPresent, pteGfn } from './pte.ts';
+import { read, update, type Proc, type ThreadContext } from '../sim/step.ts';
+import { lockMmu, unlockMmu } from './mmuLock.ts';
+import { formatPte, gpaToGfn, gpaToIndex, gpteAccess, hex, isAccessed, isDirty, isPresent, pteGfn } from './pte.ts';
 import { indirectSpsOf, zapSpte } from './shadow/pages.ts';
 import { setSpte } from './shadow/spte.ts';
 import { kvmFlushRemoteTlbs } from './tlb.ts';
-import { gmemObj, gmemRead, HOST_MM, MMU_LOCK, SHADOW, type MmuWorld, type Vcpu } from './world.ts';
+import type { Draft } from 'immer';
+import { gmemObj, gmemRead, HOST_MM, MMU_LOCK, SHADOW, type GpteSource, type MmuWorld, type SpteProvenance, type Vcpu } from './world.ts';
 
 /** True when this kernel's kvm_mmu_pte_write checks kvm->arch.invlpg_counter (see KernelConfig.invlpgCounter). */
-export const countsInvlpg = (vcpu: Vcpu): boolean => vcpu.config.unsync && vcpu.config.invlpgCounter;
+export const countsInvlpg = (vcpu: Vcpu): boolean => vcpu.config.invlpgCounter;
 
 /**
  * True when a trapped store's gentry is re-read from guest memory under mmu_lock (commit
@@ -19,10 +21,40 @@ export const countsInvlpg = (vcpu: Vcpu): boolean => vcpu.config.unsync && vcpu.
  */
 const rereadsGpte = (vcpu: Vcpu): boolean => vcpu.config.pteWrite === 'update' && vcpu.config.pteWriteGpte === 'reread-under-lock';
 
-/** A trapped store as the emulator performed it (emulator_write_phys): the value and the step it landed at. */
+/**
+ * FNAME(update_pte): a speculative mmu_set_spte (no write fault, can_unsync) from a new gpte into an
+ * already zapped slot of a level-1 page; nothing unless the gpte is present and accessed.
+ */
+export function updatePte(d: Draft<MmuWorld>, vcpu: Vcpu, sp: number, index: number, value: number, prov: SpteProvenance & { readonly fromGpte: GpteSource }): void {
+  const s = d.sps[sp];
+  if (!s || !isPresent(value) || !isAccessed(value)) return;
+  setSpte(d, vcpu.config, vcpu.cr0Wp, {
+    sp,
+    index,
+    gfn: pteGfn(value),
+    pteAccess: s.role.access & gpteAccess(value, vcpu.eferNx),
+    dirty: isDirty(value),
+    writeFault: false,
+    userFault: false,
+    canUnsync: true,
+    prov,
+  });
+}
+
+/**
+ * The new value handed to kvm_mmu_pte_write and the step it was written (a trapped store, as the
+ * emulator performed it) or read (v2.6.29-v2.6.32 invlpg passes the gpte it re-read: `emulated` false).
+ */
 export interface EmulatedWrite {
   readonly value: number;
   readonly step: number;
+  readonly emulated?: boolean;
+}
+
+/** How the caller runs kvm_mmu_pte_write. */
+export interface PteWriteOptions {
+  /** The caller already holds the MMU lock (v2.6.24: the emulated store runs under kvm->lock). */
+  readonly locked?: boolean;
 }
 
 /** The gpte kvm_mmu_pte_write installs from, and the step its value was read (or written by the emulator). */
@@ -40,7 +72,7 @@ interface Gentry {
  * Before commit 0e0fee5c539b a trapped store's gentry is the value the emulator wrote, taken before
  * the lock; after it, gentry is re-read from guest memory once the lock is held (pteWriteGpte).
  */
-export function* kvmMmuPteWrite(ctx: ThreadContext, vcpu: Vcpu, gpa: number, written?: EmulatedWrite): Proc<MmuWorld> {
+export function* kvmMmuPteWrite(ctx: ThreadContext, vcpu: Vcpu, gpa: number, written?: EmulatedWrite, o: PteWriteOptions = {}): Proc<MmuWorld> {
   const gfn = gpaToGfn(gpa);
   const index = gpaToIndex(gpa);
   const counted = countsInvlpg(vcpu);
@@ -50,12 +82,12 @@ export function* kvmMmuPteWrite(ctx: ThreadContext, vcpu: Vcpu, gpa: number, wri
   // A trapped store: pre-fix mmu_pte_write_fetch_gpte copies "*(const u64 *)new", the emulator's value, before spin_lock.
   // invlpg ("new == NULL"): kvm_read_guest without mmu_lock.
   let gentry: Gentry = written
-    ? { value: written.value, at: written.step, emulated: true }
+    ? { value: written.value, at: written.step, emulated: written.emulated ?? true }
     : yield* read<MmuWorld, Gentry>(`kvm_mmu_pte_write: kvm_read_guest @${hex(gpa)} (no mmu_lock)`, [gmemObj(gpa)], (w, info) => ({
         value: gmemRead(w, gpa),
         at: info.index,
       }));
-  yield* acquire<MmuWorld>(MMU_LOCK);
+  if (!o.locked) yield* lockMmu(vcpu);
   ctx.assertHeld(MMU_LOCK, 'kvm_mmu_pte_write');
   if (written !== undefined && rereadsGpte(vcpu)) {
     // Commit 0e0fee5c539b: "gentry = mmu_pte_write_fetch_gpte(vcpu, &gpa, &bytes)" after spin_lock (kvm_vcpu_read_guest_atomic).
@@ -86,25 +118,12 @@ export function* kvmMmuPteWrite(ctx: ThreadContext, vcpu: Vcpu, gpa: number, wri
       `kvm_mmu_pte_write: zap spte sp#${sp.id}[${hex(index)}], FNAME(update_pte) from ${formatPte(value)}${why}`,
       { reads: [SHADOW, HOST_MM], writes: [SHADOW] },
       (d, info) => {
-        const s = d.sps[sp.id];
-        if (!s) return;
+        if (!d.sps[sp.id]) return;
         zapSpte(d, sp.id, index);
-        if (!isPresent(value)) return;
-        // FNAME(update_pte): a speculative mmu_set_spte (no write fault, can_unsync) from the new gpte.
-        setSpte(d, vcpu.config, vcpu.cr0Wp, {
-          sp: sp.id,
-          index,
-          gfn: pteGfn(value),
-          pteAccess: s.role.access & gpteAccess(value, vcpu.eferNx),
-          dirty: isDirty(value),
-          writeFault: false,
-          userFault: false,
-          canUnsync: true,
-          prov: { installedAt: info.index, thread: info.threadName, fromGpte: source },
-        });
+        updatePte(d, vcpu, sp.id, index, value, { installedAt: info.index, thread: info.threadName, fromGpte: source });
       },
     );
   }
   if (found.sps.length > 0) yield* kvmFlushRemoteTlbs(vcpu, 'kvm_mmu_pte_write: kvm_flush_remote_tlbs');
-  yield* release<MmuWorld>(MMU_LOCK);
+  if (!o.locked) yield* unlockMmu(vcpu);
 }

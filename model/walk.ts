@@ -135,8 +135,9 @@ function errorCode(present: boolean, acc: FaultAccess, eferNx: boolean): number 
 
 /**
  * Sets Accessed or Dirty in guest memory. 'cmpxchg' is FNAME(cmpxchg_gpte): one atomic step that
- * fails (restart the walk) if the gpte changed since it was read. 'plain' writes back the value read
- * plus the bit in a separate step: a guest store in between is lost (the historical bug).
+ * fails (restart the walk) if the gpte changed since it was read. 'in-place' is v2.6.24's non-atomic
+ * "|=": a load and a store, so a guest store between the two is lost. 'plain' (a mutant) writes back
+ * the value the walk read plus the bit: a guest store any time since the walk's read is lost.
  */
 function* setAdBit(vcpu: Vcpu, gpa: number, old: number, bit: number, what: string): Proc<MmuWorld, boolean> {
   const next = withFlags(old, bit);
@@ -146,6 +147,14 @@ function* setAdBit(vcpu: Vcpu, gpa: number, old: number, bit: number, what: stri
       d.gmem[gpa] = next;
       return true;
     });
+  }
+  if (vcpu.config.adUpdate === 'in-place') {
+    // v2.6.24's "*ptep |= bit" on the mapped table: a fresh load and a store, not one atomic step.
+    const now = yield* read(`${what}: |= on the mapped table: load @${hex(gpa)}`, [gmemObj(gpa)], (w: MmuWorld) => gmemRead(w, gpa));
+    yield* update(`${what}: |= on the mapped table: store @${hex(gpa)} = ${formatPte(withFlags(now, bit))}`, { reads: [], writes: [gmemObj(gpa)] }, (d) => {
+      d.gmem[gpa] = withFlags(now, bit);
+    });
+    return true;
   }
   yield* update(`${what}: write back @${hex(gpa)} = ${formatPte(next)} (plain, not cmpxchg)`, { reads: [], writes: [gmemObj(gpa)] }, (d) => {
     d.gmem[gpa] = next;

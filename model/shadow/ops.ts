@@ -3,6 +3,7 @@
 import { acquire, read, release, update, type Proc, type ThreadContext } from '../../sim/step.ts';
 import { ACC_ALL, hex } from '../pte.ts';
 import { flushAllTlbs } from '../tlb.ts';
+import { lockMmu, unlockMmu } from '../mmuLock.ts';
 import { HOST_MM, MMU_LOCK, SHADOW, TLB, type GpteSource, type MmuWorld, type SpRole, type Vcpu } from '../world.ts';
 import { createSp, findSp, rmapWriteProtect, setLink, stepStart, unsyncSpsOf, zapSpte } from './pages.ts';
 import { setSpte, type SpteInputs } from './spte.ts';
@@ -32,8 +33,8 @@ type Lookup = GetPageResult & { readonly mustSync: boolean; readonly syncOthers:
 /**
  * kvm_mmu_get_page, v2.6.36 arch/x86/kvm/mmu.c: finds the shadow page for (gfn, role) or creates it;
  * creating a non-direct page write-protects gfn (rmap_write_protect + flush) in the same step. An
- * unsync page is synced before it is handed out ("if (sp->unsync && kvm_sync_page(vcpu, sp))"); a
- * new non-leaf page syncs the gfn's unsync pages (kvm_sync_pages), since a table used at level > 1
+ * unsync page is synced before it is handed out: fully up to v2.6.35 (kvm_sync_page), transiently
+ * from v2.6.36 on (kvm_sync_page_transient: it stays unsync; config.getPageSync); a new non-leaf page syncs the gfn's unsync pages (kvm_sync_pages), since a table used at level > 1
  * must not stay writable. Without unsync pages this is the single step it always was.
  */
 export function* kvmMmuGetPage(ctx: ThreadContext, vcpu: Vcpu, who: string, gfn: number, role: SpRole): Proc<MmuWorld, GetPageResult> {
@@ -55,7 +56,7 @@ export function* kvmMmuGetPage(ctx: ThreadContext, vcpu: Vcpu, who: string, gfn:
       return { sp, created: true, mustSync: false, syncOthers: role.level > 1 ? unsync : [] };
     });
   let r = yield* lookup(`${who}: kvm_mmu_get_page(gfn ${hex(gfn)}, L${role.level}) (${what})`, false);
-  if (r.mustSync && (yield* kvmSyncPage(ctx, vcpu, who, r.sp))) {
+  if (r.mustSync && (yield* kvmSyncPage(ctx, vcpu, who, r.sp, vcpu.config.getPageSync === 'transient'))) {
     // kvm_sync_page zapped the (now empty) page: the kernel breaks out of the lookup and creates one.
     r = yield* lookup(`${who}: kvm_mmu_get_page(gfn ${hex(gfn)}, L${role.level}) (synced page was zapped: create, ${what})`, true);
   }
@@ -108,7 +109,7 @@ export function* kvmMmuLoad(ctx: ThreadContext, vcpu: Vcpu): Proc<MmuWorld> {
 
 /** mmu_alloc_roots, arch/x86/kvm/mmu.c: takes mmu_lock, finds or creates the root sp; returns its id. */
 export function* mmuAllocRoots(ctx: ThreadContext, vcpu: Vcpu): Proc<MmuWorld, number> {
-  yield* acquire<MmuWorld>(MMU_LOCK);
+  yield* lockMmu(vcpu);
   ctx.assertHeld(MMU_LOCK, 'mmu_alloc_roots');
   const root = yield* update<MmuWorld, number>(
     `mmu_alloc_roots: kvm_mmu_get_page(gfn ${hex(vcpu.cr3Gfn)}, L4) (write-protect gfn ${hex(vcpu.cr3Gfn)} if new)`,
@@ -126,7 +127,7 @@ export function* mmuAllocRoots(ctx: ThreadContext, vcpu: Vcpu): Proc<MmuWorld, n
       return sp;
     },
   );
-  yield* release<MmuWorld>(MMU_LOCK);
+  yield* unlockMmu(vcpu);
   return root;
 }
 

@@ -14,19 +14,21 @@ const SHADOW_RW = { reads: [SHADOW], writes: [SHADOW] };
  * kvm_sync_page, arch/x86/kvm/mmu.c: write-protects the page's gfn again (rmap_write_protect, so
  * from now on a guest store traps), clears unsync (kvm_unlink_unsync_page), then FNAME(sync_page)
  * re-reads every gpte behind a present SPTE, one step each, and updates or drops that SPTE. A page
- * left with no present SPTE is zapped, as the kernel does; returns true then.
+ * left with no present SPTE is zapped, as the kernel does; returns true then. `transient` is
+ * v2.6.36's kvm_sync_page_transient (kvm_mmu_get_page handing the page out again): the SPTEs are
+ * resynced but the page stays unsync and its gfn writable.
  */
-export function* kvmSyncPage(ctx: ThreadContext, vcpu: Vcpu, who: string, sp: number): Proc<MmuWorld, boolean> {
+export function* kvmSyncPage(ctx: ThreadContext, vcpu: Vcpu, who: string, sp: number, transient = false): Proc<MmuWorld, boolean> {
   ctx.assertHeld(MMU_LOCK, 'kvm_sync_page');
   const start = yield* update<MmuWorld, { gfn: number; indices: number[]; protectedAny: boolean } | undefined>(
-    `${who}: kvm_sync_page sp#${sp}: rmap_write_protect + kvm_unlink_unsync_page`,
+    transient ? `${who}: kvm_sync_page_transient sp#${sp} (stays unsync)` : `${who}: kvm_sync_page sp#${sp}: rmap_write_protect + kvm_unlink_unsync_page`,
     SHADOW_RW,
     (d) => {
       const before = stepStart(d);
       if (!before.sps[sp]) return undefined;
-      const protectedAny = vcpu.config.syncWriteProtect && rmapWriteProtect(d, before.sps[sp].gfn, before) > 0;
+      const protectedAny = !transient && vcpu.config.syncWriteProtect && rmapWriteProtect(d, before.sps[sp].gfn, before) > 0;
       const s = d.sps[sp];
-      s.unsync = false;
+      if (!transient) s.unsync = false;
       const indices = Object.keys(s.spt).map(Number).sort((a, b) => a - b);
       return { gfn: s.gfn, indices, protectedAny };
     },
