@@ -476,15 +476,15 @@ export const UNSYNC_MUTANTS: readonly KernelConfig[] = [
     sources: { ...V2636.sources, sync: 'v2.6.36 mmu.c kvm_mmu_get_page without the sync of an unsync page (mutant)' },
   },
   {
-    ...withUnsync(V2636),
+    ...withUnsync(base('v2.6.35')),
     name: 'no-write-protect-on-sync' + UNSYNC_SUFFIX,
     kind: 'mutant',
     aliases: [],
     syncWriteProtect: false,
     description:
-      'mutant of v2.6.36+unsync: kvm_sync_page marks the page sync without rmap_write_protect, so the guest keeps a writable mapping of a table whose shadow page is sync again and its stores stop trapping.',
-    citation: 'mutant; the rule it breaks: v2.6.36 arch/x86/kvm/mmu.c kvm_sync_page (rmap_write_protect before kvm_unlink_unsync_page)',
-    sources: { ...V2636.sources, sync: 'v2.6.36 mmu.c kvm_sync_page without rmap_write_protect (mutant)' },
+      'mutant of v2.6.35+unsync (whose kvm_mmu_get_page syncs an unsync page fully): kvm_sync_page marks the page sync without rmap_write_protect, so the guest keeps a writable mapping of a table whose shadow page is sync again and its stores stop trapping.',
+    citation: 'mutant; the rule it breaks: v2.6.35 arch/x86/kvm/mmu.c kvm_sync_page (rmap_write_protect before kvm_unlink_unsync_page)',
+    sources: { ...base('v2.6.35').sources, sync: 'v2.6.35 mmu.c kvm_sync_page without rmap_write_protect (mutant)' },
   },
 ];
 

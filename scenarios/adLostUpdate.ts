@@ -1,4 +1,4 @@
-import { access, GuestBuilder, invlpg, store, withFlags } from '../model/index.ts';
+import { access, GuestBuilder, invlpg, PRESETS, store, withFlags } from '../model/index.ts';
 import { raceProgram } from './program.ts';
 import { byPreset, holds, violated, type Scenario } from './scenario.ts';
 import { OLD_GFN, SAME_PD, SAME_PT, TARGET } from './layout.ts';
@@ -23,20 +23,32 @@ const PT_AVL9 = 1 << 9;
  * shadow MMU uses, so no SPTE can go stale: the kernels whose fetch misses a changed GPTE (the
  * seed 003 races) hold here, and the row isolates the A/D race.
  */
+/** The mutant with the wide write-back window (formerly the "2007" preset). */
+const UNLOCKED = 'unlocked-no-recheck';
+
 export const adLostUpdate: Scenario = {
   name: NAME,
   title: "VCPU0's walk sets Accessed/Dirty in TARGET's GPTE while VCPU1 stores a new value to it",
   citation: 'background.md section 5 item 2; seed 004 (Avi Kivity, "KVM: MMU: Simplify page table walker", Dec 2007, drivers/kvm/paging_tmpl.h FNAME(walk_addr))',
+  kernels: [...PRESETS.map((p) => p.name), UNLOCKED],
   expect: byPreset(NAME, {
-    '2007': violated(
-      "walk_addr writes back the GPTE it read | A (and | D) with a plain store, overwriting VCPU1's store made in between",
+    'v2.6.24': violated(
+      "walk_addr sets Accessed with a non-atomic |= on the mapped table: VCPU1's store between its load and its store is lost",
       'no-lost-guest-write',
     ),
+    'v2.6.25': holds('cmpxchg_gpte fails on the changed GPTE and the walk restarts'),
+    'v2.6.32': holds('cmpxchg_gpte fails on the changed GPTE and the walk restarts'),
     'v2.6.33': holds('cmpxchg_gpte fails on the changed GPTE and the walk restarts'),
+    'v2.6.35': holds('cmpxchg_gpte fails on the changed GPTE and the walk restarts'),
     'xiao-proposal': holds('cmpxchg_gpte fails on the changed GPTE and the walk restarts'),
     'check-before-protect': holds('cmpxchg_gpte fails on the changed GPTE and the walk restarts'),
-    'fixed-2.6.36': holds('cmpxchg_gpte fails on the changed GPTE and the walk restarts'),
-    '2026': holds('cmpxchg_gpte fails on the changed GPTE and the walk restarts'),
+    'v2.6.36': holds('cmpxchg_gpte fails on the changed GPTE and the walk restarts'),
+    'v4.20': holds('cmpxchg_gpte fails on the changed GPTE and the walk restarts'),
+    'v7.2': holds('cmpxchg_gpte fails on the changed GPTE and the walk restarts'),
+    [UNLOCKED]: violated(
+      "walk_addr writes back the GPTE it read | A (and | D) with a plain store, overwriting VCPU1's store made any time since the read",
+      'no-lost-guest-write',
+    ),
   }),
   build(preset) {
     const guest = new GuestBuilder({ firstTableGfn: 0x10 })

@@ -3,6 +3,10 @@ import { holds, violated } from './scenario.ts';
 import { xiaoCase } from './xiaoCase.ts';
 
 // Found by exploration, not in background.md section 4 (see the comment below).
+/** v2.6.24: the trapped store and the fault serialise on kvm->lock, pte_write before the emulator's copy. */
+const MUTEX =
+  "kvm->lock serialises the fault with the trapped store, and kvm_mmu_pte_write zaps the entry before the emulator writes it: a walk sees either the old entry with its shadow or the new one with none";
+
 const RETRY =
   "VCPU1's trapped store reaches guest memory before its pte_write gets mmu_lock; a walk in that window " +
   "(the first one, or one retried after Point C) reads the new GPDE while the HPDE still links the old PT's shadow page, " +
@@ -35,11 +39,15 @@ export const case1aGpde = xiaoCase({
   level: 2,
   prelude: [SAME_PT],
   expected: {
-    '2007': violated('no re-check at all'),
-    'v2.6.33': violated('re-reads the GPTE in the old PT, which did not change'),
+    'v2.6.24': holds(MUTEX),
+    'v2.6.25': violated('the HPDE was zapped, so fetch gets the old PT\'s page and re-reads ptes[L-2], the GPTE inside the old PT, which did not change'),
+    'v2.6.32': violated('fetch as v2.6.25: re-reads the GPTE in the old PT, which did not change'),
+    'v2.6.33': violated('fetch as v2.6.25: re-reads the GPTE in the old PT, which did not change'),
+    'v2.6.35': violated('fetch as v2.6.25: re-reads the GPTE in the old PT, which did not change'),
     'xiao-proposal': violated(`Point C only runs for a not-present entry: ${RETRY}`),
-    'check-before-protect': violated(`as fixed-2.6.36 (the early check does not matter here): ${RETRY}`),
-    'fixed-2.6.36': violated(`found by exploration, not in background.md section 4: ${RETRY}`),
-    '2026': holds("a present HPDE is trusted only when it links the walk's table (kvm_mmu_get_child_sp)"),
+    'check-before-protect': violated(`as v2.6.36 (the early check does not matter here): ${RETRY}`),
+    'v2.6.36': violated(`found by exploration, not in the 2010 thread: ${RETRY}`),
+    'v4.20': violated(`fetch as v2.6.36: ${RETRY}`),
+    'v7.2': holds("a present HPDE is trusted only when it links the walk's table (kvm_mmu_get_child_sp)"),
   },
 });

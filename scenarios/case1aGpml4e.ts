@@ -7,6 +7,10 @@ import { xiaoCase } from './xiaoCase.ts';
 /** The 2026 kernel without gpte_changed(top_level): pins that check. */
 const NO_TOP = 'no-top-level-check';
 
+/** v2.6.24: the trapped store and the fault serialise on kvm->lock, pte_write before the emulator's copy. */
+const MUTEX =
+  "kvm->lock serialises the fault with the trapped store, and kvm_mmu_pte_write zaps the entry before the emulator writes it: a walk sees either the old entry with its shadow or the new one with none";
+
 const RETRY =
   "VCPU1's trapped store reaches guest memory before its pte_write gets mmu_lock; a walk in that window " +
   "(the first one, or one retried after Point C) reads the new GPML4E while the HPML4E still links the old PDPT's shadow page, " +
@@ -29,12 +33,16 @@ export const case1aGpml4e = xiaoCase({
   prelude: [SAME_PT],
   kernels: [...PRESETS.map((p) => p.name), NO_TOP],
   expected: {
-    '2007': violated('no re-check at all'),
-    'v2.6.33': violated('no top-level check; re-reads the GPDPE in the old PDPT, which did not change'),
+    'v2.6.24': holds(MUTEX),
+    'v2.6.25': violated('no top-level check; re-reads the GPDPE in the old PDPT, which did not change'),
+    'v2.6.32': violated('fetch as v2.6.25: no top-level check; re-reads the GPDPE in the old PDPT, which did not change'),
+    'v2.6.33': violated('fetch as v2.6.25: no top-level check; re-reads the GPDPE in the old PDPT, which did not change'),
+    'v2.6.35': violated('fetch as v2.6.25: no top-level check; re-reads the GPDPE in the old PDPT, which did not change'),
     'xiao-proposal': violated(`Point C only runs for a not-present entry: ${RETRY}`),
-    'check-before-protect': violated(`as fixed-2.6.36 (the early check does not matter here): ${RETRY}`),
-    'fixed-2.6.36': violated(`found by exploration, not in background.md section 4: ${RETRY}`),
-    '2026': holds("a present HPML4E is trusted only when it links the walk's table (kvm_mmu_get_child_sp)"),
+    'check-before-protect': violated(`as v2.6.36 (the early check does not matter here): ${RETRY}`),
+    'v2.6.36': violated(`found by exploration, not in the 2010 thread: ${RETRY}`),
+    'v4.20': violated(`fetch as v2.6.36: ${RETRY}`),
+    'v7.2': holds("a present HPML4E is trusted only when it links the walk's table (kvm_mmu_get_child_sp)"),
     [NO_TOP]: violated('once pte_write zapped the HPML4E, fetch relinks the old PDPT\'s shadow page: only gpte_changed(top_level) reads the GPML4E itself'),
   },
 });

@@ -27,10 +27,13 @@ export const case2Unsync = xiaoCase({
   kernels: UNSYNC_KERNELS,
   guest: unsyncGuest,
   expected: {
-    'v2.6.33+unsync': violated('every upper SPTE is present, so nothing is re-read; fetch installs the old GPTE over the one invlpg just installed'),
+    'v2.6.32+unsync': violated('every upper SPTE is present, so nothing is re-read; fetch installs the old GPTE over the one invlpg re-installed'),
+    'v2.6.33+unsync': violated('every upper SPTE is present, so nothing is re-read; fetch installs the old GPTE after invlpg zapped the leaf'),
+    'v2.6.35+unsync': violated('every upper SPTE is present, so nothing is re-read; fetch installs the old GPTE over the one invlpg re-installed'),
     'xiao-proposal+unsync': violated('never re-reads the leaf GPTE; fetch overwrites what invlpg installed'),
     'check-before-protect+unsync': holds('on a present path the check order does not matter: the GPTE is re-read under mmu_lock, and a later store\'s invlpg waits for the lock'),
-    'fixed-2.6.36+unsync': holds('gpte_changed(1) re-reads the GPTE under mmu_lock; a store after it is followed by an invlpg that runs after fetch'),
-    '2026+unsync': holds('as fixed'),
+    'v2.6.36+unsync': holds('gpte_changed(1) re-reads the GPTE under mmu_lock; a store after it is followed by an invlpg that runs after fetch'),
+    'v4.20+unsync': holds('fetch as v2.6.36; invlpg re-reads the GPTE under mmu_lock'),
+    'v7.2+unsync': holds('fetch as v2.6.36; invlpg re-reads the GPTE under mmu_lock'),
   },
 });

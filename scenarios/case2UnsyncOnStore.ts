@@ -21,10 +21,13 @@ export const case2UnsyncOnStore = xiaoCase({
   kernels: UNSYNC_KERNELS,
   guest: unsyncGuest,
   expected: {
-    'v2.6.33+unsync': violated('after the unsync, as in case-2-unsync: every upper SPTE is present, nothing is re-read, fetch installs the old GPTE over the new one'),
+    'v2.6.32+unsync': violated('after the unsync, as in case-2-unsync: every upper SPTE is present, nothing is re-read, fetch installs the old GPTE over the new one'),
+    'v2.6.33+unsync': violated('after the unsync, as in case-2-unsync: nothing is re-read on a present path, fetch installs the old GPTE after invlpg zapped the leaf'),
+    'v2.6.35+unsync': violated('after the unsync, as in case-2-unsync: every upper SPTE is present, nothing is re-read, fetch installs the old GPTE over the new one'),
     'xiao-proposal+unsync': violated('never re-reads the leaf GPTE; fetch overwrites what invlpg installed'),
     'check-before-protect+unsync': holds('the GPTE is re-read under mmu_lock on a present path; a store after it is followed by an invlpg that waits for the lock'),
-    'fixed-2.6.36+unsync': holds('gpte_changed(1) re-reads the GPTE under mmu_lock'),
-    '2026+unsync': holds('as fixed'),
+    'v2.6.36+unsync': holds('gpte_changed(1) re-reads the GPTE under mmu_lock'),
+    'v4.20+unsync': holds('fetch as v2.6.36'),
+    'v7.2+unsync': holds('fetch as v2.6.36'),
   },
 });

@@ -5,7 +5,7 @@ import { UNSYNC_KERNELS, UNSYNC_TARGET_PT, unsyncGuest } from './unsyncLayout.ts
 
 const NAME = 'invlpg-reorder';
 const RACE =
-  "an older invlpg's kvm_mmu_pte_write re-reads the GPTE without mmu_lock, then the other vCPU's store, invlpg and kvm_mmu_pte_write " +
+  "an older invlpg re-reads the GPTE without mmu_lock (itself, or in kvm_mmu_pte_write), then the other vCPU's store, invlpg and kvm_mmu_pte_write " +
   'complete, then the older one takes the lock and installs its stale GPTE over the newer one';
 
 /**
@@ -29,11 +29,14 @@ export const invlpgReorder: Scenario = {
   citation: 'commit 08e850c6536d (2010, invlpg_counter); v2.6.36 arch/x86/kvm/paging_tmpl.h FNAME(invlpg), mmu.c kvm_mmu_pte_write',
   kernels: UNSYNC_KERNELS,
   expect: byPreset(NAME, {
-    'v2.6.33+unsync': violated(`no invlpg_counter: ${RACE}`),
-    'xiao-proposal+unsync': violated(`no invlpg_counter (modelled on v2.6.33): ${RACE}`),
+    'v2.6.32+unsync': violated(`invlpg re-reads the GPTE after mmu_lock and re-installs it, with no invlpg_counter: ${RACE}`),
+    'v2.6.33+unsync': holds('invlpg only zaps (fb341f572d2 removed the re-install): no re-read GPTE is ever installed, so none can land out of order'),
+    'v2.6.35+unsync': holds('invlpg_counter (08e850c6536d): the older kvm_mmu_pte_write sees the counter moved and only zaps'),
+    'xiao-proposal+unsync': holds('modelled on the kvm.git tree of July 2010, which had invlpg_counter: the older kvm_mmu_pte_write only zaps'),
     'check-before-protect+unsync': holds('invlpg_counter: the older kvm_mmu_pte_write sees the counter moved and only zaps'),
-    'fixed-2.6.36+unsync': holds('invlpg_counter: the older kvm_mmu_pte_write sees the counter moved and only zaps'),
-    '2026+unsync': holds('invlpg_counter, and kvm_mmu_pte_write only zaps (it never installs a re-read gpte)'),
+    'v2.6.36+unsync': holds('invlpg_counter: the older kvm_mmu_pte_write sees the counter moved and only zaps'),
+    'v4.20+unsync': holds('invlpg re-reads the GPTE under mmu_lock: the re-read and the install are one critical section'),
+    'v7.2+unsync': holds('kvm_sync_spte re-reads the GPTE under mmu_lock: the re-read and the install are one critical section'),
   }),
   build(preset) {
     return twoStoresProgram({ scenario: NAME, preset, guest: unsyncGuest(), prelude: [SAME_PT, UNSYNC_TARGET_PT] });

@@ -27,13 +27,17 @@ export const mmuNotifierInvalidate: Scenario = {
   name: NAME,
   title: "VCPU0 faults on TARGET while the host migrates TARGET's page (mmu notifier invalidation)",
   citation: 'background.md section 5 item 5; commit e930bffe95e1 (2008), virt/kvm/kvm_main.c kvm_mmu_notifier_invalidate_range_start/end, arch/x86/kvm/paging_tmpl.h FNAME(page_fault)',
-  kernels: ['v2.6.33', 'xiao-proposal', 'check-before-protect', 'fixed-2.6.36', '2026', 'no-mmu-notifier-retry', 'mmu-seq-after-pfn'],
+  // v2.6.24 and v2.6.25 pinned guest memory (no mmu notifiers before v2.6.27): the host could not migrate the page.
+  kernels: ['v2.6.32', 'v2.6.33', 'v2.6.35', 'xiao-proposal', 'check-before-protect', 'v2.6.36', 'v4.20', 'v7.2', 'no-mmu-notifier-retry', 'mmu-seq-after-pfn'],
   expect: byPreset(NAME, {
+    'v2.6.32': holds(RETRY),
     'v2.6.33': holds(RETRY),
+    'v2.6.35': holds(RETRY),
     'xiao-proposal': holds(RETRY),
     'check-before-protect': holds(RETRY),
-    'fixed-2.6.36': holds(RETRY),
-    '2026': holds(RETRY),
+    'v2.6.36': holds(RETRY),
+    'v4.20': holds(RETRY),
+    'v7.2': holds(RETRY),
     'no-mmu-notifier-retry': violated('nothing checks for an invalidation after gfn_to_pfn: the old pfn is installed after range_start zapped'),
     'mmu-seq-after-pfn': violated(
       'a whole invalidation between gfn_to_pfn and the late mmu_seq sample leaves count 0 and seq unchanged',

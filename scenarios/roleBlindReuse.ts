@@ -1,4 +1,4 @@
-import { access, GuestBuilder, invlpg, makePte, pteGpa, store } from '../model/index.ts';
+import { access, GuestBuilder, invlpg, makePte, pteGpa, PRESETS, store } from '../model/index.ts';
 import { raceProgram } from './program.ts';
 import { byPreset, holds, violated, type Scenario } from './scenario.ts';
 import { NEW_GFN, SAME_PD, SAME_PT, TARGET } from './layout.ts';
@@ -7,6 +7,10 @@ const NAME = 'role-blind-reuse';
 
 /** The 2M guest page that maps TARGET's region (SAME_PT..): gfn 0x200, so TARGET is frame 0x201. */
 const LARGE_GFN = 0x200;
+
+/** v2.6.24: the fault and the trapped store serialise on kvm->lock, pte_write before the emulator's copy. */
+const MUTEX =
+  "kvm->lock serialises the fault with the trapped store, and kvm_mmu_pte_write zaps the HPDE before the emulator writes the GPDE: no walk sees the new GPDE while the HPDE still links the old page";
 
 const TRUSTS_HPDE = 'fetch trusts the present HPDE (case 1a) and installs the new GPTE into the direct page of the old large mapping';
 
@@ -29,14 +33,19 @@ export const roleBlindReuse: Scenario = {
   name: NAME,
   title: "VCPU1 turns TARGET's large-page GPDE into a table in the large page's first frame while VCPU0 faults",
   citation: 'background.md section 5 item 9; commit 81ccda30b4e8 (2026), arch/x86/kvm/mmu/mmu.c kvm_mmu_get_child_sp; seed 003 case 1a',
-  kernels: ['2007', 'v2.6.33', 'xiao-proposal', 'check-before-protect', 'fixed-2.6.36', '2026', 'child-sp-gfn-only'],
+  kernels: [...PRESETS.map((p) => p.name), 'unlocked-no-recheck', 'child-sp-gfn-only'],
   expect: byPreset(NAME, {
-    '2007': violated(TRUSTS_HPDE),
+    'v2.6.24': holds(MUTEX),
+    'v2.6.25': violated(TRUSTS_HPDE),
+    'v2.6.32': violated(TRUSTS_HPDE),
     'v2.6.33': violated(TRUSTS_HPDE),
+    'v2.6.35': violated(TRUSTS_HPDE),
     'xiao-proposal': violated(TRUSTS_HPDE),
     'check-before-protect': violated(TRUSTS_HPDE),
-    'fixed-2.6.36': violated(TRUSTS_HPDE),
-    '2026': holds('kvm_mmu_get_child_sp compares the role: a direct child is not the shadow of a guest table, so fetch zaps the HPDE and links the right page'),
+    'v2.6.36': violated(TRUSTS_HPDE),
+    'v4.20': violated(TRUSTS_HPDE),
+    'v7.2': holds('kvm_mmu_get_child_sp compares the role: a direct child is not the shadow of a guest table, so fetch zaps the HPDE and links the right page'),
+    'unlocked-no-recheck': violated(TRUSTS_HPDE),
     'child-sp-gfn-only': violated('the direct page has the table gfn, so a gfn-only kvm_mmu_get_child_sp trusts it and fetch installs the GPTE into it'),
   }),
   build(preset) {

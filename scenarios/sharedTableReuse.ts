@@ -1,4 +1,4 @@
-import { access, GuestBuilder, invlpg, makePte, PAGING_4LEVEL, pteGpa, store } from '../model/index.ts';
+import { access, GuestBuilder, invlpg, makePte, PAGING_4LEVEL, PRESETS, pteGpa, store } from '../model/index.ts';
 import { raceProgram } from './program.ts';
 import { byPreset, holds, violated, type Scenario } from './scenario.ts';
 import { NEW_GFN, OLD_GFN, SAME_PD, TARGET } from './layout.ts';
@@ -20,14 +20,19 @@ export const sharedTableReuse: Scenario = {
   name: NAME,
   title: "VCPU1 changes the leaf GPTE in a page table already shadowed through another PD entry while VCPU0 faults",
   citation: 'background.md section 5 item 1 (Avi Kivity, 2008); v2.6.33 arch/x86/kvm/paging_tmpl.h FNAME(fetch) re-check after kvm_mmu_get_page',
-  kernels: ['2007', 'v2.6.33', 'xiao-proposal', 'check-before-protect', 'fixed-2.6.36', '2026', 'recheck-only-new-sp'],
+  kernels: [...PRESETS.map((p) => p.name), 'unlocked-no-recheck', 'recheck-only-new-sp'],
   expect: byPreset(NAME, {
-    '2007': violated('no re-check at all: fetch fills the reused page from the stale walk'),
-    'v2.6.33': holds("the HPDE was not present, so fetch re-reads the GPTE in X after kvm_mmu_get_page and retries"),
+    'v2.6.24': holds('no re-check, but VCPU1\'s store traps and runs under kvm->lock: it updates X\'s page before or after the whole fault, never between walk and fetch'),
+    'v2.6.25': holds("the HPDE was not present, so fetch re-reads the GPTE in X after kvm_mmu_get_page and retries"),
+    'v2.6.32': holds("fetch as v2.6.25: the HPDE was not present, so fetch re-reads the GPTE in X after kvm_mmu_get_page and retries"),
+    'v2.6.33': holds("fetch as v2.6.25: the HPDE was not present, so fetch re-reads the GPTE in X after kvm_mmu_get_page and retries"),
+    'v2.6.35': holds("fetch as v2.6.25: the HPDE was not present, so fetch re-reads the GPTE in X after kvm_mmu_get_page and retries"),
     'xiao-proposal': violated('re-reads only the GPDE that points to X (unchanged), never the GPTE in X'),
     'check-before-protect': holds('the re-check reads the GPTE in X under mmu_lock; the store already trapped, so the order against write protection does not matter'),
-    'fixed-2.6.36': holds('gpte_changed at every level after kvm_mmu_get_page'),
-    '2026': holds('as fixed'),
+    'v2.6.36': holds('gpte_changed at every level after kvm_mmu_get_page'),
+    'v4.20': holds('fetch as v2.6.36'),
+    'v7.2': holds('fetch as v2.6.36'),
+    'unlocked-no-recheck': violated('no re-check and no kvm->lock: fetch fills the reused page from the stale walk'),
     'recheck-only-new-sp': violated('kvm_mmu_get_page found X\'s page in the hash, so the re-check is skipped and the old GPTE overwrites the new one'),
   }),
   build(preset) {

@@ -1,10 +1,14 @@
-import { access, invlpg, store } from '../model/index.ts';
+import { access, invlpg, PRESETS, store } from '../model/index.ts';
 import { raceProgram } from './program.ts';
 import { byPreset, holds, violated, type Scenario } from './scenario.ts';
 import { SAME_PT, TARGET, xiaoGuest } from './layout.ts';
 import { GuestBuilder } from '../model/index.ts';
 
 const NAME = 'table-access-change';
+
+/** v2.6.24: the fault and the trapped store serialise on kvm->lock, pte_write before the emulator's copy. */
+const MUTEX =
+  "kvm->lock serialises the fault with the trapped store, and kvm_mmu_pte_write zaps the HPDE before the emulator writes the GPDE: no walk sees the new GPDE while the HPDE still links the old page";
 
 const TRUSTS_HPDE =
   "in the window between the emulated store and kvm_mmu_pte_write, the walk reads the writable GPDE while the HPDE still links the PT's shadow page made for the read-only one; " +
@@ -23,14 +27,19 @@ export const tableAccessChange: Scenario = {
   name: NAME,
   title: "VCPU1 makes TARGET's read-only GPDE writable (same PT, the store traps) while VCPU0 faults on TARGET",
   citation: 'seed 003 case 1a with a change of rights only; arch/x86/kvm/mmu/mmu.c kvm_mmu_get_child_sp (2026, role.word comparison)',
-  kernels: ['2007', 'v2.6.33', 'xiao-proposal', 'check-before-protect', 'fixed-2.6.36', '2026', 'child-sp-gfn-only'],
+  kernels: [...PRESETS.map((p) => p.name), 'unlocked-no-recheck', 'child-sp-gfn-only'],
   expect: byPreset(NAME, {
-    '2007': violated(TRUSTS_HPDE),
+    'v2.6.24': holds(MUTEX),
+    'v2.6.25': violated(TRUSTS_HPDE),
+    'v2.6.32': violated(TRUSTS_HPDE),
     'v2.6.33': violated(TRUSTS_HPDE),
+    'v2.6.35': violated(TRUSTS_HPDE),
     'xiao-proposal': violated(TRUSTS_HPDE),
     'check-before-protect': violated(TRUSTS_HPDE),
-    'fixed-2.6.36': violated(TRUSTS_HPDE),
-    '2026': holds('kvm_mmu_get_child_sp compares role.access too: the read-only page is not the writable walk\'s, so fetch zaps the HPDE and links the right page'),
+    'v2.6.36': violated(TRUSTS_HPDE),
+    'v4.20': violated(TRUSTS_HPDE),
+    'v7.2': holds("kvm_mmu_get_child_sp compares role.word, access included: the read-only page is not the writable walk's, so fetch zaps the HPDE and links the right page"),
+    'unlocked-no-recheck': violated(TRUSTS_HPDE),
     'child-sp-gfn-only': violated(`a gfn-only kvm_mmu_get_child_sp: ${TRUSTS_HPDE}`),
   }),
   build(preset) {

@@ -27,10 +27,10 @@ export const writeProtectFlush: Scenario = {
   name: NAME,
   title: "VCPU1 stores to TARGET's GPTE through a writable TLB entry while VCPU0's fault write-protects the table",
   citation: 'background.md section 5 item 7; v2.6.36 arch/x86/kvm/mmu.c kvm_mmu_get_page / rmap_write_protect / kvm_flush_remote_tlbs; commit f81602958c11 (2021)',
-  kernels: ['fixed-2.6.36', '2026', 'no-flush-on-write-protect'],
+  kernels: ['v2.6.36', 'v7.2', 'no-flush-on-write-protect'],
   expect: byPreset(NAME, {
-    'fixed-2.6.36': holds(FLUSHED),
-    '2026': holds(FLUSHED),
+    'v2.6.36': holds(FLUSHED),
+    'v7.2': holds(FLUSHED),
     'no-flush-on-write-protect': violated("VCPU1's TLB keeps the writable alias: its store bypasses the write protection and no kvm_mmu_pte_write repairs the SPTE fetch built"),
   }),
   build(preset) {
