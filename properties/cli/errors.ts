@@ -91,9 +91,14 @@ export function scheduleSyntax(message: string): UsageError {
   return new UsageError(`${message}\n  expected e.g. 'mmu-race/1 SCENARIO KERNEL 0*7 1*12 0*' (as printed by 'mmu-race explore')`);
 }
 
-export function scheduleFit(message: string, scenario: string, kernel: string): UsageError {
+export function scheduleFit(message: string, scenario: string, kernel: string, named = kernel): UsageError {
+  // A schedule saved under an earlier preset name was made before that preset was checked against its release's source.
+  const renamed =
+    named === kernel
+      ? ''
+      : `; '${named}' is now '${kernel}', whose steps were corrected against the release's source (docs/kernels.md), so schedules saved under the old name may no longer fit`;
   return new UsageError(
-    `${message}\n  the schedule does not fit scenario '${scenario}' under kernel '${kernel}': it was made for another version of the scenario, or edited by hand; re-run 'mmu-race explore ${scenario} --kernel ${kernel}' for a fresh one`,
+    `${message}\n  the schedule does not fit scenario '${scenario}' under kernel '${kernel}': it was made for another version of the scenario, or edited by hand${renamed}; re-run 'mmu-race explore ${scenario} --kernel ${kernel}' for a fresh one`,
   );
 }
 

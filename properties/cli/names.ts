@@ -1,13 +1,13 @@
 // Resolves scenario and kernel-preset names from the command line, with close-match suggestions.
 
-import { ALL_PRESETS, type KernelConfig } from '../../model/config.ts';
+import { acceptedPresetNames, ALL_PRESETS, type KernelConfig } from '../../model/config.ts';
 import { SCENARIOS } from '../../scenarios/index.ts';
 import type { Scenario } from '../../scenarios/scenario.ts';
 import { unknownName } from './errors.ts';
 
 export const scenarioNames = (): string[] => SCENARIOS.map((s) => s.name);
-/** Every selectable kernel: the base presets, their +unsync variants and the unsync mutants. */
-export const presetNames = (): string[] => ALL_PRESETS.map((p) => p.name);
+/** Every name that selects a kernel: the presets, then the earlier names kept as aliases. */
+export const presetNames = (): string[] => acceptedPresetNames();
 
 /** Every registered scenario, in display order. */
 export function allScenarios(): readonly Scenario[] {
@@ -21,9 +21,9 @@ export function scenarioNamed(name: string): Scenario {
   return found;
 }
 
-/** The kernel preset called `name`, or a UsageError naming the closest ones. */
+/** The kernel preset called `name` (or an earlier name of it), or a UsageError naming the closest ones. */
 export function presetNamed(name: string): KernelConfig {
-  const found = ALL_PRESETS.find((p) => p.name === name);
+  const found = ALL_PRESETS.find((p) => p.name === name || p.aliases.includes(name));
   if (!found) throw unknownName('kernel preset', name, presetNames());
   return found;
 }

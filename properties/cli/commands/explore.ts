@@ -17,7 +17,7 @@ import { cellJson, summaryLine, verdictTable } from '../verdictTable.ts';
 const USAGE =
   'mmu-race explore [SCENARIO...|--all] [--kernel PRESET...] [--strategy S] [--runs N] [--seed N] [--preemptions K] [--json]';
 
-const isPreset = (token: string): boolean => ALL_PRESETS.some((p) => p.name === token);
+const isPreset = (token: string): boolean => ALL_PRESETS.some((p) => p.name === token || p.aliases.includes(token));
 
 export const exploreCommand: Command = {
   name: 'explore',
@@ -36,7 +36,7 @@ Exit status: 0 when every verdict matches its scenario's expectation, 1 when any
 
 Examples:
   mmu-race explore --all
-  mmu-race explore case-1a-gpde --kernel v2.6.33 fixed-2.6.36
+  mmu-race explore case-1a-gpde --kernel v2.6.33 v2.6.36
   mmu-race explore case-1a-gpde --kernel v2.6.33 --strategy random --runs 50 --seed 7 --json`,
   options: [
     { name: 'all', kind: 'flag', help: 'explore every scenario' },
@@ -44,7 +44,7 @@ Examples:
       name: 'kernel',
       kind: 'list',
       value: 'PRESET...',
-      help: 'kernel presets, e.g. fixed-2.6.36 or fixed-2.6.36+unsync (repeat, comma-separate or list them; default: the scenario row)',
+      help: 'kernel presets, e.g. v2.6.36 or v2.6.36+unsync (repeat, comma-separate or list them; default: the scenario row)',
       continues: isPreset,
     },
     { name: 'strategy', kind: 'text', value: 'S', help: `${STRATEGY_NAMES.join(' | ')} (default ${DEFAULT_STRATEGY})` },

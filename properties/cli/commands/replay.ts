@@ -66,7 +66,7 @@ marked), names an unknown scenario or kernel, does not fit the scenario, or the 
     try {
       result = runOnce(program, replay(schedule), { record: true, keepWorlds: state });
     } catch (e) {
-      if (e instanceof ScheduleFitError) throw scheduleFit(e.message, scenario.name, kernel);
+      if (e instanceof ScheduleFitError) throw scheduleFit(e.message, scenario.name, kernel, schedule.variant);
       throw e;
     }
     if (flag(args, 'json')) printJson(result, schedule);
