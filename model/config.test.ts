@@ -1,120 +1,128 @@
 import { describe, expect, it } from 'vitest';
-import { ALL_PRESETS, EXTRA_PRESETS, presetByName, PRESETS, UNSYNC_MUTANTS, UNSYNC_PRESETS } from './config.ts';
+import { acceptedPresetNames, ALL_PRESETS, canonicalPresetName, EXTRA_PRESETS, presetByName, PRESETS, UNSYNC_MUTANTS, UNSYNC_PRESETS, type KernelConfig } from './config.ts';
+
+/** One field of every default-row preset, by name (the table the tests below pin). */
+const column = <K extends keyof KernelConfig>(key: K) => Object.fromEntries(PRESETS.map((p) => [p.name, p[key]]));
 
 describe('presets', () => {
-  it('should select every preset by its CLI name', () => {
-    const names = ['2007', 'v2.6.33', 'xiao-proposal', 'check-before-protect', 'fixed-2.6.36', '2026'];
-    expect(PRESETS.map((p) => p.name)).toEqual(names);
-    for (const n of names) {
-      expect(presetByName(n).name).toBe(n);
-      expect(presetByName(n).citation.length).toBeGreaterThan(10);
+  it('should be the releases in order, with the two 2010 variants before v2.6.36', () => {
+    expect(PRESETS.map((p) => p.name)).toEqual(['v2.6.24', 'v2.6.25', 'v2.6.32', 'v2.6.33', 'v2.6.35', 'xiao-proposal', 'check-before-protect', 'v2.6.36', 'v4.20', 'v7.2']);
+    expect(column('kind')).toMatchObject({ 'xiao-proposal': 'mutant', 'check-before-protect': 'mutant', 'v2.6.36': 'release', 'v7.2': 'release' });
+  });
+
+  it('should give every preset a source for every code path, and say what a mutant varies', () => {
+    for (const p of ALL_PRESETS) {
+      for (const [path, source] of Object.entries(p.sources)) expect(source.length, `${p.name} ${path}`).toBeGreaterThan(10);
+      if (p.kind === 'mutant') expect(p.description + p.citation).toMatch(/mutant|never|not merged/);
     }
   });
 
-  it('should list the valid names for an unknown one', () => {
-    expect(() => presetByName('2.6.35')).toThrow(/fixed-2\.6\.36/);
+  it('should select every preset by its name and by its earlier name', () => {
+    for (const p of ALL_PRESETS) expect(presetByName(p.name)).toBe(p);
+    expect(presetByName('fixed-2.6.36').name).toBe('v2.6.36');
+    expect(presetByName('2026').name).toBe('v7.2');
+    expect(presetByName('2026+unsync').name).toBe('v7.2+unsync');
+    expect(presetByName('2007').name).toBe('unlocked-no-recheck');
+    expect(canonicalPresetName('fixed-2.6.36+unsync')).toBe('v2.6.36+unsync');
+    expect(new Set(acceptedPresetNames()).size).toBe(acceptedPresetNames().length);
+  });
+
+  it('should list the valid names for an unknown one, and refuse +unsync before v2.6.28', () => {
+    expect(() => presetByName('2.6.35')).toThrow(/v2\.6\.36/);
+    expect(() => presetByName('v2.6.24+unsync')).toThrow(/predates unsync shadow pages/);
   });
 });
 
-describe('unsync presets', () => {
-  it('should keep PRESETS sync-only and derive NAME+unsync from every base preset but 2007', () => {
+describe('behaviour per release', () => {
+  it('should hold kvm->lock across the fault only in v2.6.24', () => {
+    expect(ALL_PRESETS.filter((p) => p.faultLock === 'kvm-lock').map((p) => p.name)).toEqual(['v2.6.24']);
+  });
+
+  it('should re-check nothing in v2.6.24, only not-present levels until v2.6.35, every level from v2.6.36', () => {
+    expect(column('recheck')).toEqual({
+      'v2.6.24': 'none',
+      'v2.6.25': 'when-not-present',
+      'v2.6.32': 'when-not-present',
+      'v2.6.33': 'when-not-present',
+      'v2.6.35': 'when-not-present',
+      'xiao-proposal': 'when-not-present',
+      'check-before-protect': 'every-level',
+      'v2.6.36': 'every-level',
+      'v4.20': 'every-level',
+      'v7.2': 'every-level',
+    });
+    expect(PRESETS.filter((p) => p.topLevelCheck).map((p) => p.name)).toEqual(['check-before-protect', 'v2.6.36', 'v4.20', 'v7.2']);
+  });
+
+  it("should follow each release's invlpg", () => {
+    expect(column('invlpg')).toEqual({
+      'v2.6.24': 'not-trapped',
+      'v2.6.25': 'not-trapped',
+      'v2.6.32': 'zap-reinstall',
+      'v2.6.33': 'zap',
+      'v2.6.35': 'zap-reread',
+      'xiao-proposal': 'unsync-only',
+      'check-before-protect': 'unsync-only',
+      'v2.6.36': 'unsync-only',
+      'v4.20': 'unsync-locked',
+      'v7.2': 'sync-spte',
+    });
+    expect(PRESETS.filter((p) => p.invlpgCounter).map((p) => p.name)).toEqual(['v2.6.35', 'xiao-proposal', 'check-before-protect', 'v2.6.36']);
+  });
+
+  it('should set A/D in place in v2.6.24, with cmpxchg_gpte from v2.6.25, and by write-back only in the unlocked mutant', () => {
+    expect(ALL_PRESETS.filter((p) => p.adUpdate === 'in-place').map((p) => p.name)).toEqual(['v2.6.24']);
+    expect(ALL_PRESETS.filter((p) => p.adUpdate === 'plain').map((p) => p.name)).toEqual(['unlocked-no-recheck']);
+  });
+
+  it('should pin guest memory before mmu notifiers (v2.6.27)', () => {
+    expect(PRESETS.filter((p) => p.mmuNotifier === 'pinned').map((p) => p.name)).toEqual(['v2.6.24', 'v2.6.25']);
+  });
+
+  it("should take kvm_mmu_pte_write's gentry from the emulator before commit 0e0fee5c539b (v4.20) and re-read it under mmu_lock after", () => {
+    expect(PRESETS.filter((p) => p.pteWriteGpte === 'reread-under-lock').map((p) => p.name)).toEqual(['v4.20', 'v7.2']);
+    expect(PRESETS.filter((p) => p.pteWrite === 'zap').map((p) => p.name)).toEqual(['v7.2']);
+  });
+
+  it('should compare the child page from the 2026 fixes on: the gfn, then the whole role', () => {
+    expect(Object.fromEntries(ALL_PRESETS.filter((p) => p.verifyChildSp !== 'none').map((p) => [p.name, p.verifyChildSp]))).toEqual({
+      'v7.2': 'role',
+      'child-sp-gfn-only': 'gfn',
+      'no-top-level-check': 'role',
+      'v7.2+unsync': 'role',
+    });
+    expect(PRESETS.filter((p) => p.roleAccess === 'per-level').map((p) => p.name)).toEqual(['v7.2']);
+  });
+
+  it('should sync a reused unsync page fully until v2.6.35 and transiently from v2.6.36', () => {
+    expect(PRESETS.filter((p) => p.getPageSync === 'full').map((p) => p.name)).toEqual(['v2.6.24', 'v2.6.25', 'v2.6.32', 'v2.6.33', 'v2.6.35']);
+  });
+});
+
+describe('unsync and extra presets', () => {
+  it('should derive NAME+unsync from every preset from v2.6.28 on', () => {
     expect(PRESETS.every((p) => !p.unsync)).toBe(true);
-    expect(UNSYNC_PRESETS.map((p) => p.name)).toEqual(['v2.6.33+unsync', 'xiao-proposal+unsync', 'check-before-protect+unsync', 'fixed-2.6.36+unsync', '2026+unsync']);
+    expect(UNSYNC_PRESETS.map((p) => p.name)).toEqual(PRESETS.slice(2).map((p) => `${p.name}+unsync`));
     for (const u of UNSYNC_PRESETS) {
-      const base = presetByName(u.name.replace('+unsync', ''));
-      expect({ ...u, name: base.name, unsync: false, description: base.description, citation: base.citation }).toEqual(base);
-      expect(presetByName(u.name)).toBe(u);
+      const b = presetByName(u.name.replace('+unsync', ''));
+      expect({ ...u, name: b.name, aliases: b.aliases, unsync: false, description: b.description, citation: b.citation }).toEqual(b);
     }
     expect(ALL_PRESETS.map((p) => p.name)).toEqual([...PRESETS, ...EXTRA_PRESETS, ...UNSYNC_PRESETS, ...UNSYNC_MUTANTS].map((p) => p.name));
   });
 
-  it('should carry invlpg_counter only from 2.6.36 on', () => {
-    expect(Object.fromEntries(PRESETS.map((p) => [p.name, p.invlpgCounter]))).toEqual({
-      '2007': false,
-      'v2.6.33': false,
-      'xiao-proposal': false,
-      'check-before-protect': true,
-      'fixed-2.6.36': true,
-      '2026': true,
-    });
-  });
-
-  it('should set Accessed/Dirty with a plain write-back only in 2007 (seed 004; cmpxchg_gpte from 2008)', () => {
-    expect(ALL_PRESETS.filter((p) => p.adUpdate === 'plain').map((p) => p.name)).toEqual(['2007']);
-  });
-
-  it('should refuse 2007+unsync, saying why', () => {
-    expect(() => presetByName('2007+unsync')).toThrow(/predates unsync shadow pages/);
-  });
-});
-
-describe('extra presets', () => {
-  it('should add v4.20 as fixed-2.6.36 plus the re-read of commit 0e0fee5c539b, outside the default row', () => {
-    const v420 = presetByName('v4.20');
-    const fixed = presetByName('fixed-2.6.36');
-    expect(EXTRA_PRESETS[0]).toEqual(v420);
-    expect(PRESETS).not.toContain(v420);
-    expect({ ...v420, name: fixed.name, pteWriteGpte: fixed.pteWriteGpte, description: fixed.description, citation: fixed.citation }).toEqual(fixed);
-    expect(v420.pteWriteGpte).toBe('reread-under-lock');
-    expect(v420.citation).toMatch(/0e0fee5c539b/);
-  });
-
-  it('should add the two mmu-notifier mutants as fixed-2.6.36 with one guard changed', () => {
-    const fixed = presetByName('fixed-2.6.36');
-    expect(EXTRA_PRESETS.map((p) => p.name)).toEqual(['v4.20', 'no-mmu-notifier-retry', 'no-flush-on-write-protect', 'recheck-only-new-sp', 'child-sp-gfn-only', 'no-top-level-check', 'mmu-seq-after-pfn']);
-    for (const [name, guard] of [['no-mmu-notifier-retry', 'no-retry'], ['mmu-seq-after-pfn', 'seq-after-pfn']] as const) {
-      const m = presetByName(name);
-      expect(m.mmuNotifier).toBe(guard);
-      expect({ ...m, name: fixed.name, mmuNotifier: fixed.mmuNotifier, description: fixed.description, citation: fixed.citation }).toEqual(fixed);
-    }
-  });
-
-  it('should guard gfn_to_pfn with mmu_notifier_retry from 2008 on; 2007 pinned guest memory', () => {
-    expect(Object.fromEntries(PRESETS.map((p) => [p.name, p.mmuNotifier]))).toEqual({
-      '2007': 'pinned',
-      'v2.6.33': 'retry',
-      'xiao-proposal': 'retry',
-      'check-before-protect': 'retry',
-      'fixed-2.6.36': 'retry',
-      '2026': 'retry',
-    });
-  });
-
-  it('should compare the child page role only from 2026 on (commit 81ccda30b4e8), and only the gfn in its mutant', () => {
-    expect(Object.fromEntries(ALL_PRESETS.filter((p) => p.verifyChildSp !== 'none').map((p) => [p.name, p.verifyChildSp]))).toEqual({
-      '2026': 'role',
-      'child-sp-gfn-only': 'gfn',
-      'no-top-level-check': 'role',
-      '2026+unsync': 'role',
-    });
-  });
-
-  it('should re-check only newly created pages in the pre-2008 variant, v2.6.33 otherwise', () => {
-    const v = presetByName('recheck-only-new-sp');
-    const v2633 = presetByName('v2.6.33');
-    expect({ ...v, name: v2633.name, recheck: v2633.recheck, description: v2633.description, citation: v2633.citation }).toEqual(v2633);
-    expect(v.recheck).toBe('when-created');
-  });
-
-  it('should flush remote TLBs after write-protecting in every preset, and not in its mutant', () => {
-    expect(ALL_PRESETS.filter((p) => !p.flushOnWriteProtect).map((p) => p.name)).toEqual(['no-flush-on-write-protect']);
-  });
-
-  it('should have no +unsync variant of v4.20', () => {
-    expect(() => presetByName('v4.20+unsync')).toThrow(/unknown kernel variant/);
-  });
-});
-
-describe("kvm_mmu_pte_write's gentry", () => {
-  it("should be the emulator's value before commit 0e0fee5c539b (2018) and a re-read under mmu_lock after", () => {
-    expect(Object.fromEntries(PRESETS.map((p) => [p.name, p.pteWriteGpte]))).toEqual({
-      '2007': 'emulator',
-      'v2.6.33': 'emulator',
-      'xiao-proposal': 'emulator',
-      'check-before-protect': 'emulator',
-      'fixed-2.6.36': 'emulator',
-      '2026': 'reread-under-lock',
-    });
-    for (const u of [...UNSYNC_PRESETS, ...UNSYNC_MUTANTS]) expect(u.pteWriteGpte).toBe(u.name.startsWith('2026') ? 'reread-under-lock' : 'emulator');
+  it('should vary one behaviour of its base in each mutant', () => {
+    const differs = (p: KernelConfig, b: KernelConfig) =>
+      Object.keys(p).filter((k) => !['name', 'kind', 'aliases', 'description', 'citation', 'sources'].includes(k) && p[k as keyof KernelConfig] !== b[k as keyof KernelConfig]);
+    expect(presetByName('child-sp-gfn-only').kind).toBe('upstream');
+    expect(presetByName('recheck-only-new-sp').kind).toBe('upstream');
+    expect(differs(presetByName('no-mmu-notifier-retry'), presetByName('v2.6.36'))).toEqual(['mmuNotifier']);
+    expect(differs(presetByName('mmu-seq-after-pfn'), presetByName('v2.6.36'))).toEqual(['mmuNotifier']);
+    expect(differs(presetByName('no-flush-on-write-protect'), presetByName('v2.6.36'))).toEqual(['flushOnWriteProtect']);
+    expect(differs(presetByName('recheck-only-new-sp'), presetByName('v2.6.25'))).toEqual(['recheck']);
+    expect(differs(presetByName('child-sp-gfn-only'), presetByName('v7.2'))).toEqual(['verifyChildSp']);
+    expect(differs(presetByName('no-top-level-check'), presetByName('v7.2'))).toEqual(['topLevelCheck']);
+    expect(differs(presetByName('no-sync-before-link+unsync'), presetByName('v2.6.36+unsync'))).toEqual(['syncBeforeLink']);
+    expect(differs(presetByName('no-write-protect-on-sync+unsync'), presetByName('v2.6.35+unsync'))).toEqual(['syncWriteProtect']);
+    expect(differs(presetByName('check-before-protect'), presetByName('v2.6.36'))).toEqual(['recheckOrder']);
   });
 });

@@ -55,9 +55,11 @@ export type FaultLock = 'kvm-lock' | 'mmu-lock';
  * - 'zap-reread': zap, bump invlpg_counter, then kvm_mmu_pte_write(NULL) re-reads it (v2.6.35);
  * - 'unsync-only': as 'zap-reread' but only for a leaf in an unsync page (v2.6.36);
  * - 'unsync-locked': only an unsync leaf, zapped and rebuilt from a gpte re-read under mmu_lock
- *   (v4.x FNAME(invlpg), and kvm_sync_spte since it replaced it).
+ *   (v4.x FNAME(invlpg));
+ * - 'sync-spte': only an unsync leaf, re-read under mmu_lock and dropped if the gpte no longer maps
+ *   its frame, else given the gpte's rights (kvm_mmu_invalidate_addr -> kvm_sync_spte, 2023 on).
  */
-export type InvlpgMode = 'not-trapped' | 'zap' | 'zap-reinstall' | 'zap-reread' | 'unsync-only' | 'unsync-locked';
+export type InvlpgMode = 'not-trapped' | 'zap' | 'zap-reinstall' | 'zap-reread' | 'unsync-only' | 'unsync-locked' | 'sync-spte';
 
 /**
  * How kvm_mmu_get_page treats an unsync page it hands out again: 'full' write-protects it and makes
@@ -136,7 +138,6 @@ export interface KernelConfig {
   readonly sources: Sources;
 }
 
-const MIRROR = 'upstream history (allwinner/linux-2.6.36 mirror)';
 
 /** v2.6.36, the release with Avi Kivity's July 2010 fetch series: the base most presets differ from. */
 const V2636: KernelConfig = {
@@ -163,7 +164,7 @@ const V2636: KernelConfig = {
   syncWriteProtect: true,
   description:
     'gpte_changed(top level) first, then at every level whether or not the SPTE existed, after kvm_mmu_get_page write-protects the table; link only after the check. invlpg acts on unsync leaves only.',
-  citation: `v2.6.36 (${MIRROR} f6f94e2ab1b), arch/x86/kvm/paging_tmpl.h and mmu.c; fetch: Avi Kivity's series of 13 Jul 2010 (5991b33237b)`,
+  citation: `v2.6.36 (release commit f6f94e2ab1b), arch/x86/kvm/paging_tmpl.h and mmu.c; fetch: Avi Kivity's series of 13 Jul 2010 (5991b33237b)`,
   sources: {
     locking: 'v2.6.36 arch/x86/kvm/paging_tmpl.h FNAME(page_fault): walk_addr and gfn_to_pfn without mmu_lock, fetch under the mmu_lock spinlock',
     walk: 'v2.6.36 paging_tmpl.h FNAME(walk_addr): A/D through FNAME(cmpxchg_gpte), restart on failure (b3e4e63fd9ee, v2.6.25)',
@@ -191,7 +192,7 @@ const V2633: KernelConfig = {
   invlpgCounter: false,
   getPageSync: 'full',
   description: 're-check only when the SPTE at L was not present, re-reading ptes[L-2] after kvm_mmu_get_page; no top-level check, no leaf check. invlpg zaps the leaf, sync or unsync, and re-installs nothing.',
-  citation: `v2.6.33 (${MIRROR} 60b341b778c), arch/x86/kvm/paging_tmpl.h and mmu.c`,
+  citation: `v2.6.33 (release commit 60b341b778c), arch/x86/kvm/paging_tmpl.h and mmu.c`,
   sources: {
     ...V2636.sources,
     fetch: `v2.6.33 ${FETCH_WHEN_NOT_PRESENT}`,
@@ -214,7 +215,7 @@ export const PRESETS: readonly KernelConfig[] = [
     invlpg: 'not-trapped',
     description:
       'kvm->lock (a mutex) held across the whole fault and the emulated store, kvm_mmu_pte_write before the bytes reach memory; fetch re-checks nothing; A/D set by a non-atomic |=; INVLPG not intercepted.',
-    citation: `v2.6.24 (${MIRROR} 49914084e79), drivers/kvm/`,
+    citation: `v2.6.24 (release commit 49914084e79), drivers/kvm/`,
     sources: {
       locking: 'v2.6.24 drivers/kvm/vmx.c handle_exception, svm.c pf_interception: mutex_lock(&kvm->lock) around kvm_mmu_page_fault and emulate_instruction (no mmu_lock yet)',
       walk: 'v2.6.24 drivers/kvm/paging_tmpl.h FNAME(walk_addr): reads the mapped guest table in place, sets Accessed with a plain |= (Dirty likewise, in FNAME(set_pte_common))',
@@ -234,7 +235,7 @@ export const PRESETS: readonly KernelConfig[] = [
     invlpg: 'not-trapped',
     description:
       'walk_addr without a lock (cmpxchg_gpte), fetch under the new mmu_lock spinlock, re-checking ptes[L-2] only where the SPTE at L was not present; the emulator writes memory, then kvm_mmu_pte_write; INVLPG not intercepted.',
-    citation: `v2.6.25 (${MIRROR} 4b119e21d0c), arch/x86/kvm/; 10589a4699bb "Concurrent guest walkers", aaee2c94f7a1 "Switch to mmu spinlock"`,
+    citation: `v2.6.25 (release commit 4b119e21d0c), arch/x86/kvm/; 10589a4699bb "Concurrent guest walkers", aaee2c94f7a1 "Switch to mmu spinlock"`,
     sources: {
       locking: 'v2.6.25 arch/x86/kvm/paging_tmpl.h FNAME(page_fault): walk under slots_lock (read), which does not serialise vCPUs; fetch under mmu_lock (10589a4699bb, aaee2c94f7a1)',
       walk: 'v2.6.25 paging_tmpl.h FNAME(walk_addr): gptes copied with kvm_read_guest, A/D through FNAME(cmpxchg_gpte), restart on failure (b3e4e63fd9ee)',
@@ -252,7 +253,7 @@ export const PRESETS: readonly KernelConfig[] = [
     invlpg: 'zap-reinstall',
     description:
       'fetch as v2.6.25; invlpg zaps the leaf (sync or unsync), then after mmu_lock re-reads the gpte and re-installs it through kvm_mmu_pte_write, with no invlpg_counter.',
-    citation: `v2.6.32 (${MIRROR} 22763c5cf36), arch/x86/kvm/paging_tmpl.h and mmu.c`,
+    citation: `v2.6.32 (release commit 22763c5cf36), arch/x86/kvm/paging_tmpl.h and mmu.c`,
     sources: {
       ...V2633.sources,
       fetch: `v2.6.32 ${FETCH_WHEN_NOT_PRESENT}`,
@@ -271,7 +272,7 @@ export const PRESETS: readonly KernelConfig[] = [
     invlpgCounter: true,
     description:
       'fetch as v2.6.25; invlpg zaps the leaf (sync or unsync), bumps invlpg_counter and re-installs through kvm_mmu_pte_write(NULL), which drops its gpte if the counter moved.',
-    citation: `v2.6.35 (${MIRROR} 9fe6206f400), arch/x86/kvm/paging_tmpl.h and mmu.c; 08e850c6536d "Reinstate pte prefetch on invlpg"`,
+    citation: `v2.6.35 (release commit 9fe6206f400), arch/x86/kvm/paging_tmpl.h and mmu.c; 08e850c6536d "Reinstate pte prefetch on invlpg"`,
     sources: {
       ...V2633.sources,
       fetch: `v2.6.35 ${FETCH_WHEN_NOT_PRESENT}`,
@@ -337,7 +338,7 @@ export const PRESETS: readonly KernelConfig[] = [
     roleAccess: 'per-level',
     pteWrite: 'zap',
     pteWriteGpte: 'reread-under-lock',
-    invlpg: 'unsync-locked',
+    invlpg: 'sync-spte',
     invlpgCounter: false,
     description:
       "as v2.6.36 for the re-checks, and kvm_mmu_get_child_sp (both loops of fetch) trusts a present non-leaf SPTE only when its child is for the walk's gfn and has the walk's whole role; otherwise it is zapped and the right page linked. kvm_mmu_track_write only zaps; role.access is per level.",
@@ -350,7 +351,7 @@ export const PRESETS: readonly KernelConfig[] = [
         'arch/x86/kvm/mmu/paging_tmpl.h FNAME(fetch): gpte_changed(top_level); indirect loop kvm_mmu_get_child_sp(table_gfn, pt_access[level-2]) then gpte_changed every level; direct loop validate_direct_spte then kvm_mmu_get_child_sp(base_gfn); mmu/mmu.c kvm_mmu_get_child_sp compares gfn (0cb2af2ea66a) and role.word (81ccda30b4e8), __link_shadow_page zaps a present SPTE first',
       pteWrite: 'arch/x86/kvm/mmu/mmu.c kvm_mmu_track_write: gentry read under mmu_lock only for a statistic; the SPTEs of the written gpte are zapped (update_pte removed by c5e2184d1544, v5.12)',
       invlpg:
-        'arch/x86/kvm/mmu/mmu.c kvm_mmu_invalidate_addr: for an unsync leaf on the path, kvm_sync_spte re-reads the gpte under mmu_lock and drops or updates the SPTE (modelled as a zap and a rebuild from that gpte)',
+        'arch/x86/kvm/mmu/mmu.c kvm_mmu_invalidate_addr: for an unsync leaf on the path, kvm_sync_spte re-reads the gpte under mmu_lock and drops the SPTE if it maps another frame, else updates its rights',
       sync: 'arch/x86/kvm/mmu/mmu.c kvm_mmu_find_shadow_page: a same-role unsync page is resynced with kvm_sync_page and stays unsync',
       mmuNotifier: 'arch/x86/kvm/mmu/mmu.c kvm_faultin_pfn / is_page_fault_stale: mmu_invalidate_seq sampled before the pfn, checked under mmu_lock',
     },
@@ -364,10 +365,10 @@ function base(name: string): KernelConfig {
   return p;
 }
 
-/** A mutant: `of` with the fields in `changes`, saying what it varies and which rule it breaks. */
+/** A variant of `of` with the fields in `changes` (a mutant unless `changes.kind` says otherwise), saying what it varies and why. */
 function mutant(of: string, name: string, changes: Partial<KernelConfig>, description: string, citation: string, source?: Partial<Sources>): KernelConfig {
   const b = base(of);
-  return { ...b, ...changes, name, kind: 'mutant', aliases: changes.aliases ?? [], description, citation, sources: { ...b.sources, ...source } };
+  return { ...b, ...changes, name, kind: changes.kind ?? 'mutant', aliases: changes.aliases ?? [], description, citation, sources: { ...b.sources, ...source } };
 }
 
 /**
@@ -397,7 +398,7 @@ export const EXTRA_PRESETS: readonly KernelConfig[] = [
   mutant(
     'v2.6.25',
     'recheck-only-new-sp',
-    { recheck: 'when-created' },
+    { recheck: 'when-created', kind: 'upstream' },
     'v2.6.25 development tree between 7819026eefee and f7d9c7b7b902 (Feb 2008; never released): the re-check after kvm_mmu_get_page runs only when that call created the shadow page, so a page found in the hash (the table is shadowed through another entry) is linked and filled from the unlocked walk unchecked.',
     'upstream state between 7819026eefee "Fix SMP shadow instantiation race" and f7d9c7b7b902 "Fix race when instantiating a shadow pte" (Avi Kivity, 26 Feb 2008), both first released in v2.6.25',
     { fetch: 'paging_tmpl.h FNAME(fetch) after 7819026eefee: re-read ptes[level-2] only if kvm_mmu_get_page set new_page' },
@@ -421,7 +422,7 @@ export const EXTRA_PRESETS: readonly KernelConfig[] = [
   mutant(
     'v7.2',
     'child-sp-gfn-only',
-    { verifyChildSp: 'gfn' },
+    { verifyChildSp: 'gfn', kind: 'upstream' },
     'upstream between commits 0cb2af2ea66a and 81ccda30b4e8 (2026): kvm_mmu_get_child_sp trusts a present child whose gfn is the walk\'s table gfn without comparing the role, so a direct page (a large mapping at that gfn) passes for the table\'s shadow page.',
     'upstream state after 0cb2af2ea66a "Fix shadow paging use-after-free due to unexpected GFN" and before 81ccda30b4e8 "... due to unexpected role" (2026)',
     { fetch: 'arch/x86/kvm/mmu/mmu.c kvm_mmu_get_child_sp after 0cb2af2ea66a: compares the child\'s gfn only' },

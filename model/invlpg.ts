@@ -10,7 +10,8 @@ import { lockMmu, unlockMmu } from './mmuLock.ts';
 import { hex, isAccessed, isPresent, PAGING_4LEVEL, pteGpa } from './pte.ts';
 import { countsInvlpg, kvmMmuPteWrite, updatePte } from './pteWrite.ts';
 import { shadowWalk, zapSpte } from './shadow/pages.ts';
-import { gmemObj, gmemRead, HOST_MM, MMU_LOCK, SHADOW, type MmuWorld, type Vcpu } from './world.ts';
+import { syncSpte } from './shadow/sync.ts';
+import { gmemObj, gmemRead, HOST_MM, MMU_LOCK, SHADOW, type MmuWorld, type Spte, type Vcpu } from './world.ts';
 import { kvmFlushRemoteTlbs, kvmMmuFlushTlb } from './tlb.ts';
 
 /** The level-1 entry invlpg reached on the shadow path (present or not), if any. */
@@ -23,7 +24,25 @@ interface InvlpgTarget {
 }
 
 /** Modes that leave a leaf in a sync (write-protected) page alone: store traps keep those exact. */
-const unsyncOnly = (mode: InvlpgMode): boolean => mode === 'unsync-only' || mode === 'unsync-locked';
+const unsyncOnly = (mode: InvlpgMode): boolean => mode === 'unsync-only' || mode === 'unsync-locked' || mode === 'sync-spte';
+
+/** What a flush must follow: the rights a leaf SPTE grants. */
+const rights = (s: Spte | undefined): string => (s?.kind === 'leaf' ? `${s.writable}${s.user}${s.nx}` : '');
+
+/** __kvm_mmu_invalidate_addr -> kvm_sync_spte under mmu_lock, then kvm_flush_remote_tlbs_sptep if the SPTE changed. */
+function* syncSpteStep(vcpu: Vcpu, t: InvlpgTarget): Proc<MmuWorld> {
+  const gpa = pteGpa(t.gfn, t.index);
+  const changed = yield* update<MmuWorld, boolean>(
+    `invlpg: kvm_sync_spte sp#${t.sp}[${hex(t.index)}]: kvm_vcpu_read_guest_atomic @${hex(gpa)}, drop or update the spte`,
+    { reads: [gmemObj(gpa), SHADOW, HOST_MM], writes: [SHADOW] },
+    (d, info) => {
+      const was = rights(d.sps[t.sp]?.spt[t.index]);
+      const kept = syncSpte(d, vcpu, t.sp, t.index, info);
+      return !kept || rights(d.sps[t.sp]?.spt[t.index]) !== was;
+    },
+  );
+  if (changed) yield* kvmFlushRemoteTlbs(vcpu, 'invlpg: kvm_flush_remote_tlbs_sptep');
+}
 
 /** kvm_mmu_invlpg, arch/x86/kvm/mmu.c, and the release's FNAME(invlpg); then kvm_mmu_flush_tlb. */
 export function* invlpg(ctx: ThreadContext, vcpu: Vcpu, gva: number): Proc<MmuWorld> {
@@ -44,6 +63,12 @@ export function* invlpg(ctx: ThreadContext, vcpu: Vcpu, gva: number): Proc<MmuWo
     return { sp: last.sp, index: last.index, gfn: sp.gfn, unsync: sp.unsync, present: last.spte !== undefined };
   });
   const target = t !== undefined && (t.unsync || !unsyncOnly(mode)) ? t : undefined;
+  if (mode === 'sync-spte') {
+    if (target?.present) yield* syncSpteStep(vcpu, target);
+    yield* unlockMmu(vcpu);
+    yield* kvmMmuFlushTlb(vcpu, 'kvm_mmu_invlpg: kvm_mmu_flush_tlb');
+    return;
+  }
   if (target?.present) {
     yield* update<MmuWorld>(`invlpg: drop_spte sp#${target.sp}[${hex(target.index)}]${target.unsync ? ' (unsync)' : ''}`, { reads: [SHADOW], writes: [SHADOW] }, (d) => {
       zapSpte(d, target.sp, target.index);

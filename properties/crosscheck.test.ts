@@ -5,12 +5,13 @@ import { SCENARIOS, scenarioByName } from '../scenarios/index.ts';
 import { kernelsOf } from '../scenarios/scenario.ts';
 
 // Cells small enough for plain dfs to enumerate every interleaving in a few seconds (measured:
-// 1 to 29k executions); the other cells need 10^5 to 10^6 and are left to dpor alone.
+// 1 to 24k executions); the other cells need 10^5 to 10^6 and are left to dpor alone.
 const SMALL: Record<string, readonly string[]> = {
-  benign: ['2007', 'v2.6.33', 'xiao-proposal', 'check-before-protect', 'fixed-2.6.36', '2026'],
-  'case-2-untrapped': ['2007', 'v2.6.33', 'xiao-proposal', 'check-before-protect', 'fixed-2.6.36'],
-  'case-2-trapped': ['2007', 'v2.6.33'],
-  'concurrent-emulated-writes': ['2007', 'v2.6.33', 'xiao-proposal', 'check-before-protect', 'fixed-2.6.36', '2026', 'v4.20'],
+  benign: ['v2.6.24', 'v2.6.25', 'v2.6.32', 'v2.6.33', 'v2.6.35', 'xiao-proposal', 'check-before-protect', 'v2.6.36', 'v4.20', 'v7.2'],
+  'case-1a-gpde': ['v2.6.24', 'v2.6.25'],
+  'case-2-untrapped': ['v2.6.24', 'v2.6.25', 'xiao-proposal', 'check-before-protect'],
+  'case-2-trapped': ['v2.6.24', 'v2.6.25'],
+  'concurrent-emulated-writes': ['v2.6.24', 'v2.6.25', 'v2.6.33', 'xiao-proposal', 'check-before-protect', 'v2.6.36', 'v4.20', 'v7.2'],
   'mmu-notifier-invalidate': ['no-mmu-notifier-retry'],
 };
 
@@ -18,13 +19,15 @@ const SMALL: Record<string, readonly string[]> = {
 // dfs reaches within 3 preemptions (1-2k executions) must be among dpor's, a bounded check of the
 // footprints those races added (host mappings, the notifier sequence, unsync on a write fault).
 const BOUNDED: readonly (readonly [string, string])[] = [
-  ['mmu-notifier-invalidate', 'fixed-2.6.36'],
+  ['mmu-notifier-invalidate', 'v2.6.36'],
   ['mmu-notifier-invalidate', 'mmu-seq-after-pfn'],
-  ['case-2-unsync-on-store', 'fixed-2.6.36+unsync'],
-  ['ad-lost-update', 'fixed-2.6.36'],
-  ['write-protect-flush', 'fixed-2.6.36'],
-  ['role-blind-reuse', '2026'],
+  ['case-2-unsync-on-store', 'v2.6.36+unsync'],
+  ['invlpg-reorder', 'v2.6.35+unsync'],
+  ['ad-lost-update', 'v2.6.36'],
+  ['write-protect-flush', 'v2.6.36'],
+  ['role-blind-reuse', 'v7.2'],
   ['shared-table-reuse', 'v2.6.33'],
+  ['case-2-trapped', 'v2.6.32'],
 ];
 const BOUND = 3;
 

@@ -31,6 +31,14 @@ for (const scenario of SCENARIOS) {
       if (expected.verdict === 'violated') {
         it(`should find the ${expected.invariant} violation under ${preset.name} by exploration (${expected.why})`, () => {
           const program = scenario.build(preset.name);
+          if (expected.exhaustiveOnly) {
+            const r = runCell(scenario, preset.name, { strategy: DEFAULT_STRATEGY, runs: 0, seed: SEED });
+            rows.push(row(r));
+            expect(r.verdict, `dpor must find it (${expected.exhaustiveOnly})`).toBe('violated');
+            expect(r.invariant).toBe(expected.invariant);
+            expect(runOnce(program, replay(parseSchedule(r.schedule!))).verdict.kind).toBe('violated');
+            return;
+          }
           const t0 = performance.now();
           const fcResult = exploreWithFastCheck(program, { seed: SEED, numRuns: expected.rare ? RARE_RUNS : undefined });
           const ms = Math.round(performance.now() - t0);

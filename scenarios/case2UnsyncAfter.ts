@@ -21,6 +21,6 @@ export const case2UnsyncAfter = xiaoCase({
   order: 'after-fault',
   expected: everyKernel(
     UNSYNC_KERNELS,
-    holds('invlpg runs after fetch: it zaps the leaf fetch installed in the unsync page (and, except in v2.6.33, re-installs it from the re-read GPTE)'),
+    holds('invlpg runs after fetch and brings the leaf fetch installed in the unsync page in line with the GPTE: zapped, re-installed from a re-read, or dropped by kvm_sync_spte, as the release does'),
   ),
 });

@@ -12,6 +12,12 @@ export interface Expectation {
    * gives it RARE_RUNS); absent, the default budget must find it.
    */
   readonly rare?: string;
+  /**
+   * For 'violated': why the sampling drivers (fast-check, PCT) cannot reach this violation at all,
+   * so only exhaustive exploration (dpor) is required to find it in the matrix test. Typically the
+   * needed preemption sits where the two threads' next steps do not race.
+   */
+  readonly exhaustiveOnly?: string;
 }
 
 /** One race scenario: a prelude-built initial world and vCPU programs, run under any kernel preset. */
@@ -34,6 +40,9 @@ export interface Scenario {
 export const holds = (why: string): Expectation => ({ verdict: 'holds', why });
 export const violated = (why: string, invariant = 'no-stale-spte', rare?: string): Expectation =>
   rare === undefined ? { verdict: 'violated', why, invariant } : { verdict: 'violated', why, invariant, rare };
+
+/** A violation only exhaustive exploration reaches (see Expectation.exhaustiveOnly). */
+export const violatedExhaustiveOnly = (why: string, blind: string, invariant = 'no-stale-spte'): Expectation => ({ verdict: 'violated', why, invariant, exhaustiveOnly: blind });
 
 /** Looks a preset up in a scenario's expectation table; a preset the table misses is a bug. */
 export function byPreset(scenario: string, table: Readonly<Record<string, Expectation>>): (preset: string) => Expectation {

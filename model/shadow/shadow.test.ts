@@ -13,7 +13,7 @@ import { isWriteProtected } from './pages.ts';
 const GVA = 0x4020_1000;
 const NEIGHBOUR = 0x4020_0000; // same leaf table, index 0
 
-function setup(preset = 'fixed-2.6.36', build?: (g: GuestBuilder) => void) {
+function setup(preset = 'v2.6.36', build?: (g: GuestBuilder) => void) {
   const g = new GuestBuilder({ firstTableGfn: 0x10 }).map(GVA, 0x50, { w: true, d: true }).map(NEIGHBOUR, 0x51, { w: true, d: true });
   build?.(g);
   const world = initialWorld({ guest: g, vcpus: 2, config: presetByName(preset) });
@@ -50,7 +50,7 @@ describe('page fault -> shadow state', () => {
   });
 
   it('should map a clean gpte read-only until a write fault sets Dirty', () => {
-    const { world, v0 } = setup('fixed-2.6.36', (g) => g.map(0x4020_2000, 0x52, { w: true }));
+    const { world, v0 } = setup('v2.6.36', (g) => g.map(0x4020_2000, 0x52, { w: true }));
     const a = run(world, v0, 0x4020_2000, 'read').world;
     expect(leaf(a, 4, 2)?.writable).toBe(false);
     const b = run(a, v0, 0x4020_2000, 'write');
@@ -60,7 +60,7 @@ describe('page fault -> shadow state', () => {
   });
 
   it('should map a guest 2M page through a direct shadow page', () => {
-    const { world, v0 } = setup('fixed-2.6.36', (g) => g.map(0x4060_0000, 0x200, { large: 2, w: true, d: true }));
+    const { world, v0 } = setup('v2.6.36', (g) => g.map(0x4060_0000, 0x200, { large: 2, w: true, d: true }));
     const w = run(world, v0, 0x4060_3000, 'read').world;
     const direct = Object.values(w.sps).find((sp) => sp.role.direct)!;
     expect([direct.gfn, direct.role.level]).toEqual([0x200, 1]);
@@ -82,7 +82,7 @@ describe('page fault -> shadow state', () => {
 describe('write protection', () => {
   it('should protect every shadowed guest table and drop W from an existing writable SPTE', () => {
     const other = 0x8000_0000;
-    const { world, v0 } = setup('fixed-2.6.36', (g) => g.map(other, 0x70, { w: true, d: true }));
+    const { world, v0 } = setup('v2.6.36', (g) => g.map(other, 0x70, { w: true, d: true }));
     const a = run(world, v0, GVA, 'write').world;
     expect(leaf(a, 4, 1)?.writable).toBe(true);
     // Turn gfn 0x50 into a page table: other's GPDE now points at it (a hand-made guest).
@@ -118,7 +118,7 @@ describe('trapped store -> kvm_mmu_pte_write', () => {
   }
 
   it('should zap exactly the SPTE shadowing the written gpte (zap mode)', () => {
-    const { w, v0, gpa } = prelude('2026');
+    const { w, v0, gpa } = prelude('v7.2');
     let trapped: boolean | undefined;
     const after = runSolo(w, function* (ctx) {
       trapped = (yield* store(ctx, v0, gpa, newGpte)).trapped;
@@ -132,14 +132,14 @@ describe('trapped store -> kvm_mmu_pte_write', () => {
   });
 
   it('should update the leaf from the new gpte (2010-era FNAME(update_pte))', () => {
-    const { w, v0, gpa } = prelude('fixed-2.6.36');
+    const { w, v0, gpa } = prelude('v2.6.36');
     const after = runSolo(w, (ctx) => store(ctx, v0, gpa, newGpte) as never);
     expect(leaf(after, 4, 1)).toMatchObject({ gfn: 0x60, pfn: 0x100060, writable: true });
     expect(noStaleSpte.check(after)).toBeUndefined();
   });
 
   it('should zap the link when a GPDE is written', () => {
-    const { w, v0 } = prelude('fixed-2.6.36');
+    const { w, v0 } = prelude('v2.6.36');
     const after = runSolo(w, (ctx) => store(ctx, v0, 0x12008, 0) as never, 'VCPU0');
     expect(w.sps[3].spt[1]).toBeDefined();
     expect(after.sps[3].spt[1]).toBeUndefined();
@@ -147,12 +147,29 @@ describe('trapped store -> kvm_mmu_pte_write', () => {
   });
 });
 
-describe('invlpg', () => {
-  it('should zap nothing on sync (write-protected) shadow pages', () => {
-    const { world, v0 } = setup();
+describe('invlpg on a leaf in a sync (write-protected) shadow page, per release', () => {
+  function invlpgAfterFault(preset: string) {
+    const { world, v0 } = setup(preset);
     const w = run(world, v0, GVA, 'read').world;
-    const after = runSolo(w, (ctx) => invlpg(ctx, v0, GVA));
-    expect(stateKey(after)).toBe(stateKey(w));
+    return { before: w, after: runSolo(w, (ctx) => invlpg(ctx, v0, GVA)) };
+  }
+
+  it('should not reach KVM before v2.6.28 (INVLPG not intercepted)', () => {
+    const { before, after } = invlpgAfterFault('v2.6.25');
+    expect(stateKey(after)).toBe(stateKey(before));
+  });
+
+  it('should zap the leaf in v2.6.33 and re-install it from the gpte in v2.6.32', () => {
+    expect(leaf(invlpgAfterFault('v2.6.33').after, 4, 1)).toBeUndefined();
+    expect(leaf(invlpgAfterFault('v2.6.32').after, 4, 1)).toMatchObject({ gfn: 0x50 });
+  });
+
+  it('should leave sync pages alone from v2.6.36 on, bumping only invlpg_counter', () => {
+    const { before, after } = invlpgAfterFault('v2.6.36');
+    expect(after.sps).toEqual(before.sps);
+    expect(after.invlpgCounter).toBe(before.invlpgCounter + 1);
+    const v72 = invlpgAfterFault('v7.2');
+    expect(stateKey(v72.after)).toBe(stateKey(v72.before));
   });
 });
 
@@ -185,10 +202,10 @@ describe('kernel variants under exploration', () => {
 
   it('should find the stale leaf in v2.6.33 and xiao-proposal and not in the fix', () => {
     const verdict = (p: string) => explore(case2(p), dfs({ preemptionBound: 3 }), {}).verdict.kind;
-    expect(verdict('2007')).toBe('violated');
+    expect(verdict('unlocked-no-recheck')).toBe('violated');
     expect(verdict('v2.6.33')).toBe('violated');
     expect(verdict('xiao-proposal')).toBe('violated');
-    expect(verdict('fixed-2.6.36')).toBe('holds');
+    expect(verdict('v2.6.36')).toBe('holds');
   });
 
   it('should explain the violation with the SPTE, its origin and the store that made it stale', () => {
@@ -199,11 +216,11 @@ describe('kernel variants under exploration', () => {
   });
 
   it('should make waitFlag order the threads', () => {
-    const { world, v0, v1, g } = setup('2007');
+    const { world, v0, v1, g } = setup('unlocked-no-recheck');
     const gpa = g.gpteGpa(GVA, 1);
     const p: Program<MmuWorld> = {
       scenario: 'flag-test',
-      variant: '2007',
+      variant: 'unlocked-no-recheck',
       initial: world,
       threads: [
         { name: 'VCPU0', body: function* (ctx) { yield* access(ctx, v0, GVA, 'read'); yield* setFlag(ctx, 'done'); } },

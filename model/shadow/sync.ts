@@ -1,7 +1,8 @@
 // Resyncing unsync shadow pages: kvm_sync_page / FNAME(sync_page) and kvm_mmu_sync_roots
 // (v2.6.36 arch/x86/kvm/mmu.c and paging_tmpl.h). All of it runs under mmu_lock.
 
-import { acquire, read, release, update, type Proc, type ThreadContext } from '../../sim/step.ts';
+import { acquire, read, release, update, type Proc, type StepInfo, type ThreadContext } from '../../sim/step.ts';
+import type { Draft } from 'immer';
 import { gpteAccess, hex, isAccessed, isDirty, isPresent, pteGfn, pteGpa } from '../pte.ts';
 import { gmemObj, gmemRead, HOST_MM, MMU_LOCK, SHADOW, type MmuWorld, type Vcpu } from '../world.ts';
 import { reachableSps, rmapWriteProtect, stepStart, zapPage, zapSpte } from './pages.ts';
@@ -41,28 +42,7 @@ export function* kvmSyncPage(ctx: ThreadContext, vcpu: Vcpu, who: string, sp: nu
     const kept = yield* update<MmuWorld, boolean>(
       `${who}: FNAME(sync_page) sp#${sp}[${hex(index)}]: re-read gpte @${hex(gpa)}, update or drop the spte`,
       { reads: [gmemObj(gpa), SHADOW, HOST_MM], writes: [SHADOW] },
-      (d, info) => {
-        const s = d.sps[sp];
-        const spte = s?.spt[index];
-        if (!s || spte?.kind !== 'leaf') return false;
-        const gpte = gmemRead(d as MmuWorld, gpa);
-        if (!isPresent(gpte) || !isAccessed(gpte) || pteGfn(gpte) !== spte.gfn) {
-          zapSpte(d, sp, index); // drop_spte: the gpte now maps another frame (or nothing)
-          return false;
-        }
-        setSpte(d, vcpu.config, vcpu.cr0Wp, {
-          sp,
-          index,
-          gfn: spte.gfn,
-          pteAccess: s.role.access & gpteAccess(gpte, vcpu.eferNx),
-          dirty: isDirty(gpte),
-          writeFault: false,
-          userFault: false,
-          canUnsync: false,
-          prov: { installedAt: info.index, thread: info.threadName, fromGpte: { value: gpte, gpa, readAtStep: info.index } },
-        });
-        return true;
-      },
+      (d, info) => syncSpte(d, vcpu, sp, index, info),
     );
     if (kept) present++;
   }
@@ -74,6 +54,35 @@ export function* kvmSyncPage(ctx: ThreadContext, vcpu: Vcpu, who: string, sp: nu
   }
   yield* kvmMmuFlushTlb(vcpu, `${who}: kvm_sync_page: kvm_mmu_flush_tlb`);
   return false;
+}
+
+/**
+ * FNAME(sync_page)'s work on one entry (FNAME(sync_spte) in later kernels): re-reads the gpte behind
+ * a present leaf SPTE and drops the SPTE if the gpte no longer maps its frame (or is not present
+ * and accessed), else rebuilds its rights from the gpte. Returns whether the SPTE is still present.
+ */
+export function syncSpte(d: Draft<MmuWorld>, vcpu: Vcpu, sp: number, index: number, info: StepInfo): boolean {
+  const s = d.sps[sp];
+  const spte = s?.spt[index];
+  if (!s || spte?.kind !== 'leaf') return false;
+  const gpa = pteGpa(s.gfn, index);
+  const gpte = gmemRead(d as MmuWorld, gpa);
+  if (!isPresent(gpte) || !isAccessed(gpte) || pteGfn(gpte) !== spte.gfn) {
+    zapSpte(d, sp, index); // drop_spte: the gpte now maps another frame (or nothing)
+    return false;
+  }
+  setSpte(d, vcpu.config, vcpu.cr0Wp, {
+    sp,
+    index,
+    gfn: spte.gfn,
+    pteAccess: s.role.access & gpteAccess(gpte, vcpu.eferNx),
+    dirty: isDirty(gpte),
+    writeFault: false,
+    userFault: false,
+    canUnsync: false,
+    prov: { installedAt: info.index, thread: info.threadName, fromGpte: { value: gpte, gpa, readAtStep: info.index } },
+  });
+  return true;
 }
 
 /**

@@ -123,8 +123,8 @@ describe('unsync shadow pages', () => {
     expect(noStaleSpte.check(after)).toBeUndefined();
   });
 
-  it('should only zap on invlpg when kvm_mmu_pte_write zaps (2026)', () => {
-    const { w, v } = unsynced('2026+unsync');
+  it('should drop the leaf on invlpg when its gpte maps another frame (v7.2 kvm_sync_spte)', () => {
+    const { w, v } = unsynced('v7.2+unsync');
     const after = runSolo(w, function* (ctx) {
       yield* store(ctx, v, GPTE, NEW);
       yield* invlpg(ctx, v, GVA);
@@ -172,12 +172,28 @@ describe('unsync shadow pages', () => {
     expect(noStaleSpte.check(relinked)).toBeUndefined(); // unreachable unsync pages are not checked
     const synced = run(relinked, v, NEIGHBOUR, 'read').world;
     expect(synced.sps[3].spt[1]).toMatchObject({ kind: 'link', child: 4 });
-    expect(synced.sps[4].unsync).toBe(false);
+    // v2.6.36's kvm_sync_page_transient: the stale SPTE is dropped but the page stays unsync (and writable).
+    expect(synced.sps[4].unsync).toBe(true);
     expect(leaf(synced, 4, 1)).toBeUndefined();
     expect(noStaleSpte.check(synced)).toBeUndefined();
     const mutant = run({ ...relinked, config: presetByName('no-sync-before-link+unsync') }, { ...v, config: presetByName('no-sync-before-link+unsync') }, NEIGHBOUR, 'read').world;
     expect(mutant.sps[4].unsync).toBe(true);
     expect(noStaleSpte.check(mutant)).toMatch(/sp#4\[0x1\] \(L1 shadow of gfn 0x13, unsync\).*now maps gfn 0x60/);
+  });
+
+  it('should sync a reused unsync page fully up to v2.6.35 (write-protected, sync again)', () => {
+    const { w, v } = unsynced('v2.6.35+unsync', true);
+    const gpde = w.gmem[0x12008];
+    const relinked = runSolo(w, function* (ctx) {
+      yield* store(ctx, v, 0x12008, 0);
+      yield* store(ctx, v, GPTE, NEW);
+      yield* store(ctx, v, 0x12008, gpde);
+    });
+    const synced = run(relinked, v, NEIGHBOUR, 'read').world;
+    expect(synced.sps[4].unsync).toBe(false);
+    expect(isWriteProtected(synced, PT)).toBe(true);
+    expect(leaf(synced, 4, 1)).toBeUndefined();
+    expect(noStaleSpte.check(synced)).toBeUndefined();
   });
 
   it('should sync the unsync pages of a gfn that gets a non-leaf shadow page', () => {

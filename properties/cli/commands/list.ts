@@ -1,22 +1,24 @@
 // `mmu-race list`: the scenarios and kernel presets, each with its one-line description and citation.
 
-import { ALL_PRESETS } from '../../../model/config.ts';
+import { ALL_PRESETS, type KernelConfig, type Sources } from '../../../model/config.ts';
 import { flag } from '../args.ts';
 import { out, type Command } from '../command.ts';
 import { unexpectedArguments } from '../errors.ts';
 import { paint } from '../colour.ts';
 import { allScenarios } from '../names.ts';
 
-const USAGE = 'mmu-race list [--json | --markdown]';
+const USAGE = 'mmu-race list [--json | --markdown [--sources]]';
 
 export const listCommand: Command = {
   name: 'list',
   summary: 'list the scenarios and kernel presets',
   usage: USAGE,
-  details: 'Prints every scenario (name, title, citation) and every kernel preset (name, unsync pages on/off,\ndescription, citation), in the order explore uses.',
+  details:
+    'Prints every scenario (name, title, citation) and every kernel preset (name, kind: release, upstream state\nor mutant, earlier names, unsync pages on/off, description, citation, and the release, file and function\neach code path follows), in the order explore uses.',
   options: [
     { name: 'json', kind: 'flag', help: 'print one JSON object {"scenarios":[…],"presets":[…]}' },
     { name: 'markdown', kind: 'flag', help: 'print the kernel presets as a Markdown table (for README.md)' },
+    { name: 'sources', kind: 'flag', help: 'with --markdown: one table per preset of the source each code path follows (docs/kernels.md)' },
   ],
   async run(args) {
     if (args.positionals.length > 0) throw unexpectedArguments('list', args.positionals, USAGE);
@@ -25,13 +27,22 @@ export const listCommand: Command = {
       out(
         JSON.stringify({
           scenarios: scenarios.map((s) => ({ name: s.name, title: s.title, citation: s.citation })),
-          presets: ALL_PRESETS.map((p) => ({ name: p.name, unsync: p.unsync, invlpgCounter: p.unsync ? p.invlpgCounter : undefined, description: p.description, citation: p.citation })),
+          presets: ALL_PRESETS.map((p) => ({
+            name: p.name,
+            kind: p.kind,
+            aliases: p.aliases,
+            unsync: p.unsync,
+            invlpgCounter: p.unsync ? p.invlpgCounter : undefined,
+            description: p.description,
+            citation: p.citation,
+            sources: p.sources,
+          })),
         }),
       );
       return 0;
     }
     if (flag(args, 'markdown')) {
-      out(presetsMarkdown());
+      out(flag(args, 'sources') ? sourcesMarkdown() : presetsMarkdown());
       return 0;
     }
     out(paint.bold('Scenarios'));
@@ -42,19 +53,38 @@ export const listCommand: Command = {
     out();
     out(paint.bold('Kernel presets'));
     for (const p of ALL_PRESETS) {
-      out(`  ${paint.cyan(p.name)}  ${paint.dim(`[unsync pages: ${p.unsync ? 'on' : 'off'}]`)}  ${p.description}`);
+      const aka = p.aliases.length > 0 ? `, formerly ${p.aliases.join(', ')}` : '';
+      out(`  ${paint.cyan(p.name)}  ${paint.dim(`[${p.kind}${aka}; unsync pages: ${p.unsync ? 'on' : 'off'}]`)}  ${p.description}`);
       out(paint.dim(`      ${p.citation}`));
+      // A +unsync variant follows the same sources as its base: print them once, with the base.
+      if (!p.unsync || p.kind === 'mutant') for (const [path, source] of sourceRows(p)) out(paint.dim(`      ${path}: ${source}`));
     }
     return 0;
   },
 };
 
-/** The kernel presets as a Markdown table: name, unsync pages, description, citation. */
+const cell = (s: string): string => s.replace(/\|/g, '\\|');
+
+/** The code paths in the order the docs list them. */
+const PATHS: readonly (keyof Sources)[] = ['locking', 'walk', 'fetch', 'pteWrite', 'invlpg', 'sync', 'mmuNotifier'];
+
+const sourceRows = (p: KernelConfig): [string, string][] => PATHS.map((path) => [path, p.sources[path]]);
+
+/** The kernel presets as a Markdown table: name, kind, unsync pages, description, citation. */
 function presetsMarkdown(): string {
-  const cell = (s: string): string => s.replace(/\|/g, '\\|');
   return [
-    '| preset | unsync pages | what FNAME(fetch) / kvm_mmu_pte_write do | source |',
-    '|---|---|---|---|',
-    ...ALL_PRESETS.map((p) => `| \`${p.name}\` | ${p.unsync ? 'on' : 'off'} | ${cell(p.description)} | ${cell(p.citation)} |`),
+    '| preset | kind | unsync pages | what it does | source |',
+    '|---|---|---|---|---|',
+    ...ALL_PRESETS.map((p) => {
+      const aka = p.aliases.length > 0 ? ` (formerly ${p.aliases.map((a) => `\`${a}\``).join(', ')})` : '';
+      return `| \`${p.name}\`${aka} | ${p.kind} | ${p.unsync ? 'on' : 'off'} | ${cell(p.description)} | ${cell(p.citation)} |`;
+    }),
   ].join('\n');
+}
+
+/** One Markdown table per preset (the +unsync variants share their base's): code path -> source. */
+function sourcesMarkdown(): string {
+  return ALL_PRESETS.filter((p) => !p.unsync || p.kind === 'mutant')
+    .map((p) => [`### \`${p.name}\` (${p.kind})`, '', cell(p.description), '', '| code path | follows |', '|---|---|', ...sourceRows(p).map(([path, s]) => `| ${path} | ${cell(s)} |`)].join('\n'))
+    .join('\n\n');
 }
