@@ -5,7 +5,7 @@ import { access, GuestBuilder, gfnToPfn, hostMigratePage, initialWorld, kvmMmuLo
 const GVA = 0x4020_1000;
 const GFN = 0x50;
 
-function mapped(preset = 'fixed-2.6.36'): MmuWorld {
+function mapped(preset = 'v2.6.36'): MmuWorld {
   const guest = new GuestBuilder({ firstTableGfn: 0x10 }).map(GVA, GFN, { w: true, d: true });
   let w = initialWorld({ guest, vcpus: 1, config: presetByName(preset), hostInvalidates: true });
   const v = vcpuOf(w, 0);

@@ -31,15 +31,15 @@ function storeThroughAlias(w: MmuWorld): MmuWorld {
 
 describe('per-vCPU TLBs', () => {
   it('should cache a successful translation and drop it when kvm_mmu_get_page write-protects the frame', () => {
-    const w = aliasWritten('fixed-2.6.36');
+    const w = aliasWritten('v2.6.36');
     expect(tlbLookup(w, 1, ALIAS)).toMatchObject({ gfn: 0x13, writable: true });
-    const after = setup('fixed-2.6.36');
+    const after = setup('v2.6.36');
     expect(isWriteProtected(after, 0x13)).toBe(true);
     expect(tlbLookup(after, 1, ALIAS)).toBeUndefined();
   });
 
   it('should make a store through the alias trap once the flush reached VCPU1', () => {
-    const w = storeThroughAlias(setup('fixed-2.6.36'));
+    const w = storeThroughAlias(setup('v2.6.36'));
     expect(w.lastStore[GPTE].how).toBe('emulated');
   });
 

@@ -9,7 +9,7 @@ import { initialWorld, vcpuOf, type MmuWorld } from './world.ts';
 const GVA = 0x4020_1000;
 
 function walk(g: GuestBuilder, kind: AccessKind, o: { user?: boolean; cr0Wp?: boolean; eferNx?: boolean; preset?: string } = {}): { r: WalkResult; world: MmuWorld } {
-  const w0 = initialWorld({ guest: g, vcpus: 1, config: presetByName(o.preset ?? 'fixed-2.6.36'), cr0Wp: o.cr0Wp, eferNx: o.eferNx });
+  const w0 = initialWorld({ guest: g, vcpus: 1, config: presetByName(o.preset ?? 'v2.6.36'), cr0Wp: o.cr0Wp, eferNx: o.eferNx });
   let r: WalkResult | undefined;
   const world = runSolo(w0, function* (ctx) {
     r = yield* walkAddr(ctx, vcpuOf(w0, 0), GVA, { kind, user: o.user ?? false });
@@ -87,7 +87,7 @@ describe('walkAddr', () => {
 
   it('should restart the walk when cmpxchg_gpte finds the gpte changed', () => {
     const g = new GuestBuilder({ firstTableGfn: 0x10 }).map(GVA, 0x50, { w: true, a: false });
-    const w0 = initialWorld({ guest: g, vcpus: 1, config: presetByName('fixed-2.6.36') });
+    const w0 = initialWorld({ guest: g, vcpus: 1, config: presetByName('v2.6.36') });
     const changed = makePte({ gfn: 0x60, p: true, w: true, a: true, d: true });
     // The guest rewrites the leaf between the walk's read and its cmpxchg: the sequence is spliced by hand.
     const gen = walkAddr({ id: 0, name: 'VCPU0', holds: () => false, assertHeld: () => {} }, vcpuOf(w0, 0), GVA, { kind: 'read', user: false });

@@ -16,7 +16,7 @@ const PT = 0x13;
 const GPTE = 0x13008;
 const NEW = makePte({ gfn: 0x60, p: true, w: true, a: true, d: true });
 
-function setup(preset = 'fixed-2.6.36+unsync') {
+function setup(preset = 'v2.6.36+unsync') {
   const g = new GuestBuilder({ firstTableGfn: 0x10 }).map(GVA, 0x50, { w: true, d: true }).map(NEIGHBOUR, 0x51, { w: true, d: true }).map(0x4000_0000, 0x52, { w: true, d: true });
   g.mapTable(ALIAS, g.tableGfn(GVA, 1), { w: true, d: true });
   const world = initialWorld({ guest: g, vcpus: 1, config: presetByName(preset) });
@@ -81,7 +81,7 @@ describe('unsync shadow pages', () => {
   });
 
   it('should keep every table write-protected without unsync pages (the write is emulated)', () => {
-    const { w, r } = unsynced('fixed-2.6.36');
+    const { w, r } = unsynced('v2.6.36');
     expect(r.kind).toBe('emulated');
     expect(Object.values(w.sps).some((sp) => sp.unsync)).toBe(false);
     expect(isWriteProtected(w, PT)).toBe(true);

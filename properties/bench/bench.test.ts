@@ -65,7 +65,7 @@ describe('fcSchedulerRace', () => {
   });
 
   it('should hold under the fix (gpte_changed after the lock) on every run', async () => {
-    expect(await checkRace('fixed-2.6.36', 1, 2_000)).toMatchObject({ failed: false, runs: 2_000 });
+    expect(await checkRace('v2.6.36', 1, 2_000)).toMatchObject({ failed: false, runs: 2_000 });
   });
 });
 
@@ -77,7 +77,7 @@ describe('fcSchedulerModel', () => {
   });
 
   it('should hold under the fix and run as many steps per execution as the engine does', async () => {
-    const program = cell.build('fixed-2.6.36');
+    const program = cell.build('v2.6.36');
     const r = await checkModel(program, 1, 300);
     expect(r).toMatchObject({ failed: false, runs: 300 });
     const engine = explore(program, randomWalk(1, 300), { maxExecutions: 300 });

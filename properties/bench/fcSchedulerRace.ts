@@ -7,7 +7,7 @@
 import fc from 'fast-check';
 
 /** Which kernel the async model follows: v2.6.33 trusts present SPTEs, the fix re-reads the GPTE. */
-export type FcKernel = 'v2.6.33' | 'fixed-2.6.36';
+export type FcKernel = 'v2.6.33' | 'v2.6.36';
 
 /** Guest frame TARGET maps before VCPU1's store, and after it (as scenarios/layout.ts). */
 const OLD_GFN = 0x50;
@@ -82,7 +82,7 @@ async function vcpu0(v: Vcpu, kernel: FcKernel): Promise<void> {
     // FNAME(fetch): every SPTE on the path down to the leaf table is present, so v2.6.33 re-checks
     // nothing; the fix re-reads the leaf GPTE (gpte_changed) after taking the lock.
     for (let level = LEVELS; level >= 2; level--) await v.op(`fetch: read spte L${level}`, (w) => w.linkPresent[level - 1]);
-    if (kernel === 'fixed-2.6.36') changed = await v.op('fetch: gpte_changed(L1)', (w) => w.gpte[0] !== walked[0]);
+    if (kernel === 'v2.6.36') changed = await v.op('fetch: gpte_changed(L1)', (w) => w.gpte[0] !== walked[0]);
     if (!changed) await v.op('fetch: mmu_set_spte from the walked gpte', (w) => void (w.leafSpte = walked[0]));
     await v.unlock();
   }

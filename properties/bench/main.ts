@@ -34,7 +34,7 @@ export async function runBench(o: BenchOptions, io: BenchIo = STDIO): Promise<Be
   phase(`memory: ${o.long.toLocaleString('en-US')} random executions`);
   const memory = measureMemory(o.long, 1);
   phase('throughput: engine vs plain loop');
-  const throughput = measureThroughput('fixed-2.6.36', 1, o.throughputExecutions, o.throughputRounds);
+  const throughput = measureThroughput('v2.6.36', 1, o.throughputExecutions, o.throughputRounds);
   phase('fc.scheduler vs mmu-race on case-2-trapped');
   const versus = await measureVersus(o.versusExecutions, o.seeds, o.seededCap);
   phase('runs to the first violation per buggy cell');

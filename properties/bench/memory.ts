@@ -8,7 +8,7 @@ import { perSecond, timed } from './stats.ts';
 
 /** The cell of the long run: a Xiao scenario that holds, so no execution stops early. */
 export const MEMORY_SCENARIO = 'case-2-trapped';
-export const MEMORY_KERNEL = 'fixed-2.6.36';
+export const MEMORY_KERNEL = 'v2.6.36';
 /** Peak RSS the long run must stay under (issue 6). */
 export const MEMORY_LIMIT_MB = 150;
 

@@ -48,9 +48,9 @@ export interface ReductionResult {
 }
 
 /** The kernels whose whole matrix row must hold (the fix, and today's kernel), with their +unsync variants. */
-export const FIXED_KERNELS = ['fixed-2.6.36', '2026'] as const;
+export const FIXED_KERNELS = ['v2.6.36', 'v7.2'] as const;
 
-/** The base preset of a kernel name: `fixed-2.6.36+unsync` -> `fixed-2.6.36`. */
+/** The base preset of a kernel name: `v2.6.36+unsync` -> `v2.6.36`. */
 const baseOf = (kernel: string): string => kernel.split('+')[0];
 
 function search(run: () => ReturnType<typeof explore>): Search {

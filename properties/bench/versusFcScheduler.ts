@@ -14,7 +14,7 @@ import { perSecond, seedRuns, timed, timedAsync, type SeedRuns } from './stats.t
 /** The cell both sides race on, and the fixed kernel used for throughput. */
 export const VERSUS_SCENARIO = 'case-2-trapped';
 export const VERSUS_BUGGY = 'v2.6.33';
-export const VERSUS_FIXED = 'fixed-2.6.36';
+export const VERSUS_FIXED = 'v2.6.36';
 
 /** One way of running the race. */
 export interface VersusRow {

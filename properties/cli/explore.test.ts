@@ -13,8 +13,8 @@ describe('mmu-race explore', () => {
     expect(r.stderr).toBe('');
     expect(r.code).toBe(0);
     expect(r.stdout).toMatch(/^scenario\s+kernel\s+expected\s+verdict\s+strategy\s+executions\s+complete\s+time$/m);
-    expect(r.stdout).toMatch(/^benign\s+fixed-2\.6\.36\s+holds\s+holds\s+dpor\s+\d+\s+yes/m);
-    expect(r.stdout).toMatch(/6 cells: 6 as expected/);
+    expect(r.stdout).toMatch(/^benign\s+v2\.6\.36\s+holds\s+holds\s+dpor\s+\d+\s+yes/m);
+    expect(r.stdout).toMatch(/10 cells: 10 as expected/);
   });
 
   it('should exit 1 when a verdict differs from the expectation (the race needs a preemption; the bound allows none)', () => {
@@ -29,12 +29,12 @@ describe('mmu-race explore', () => {
   });
 
   it('should print one JSON object with the contract fields and no failure field', () => {
-    const r = cli(['explore', 'benign', 'case-1a-gpde', '--kernel', '2007', '--strategy', 'random', '--runs', '300', '--seed', '42', '--json'], { cwd: tmp });
+    const r = cli(['explore', 'benign', 'case-1a-gpde', '--kernel', 'v2.6.25', '--strategy', 'random', '--runs', '300', '--seed', '42', '--json'], { cwd: tmp });
     expect(r.code).toBe(0);
     const out = JSON.parse(r.stdout) as { results: Record<string, unknown>[] };
     expect(out.results.map((x) => [x.scenario, x.kernel])).toEqual([
-      ['benign', '2007'],
-      ['case-1a-gpde', '2007'],
+      ['benign', 'v2.6.25'],
+      ['case-1a-gpde', 'v2.6.25'],
     ]);
     for (const row of out.results) {
       for (const k of ['scenario', 'kernel', 'expected', 'verdict', 'strategy', 'executions', 'complete', 'ms']) expect(row).toHaveProperty(k);
@@ -44,23 +44,23 @@ describe('mmu-race explore', () => {
     const bad = out.results[1];
     expect(bad.verdict).toBe('violated');
     expect(bad.invariant).toBe('no-stale-spte');
-    expect(bad.schedule).toMatch(/^mmu-race\/1 case-1a-gpde 2007 /);
+    expect(bad.schedule).toMatch(/^mmu-race\/1 case-1a-gpde v2.6.25 /);
     expect(bad.replay).toBe(`npx mmu-race replay '${bad.schedule}'`);
     expect(existsSync(join(tmp, bad.saved as string))).toBe(true);
   });
 
   it('should show each violation as a VCPU0 | VCPU1 table with explanation, replay command and saved file', () => {
-    const r = cli(['explore', 'case-1a-gpde', '--kernel', '2007', '--strategy', 'random', '--runs', '300', '--seed', '42'], { cwd: tmp });
+    const r = cli(['explore', 'case-1a-gpde', '--kernel', 'v2.6.25', '--strategy', 'random', '--runs', '300', '--seed', '42'], { cwd: tmp });
     expect(r.code).toBe(0);
-    expect(r.stdout).toMatch(/case-1a-gpde x 2007: violated no-stale-spte \(expected\)/);
+    expect(r.stdout).toMatch(/case-1a-gpde x v2.6.25: violated no-stale-spte \(expected\)/);
     expect(r.stdout).toMatch(/^VCPU0\s+\| VCPU1$/m);
     expect(r.stdout).toMatch(/Every present SPTE/);
-    expect(r.stdout).toMatch(/replay: {3}npx mmu-race replay 'mmu-race\/1 case-1a-gpde 2007 [^']+'/);
-    expect(r.stdout).toContain(`saved:    ${join('.mmu-race', 'failures', 'case-1a-gpde--2007.txt')}`);
+    expect(r.stdout).toMatch(/replay: {3}npx mmu-race replay 'mmu-race\/1 case-1a-gpde v2.6.25 [^']+'/);
+    expect(r.stdout).toContain(`saved:    ${join('.mmu-race', 'failures', 'case-1a-gpde--v2.6.25.txt')}`);
   });
 
   it('should print no ANSI escapes under NO_COLOR nor when stdout is not a terminal, and no progress line', () => {
-    const plain = cli(['explore', 'case-1a-gpde', '--kernel', '2007', '--strategy', 'random', '--runs', '300'], { cwd: tmp, env: { NO_COLOR: '1', FORCE_COLOR: '1' } });
+    const plain = cli(['explore', 'case-1a-gpde', '--kernel', 'v2.6.25', '--strategy', 'random', '--runs', '300'], { cwd: tmp, env: { NO_COLOR: '1', FORCE_COLOR: '1' } });
     expect(plain.stdout).not.toMatch(ANSI);
     expect(plain.stderr).toBe('');
     const piped = cli(['list'], { env: { NO_COLOR: undefined } });
@@ -68,13 +68,13 @@ describe('mmu-race explore', () => {
   });
 
   it('should colour when FORCE_COLOR asks for it', () => {
-    const r = cli(['explore', 'benign', '--kernel', '2007'], { cwd: tmp, env: { NO_COLOR: undefined, FORCE_COLOR: '1' } });
+    const r = cli(['explore', 'benign', '--kernel', 'v2.6.25'], { cwd: tmp, env: { NO_COLOR: undefined, FORCE_COLOR: '1' } });
     expect(r.stdout).toMatch(ANSI);
   });
 
   it('should accept presets repeated, comma-separated or listed after --kernel', () => {
-    const r = cli(['explore', 'benign', '--kernel', '2007', 'v2.6.33', '--kernel', 'xiao-proposal,2026', '--json'], { cwd: tmp });
+    const r = cli(['explore', 'benign', '--kernel', 'v2.6.25', 'v2.6.33', '--kernel', 'xiao-proposal,2026', '--json'], { cwd: tmp });
     const kernels = (JSON.parse(r.stdout) as { results: { kernel: string }[] }).results.map((x) => x.kernel);
-    expect(kernels).toEqual(['2007', 'v2.6.33', 'xiao-proposal', '2026']);
+    expect(kernels).toEqual(['v2.6.25', 'v2.6.33', 'xiao-proposal', 'v7.2']);
   });
 });

@@ -73,7 +73,8 @@ describe('mmu-race list', () => {
     const r = cli(['list']);
     expect(r.code).toBe(0);
     expect(r.stdout).toMatch(/^ {2}benign {2}/m);
-    expect(r.stdout).toMatch(/^ {2}fixed-2\.6\.36 {2}\[unsync pages: off\]/m);
+    expect(r.stdout).toMatch(/^ {2}v2\.6\.36 {2}\[release, formerly fixed-2\.6\.36; unsync pages: off\]/m);
+    expect(r.stdout).toMatch(/^ {6}invlpg: v2\.6\.36 .*FNAME\(invlpg\)/m);
     const json = JSON.parse(cli(['list', '--json']).stdout) as { scenarios: { citation: string }[]; presets: { unsync: boolean }[] };
     expect(json.scenarios.every((s) => s.citation.length > 0)).toBe(true);
     expect(json.presets.every((p) => typeof p.unsync === 'boolean')).toBe(true);

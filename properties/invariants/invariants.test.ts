@@ -7,7 +7,7 @@ const GVA = 0x4020_1000;
 
 function consistent(): MmuWorld {
   const g = new GuestBuilder({ firstTableGfn: 0x10 }).map(GVA, 0x50, { w: true, d: true });
-  const w = initialWorld({ guest: g, vcpus: 1, config: presetByName('fixed-2.6.36') });
+  const w = initialWorld({ guest: g, vcpus: 1, config: presetByName('v2.6.36') });
   return runSolo(w, (ctx) => access(ctx, vcpuOf(w, 0), GVA, 'write'), 'VCPU0');
 }
 
@@ -46,7 +46,7 @@ describe('no-stale-spte', () => {
 
   it('should check a direct page (a large guest page in 4K pieces) by its gfn range, linked or not', () => {
     const g = new GuestBuilder({ firstTableGfn: 0x10 }).map(0x4020_0000, 0x200, { w: true, d: true, large: 2 });
-    const w0 = initialWorld({ guest: g, vcpus: 1, config: presetByName('fixed-2.6.36') });
+    const w0 = initialWorld({ guest: g, vcpus: 1, config: presetByName('v2.6.36') });
     const w = runSolo(w0, (ctx) => access(ctx, vcpuOf(w0, 0), GVA, 'read'), 'VCPU0');
     const direct = Object.values(w.sps).find((sp) => sp.role.direct)!;
     expect(noStaleSpte.check(w)).toBeUndefined();
