@@ -16,10 +16,17 @@ export function saveFailure(failure: Failure, dir = FAILURE_DIR): string {
   return path;
 }
 
-/** Reads a saved failure file: the first line that is not blank and not a `#` comment. */
+/** The schedule line of a saved failure's text: the first line that is not blank and not a `#` comment. */
+export function scheduleLineOf(text: string): string | undefined {
+  return text
+    .split('\n')
+    .find((l) => l.trim() !== '' && !l.trimStart().startsWith('#'))
+    ?.trim();
+}
+
+/** Reads a saved failure file's schedule line. */
 export function readScheduleFile(path: string): string {
-  const text = readFileSync(path, 'utf8');
-  const line = text.split('\n').find((l) => l.trim() !== '' && !l.trimStart().startsWith('#'));
+  const line = scheduleLineOf(readFileSync(path, 'utf8'));
   if (line === undefined) throw new Error(`${path}: no schedule line in the file (only blank lines and # comments)`);
-  return line.trim();
+  return line;
 }
