@@ -1,18 +1,39 @@
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { basename, dirname, join } from 'node:path';
 import { formatSchedule, type Failure } from '../sim/index.ts';
 
 /** Where failing schedules are saved so a CI failure can be replayed from the artifact alone. */
 export const FAILURE_DIR = join('.mmu-race', 'failures');
 
-/** Saves a failure as `<dir>/<scenario>--<kernel>.txt`: the schedule line, then `#` comments. */
-export function saveFailure(failure: Failure, dir = FAILURE_DIR): string {
+/** The failures directory: MMU_RACE_FAILURES_DIR when set (the tests point it at a temporary one), else FAILURE_DIR. */
+export function failureDir(env: NodeJS.ProcessEnv = process.env): string {
+  const dir = env.MMU_RACE_FAILURES_DIR;
+  return dir === undefined || dir === '' ? FAILURE_DIR : dir;
+}
+
+/** The file a failure is saved to: `<dir>/<scenario>--<kernel>.txt`. */
+export function failurePath(failure: Failure, dir = failureDir()): string {
+  return join(dir, `${failure.schedule.scenario}--${failure.schedule.variant}.txt`);
+}
+
+/**
+ * Saves a failure as `<dir>/<scenario>--<kernel>.txt`: the schedule line, then `#` comments.
+ * Written to a temporary file in the same directory and renamed over the old one, so a reader (or a
+ * kill mid-write) never sees a partial file. Throws the system error when it cannot.
+ */
+export function saveFailure(failure: Failure, dir = failureDir()): string {
   mkdirSync(dir, { recursive: true });
-  const s = failure.schedule;
-  const path = join(dir, `${s.scenario}--${s.variant}.txt`);
+  const path = failurePath(failure, dir);
   const what = failure.kind === 'violated' ? `violated: ${failure.invariant}` : failure.kind;
   const comments = [`# ${what}`, ...failure.message.split('\n').map((l) => `# ${l}`), `# replay: npx mmu-race replay ${path}`];
-  writeFileSync(path, `${formatSchedule(s)}\n${comments.join('\n')}\n`);
+  const tmp = join(dirname(path), `.${basename(path)}.${process.pid}.tmp`);
+  try {
+    writeFileSync(tmp, `${formatSchedule(failure.schedule)}\n${comments.join('\n')}\n`);
+    renameSync(tmp, path);
+  } catch (e) {
+    rmSync(tmp, { force: true });
+    throw e;
+  }
   return path;
 }
 

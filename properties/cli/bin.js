@@ -4,9 +4,13 @@
 import { register } from 'tsx/esm/api';
 
 register();
-// A reader that stops early (`mmu-race list | head`) closes the pipe: stop quietly, as Unix tools do.
+// A reader that stops early (`mmu-race explore --all | head`) closes the pipe: stop printing, but
+// finish the run so the exit status still reports the verdicts (out() skips a destroyed stdout).
 process.stdout.on('error', (e) => {
-  if (e.code === 'EPIPE') process.exit(0);
+  if (e.code === 'EPIPE' || e.code === 'ERR_STREAM_DESTROYED') {
+    process.stdout.destroy();
+    return;
+  }
   throw e;
 });
 const { main } = await import('./main.ts');
