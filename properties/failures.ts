@@ -1,5 +1,6 @@
-import { mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
-import { basename, dirname, join } from 'node:path';
+import { mkdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { writeFileAtomically } from './atomicWrite.ts';
 import { formatSchedule, type Failure } from '../sim/index.ts';
 
 /** Where failing schedules are saved so a CI failure can be replayed from the artifact alone. */
@@ -17,23 +18,15 @@ export function failurePath(failure: Failure, dir = failureDir()): string {
 }
 
 /**
- * Saves a failure as `<dir>/<scenario>--<kernel>.txt`: the schedule line, then `#` comments.
- * Written to a temporary file in the same directory and renamed over the old one, so a reader (or a
- * kill mid-write) never sees a partial file. Throws the system error when it cannot.
+ * Saves a failure as `<dir>/<scenario>--<kernel>.txt`: the schedule line, then `#` comments, written
+ * atomically (never a partial file). Throws the system error when it cannot.
  */
 export function saveFailure(failure: Failure, dir = failureDir()): string {
   mkdirSync(dir, { recursive: true });
   const path = failurePath(failure, dir);
   const what = failure.kind === 'violated' ? `violated: ${failure.invariant}` : failure.kind;
   const comments = [`# ${what}`, ...failure.message.split('\n').map((l) => `# ${l}`), `# replay: npx mmu-race replay ${path}`];
-  const tmp = join(dirname(path), `.${basename(path)}.${process.pid}.tmp`);
-  try {
-    writeFileSync(tmp, `${formatSchedule(failure.schedule)}\n${comments.join('\n')}\n`);
-    renameSync(tmp, path);
-  } catch (e) {
-    rmSync(tmp, { force: true });
-    throw e;
-  }
+  writeFileAtomically(path, `${formatSchedule(failure.schedule)}\n${comments.join('\n')}\n`);
   return path;
 }
 
@@ -51,3 +44,4 @@ export function readScheduleFile(path: string): string {
   if (line === undefined) throw new Error(`${path}: no schedule line in the file (only blank lines and # comments)`);
   return line;
 }
+

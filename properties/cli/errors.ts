@@ -174,10 +174,9 @@ export function scheduleFit(message: string, scenario: string, kernel: string, r
   );
 }
 
-export function badScenarioName(name: string): UsageError {
-  return new UsageError(
-    `scenario name '${shown(name)}' is not kebab-case: expected lower-case letters and digits separated by single '-', starting with a letter (e.g. 'case-3-my-race')`,
-  );
+/** `rule` says what the name breaks, e.g. "is not kebab-case: expected …". */
+export function badScenarioName(name: string, rule: string): UsageError {
+  return new UsageError(`scenario name '${shown(name, 40)}' ${rule}`);
 }
 
 export function scenarioExists(name: string, path: string): UsageError {
