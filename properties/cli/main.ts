@@ -88,8 +88,8 @@ export async function main(argv: readonly string[]): Promise<number> {
   }
 }
 
-/** What went wrong, the text to print, and the exit code. */
-function classify(e: unknown): ['usage' | 'io' | 'internal', string, number] {
+/** What went wrong, the text to print, and the exit code (exported for the tests). */
+export function classify(e: unknown): ['usage' | 'io' | 'internal', string, number] {
   if (e instanceof UsageError) return ['usage', e.message, EXIT.usage];
   if (e instanceof IoError) return ['io', e.message, EXIT.io];
   if (isSystemError(e)) {
