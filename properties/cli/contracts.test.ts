@@ -2,7 +2,7 @@
 // what replay says about files that are not schedules, and how much explore prints.
 
 import { spawnSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { closeSync, existsSync, mkdirSync, mkdtempSync, openSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -77,6 +77,17 @@ describe('exit 3 only for internal errors', () => {
     mkdirSync(join(root, 'scenarios', 'index.ts'), { recursive: true });
     expect(() => createScenario(root, 'io-probe')).toThrow(IoError);
     expect(() => createScenario(root, 'io-probe')).toThrow(`cannot read '${join(root, 'scenarios', 'index.ts')}': it is a directory`);
+  });
+
+  it.skipIf(!existsSync('/dev/full'))('should exit 4, not 1, when stdout cannot be written (a full disk)', () => {
+    const full = openSync('/dev/full', 'w');
+    try {
+      const r = spawnSync(process.execPath, [BIN, 'list'], { stdio: ['ignore', full, 'pipe'], encoding: 'utf8' });
+      expect(r.stderr).toBe('mmu-race: cannot write the output to stdout: no space left on the device\n');
+      expect(r.status).toBe(4);
+    } finally {
+      closeSync(full);
+    }
   });
 
   it('should name the path of a schedule file that cannot be stat-ed (exit 2, no "internal error")', async () => {
