@@ -34,8 +34,8 @@ verdict table. A failure that cannot be saved is still printed, with a warning o
 Strategies: ${STRATEGY_NAMES.join(', ')} (default ${DEFAULT_STRATEGY}). Exhaustive strategies
 ignore --runs; --seed drives the sampling ones; --preemptions bounds dfs.
 
-Exit status: 0 when every verdict matches its scenario's expectation, 1 when any does not,
-2 for a usage error.
+Exit status: 0 when every verdict matches its scenario's expectation, 1 when any does not (a failed
+save or a closed stdout changes neither), 2 for a usage error.
 
 Examples:
   mmu-race explore --all
