@@ -19,6 +19,8 @@ function blockedCwd(name: string): string {
   return cwd;
 }
 const DEFAULT_DIR = { MMU_RACE_FAILURES_DIR: undefined };
+/** One failure as expected and one cell not: seed 1's three random runs hit the emulated-writes race at once and miss case-2-trapped's narrow window. */
+const MIXED = ['explore', 'concurrent-emulated-writes', 'case-2-trapped', '--kernel', '2007', '--strategy', 'random', '--runs', '3', '--seed', '1'];
 
 interface Row {
   scenario: string;
@@ -31,9 +33,7 @@ interface Row {
 
 describe('explore when a failure cannot be saved', () => {
   it('should print the failure, warn naming the path, go on, and exit with the verdicts (1: a cell is not as expected)', () => {
-    // Seed 1, 3 random runs: the emulated-writes race is hit at once, case-2-trapped's narrow window is missed.
-    const args = ['explore', 'concurrent-emulated-writes', 'case-2-trapped', '--kernel', '2007', '--strategy', 'random', '--runs', '3', '--seed', '1'];
-    const r = cli(args, { cwd: blockedCwd('text'), env: DEFAULT_DIR });
+    const r = cli(MIXED, { cwd: blockedCwd('text'), env: DEFAULT_DIR });
     expect(r.stdout).toMatch(/^concurrent-emulated-writes x 2007: violated \S+ \(expected\)$/m);
     expect(r.stdout).toMatch(/replay: {3}npx mmu-race replay 'mmu-race\/1 concurrent-emulated-writes 2007 [^']+'/);
     expect(r.stdout).not.toMatch(/saved:/);
@@ -95,15 +95,9 @@ describe('where failures are saved', () => {
 });
 
 describe('explore with a closed stdout', () => {
-  it('should still exit 1 when a verdict is not as expected (explore … | head -0)', async () => {
-    const r = await cliClosedStdout(['explore', 'case-2-trapped', 'case-1a-gpde', '--kernel', 'v2.6.33', '--preemptions', '0']);
+  it('should print failures into the closed pipe without a fuss and still exit 1 when a verdict is not as expected (explore … | head -0)', async () => {
+    const r = await cliClosedStdout(MIXED, { cwd: tmp });
     expect(r.stderr).toBe('');
     expect(r.code).toBe(1);
-  });
-
-  it('should still exit 0 when every verdict is as expected, printing failures into the closed pipe', async () => {
-    const r = await cliClosedStdout(['explore', 'case-2-trapped', '--kernel', 'v2.6.33,2007'], { cwd: tmp });
-    expect(r.stderr).toBe('');
-    expect(r.code).toBe(0);
   });
 });
