@@ -3,18 +3,22 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { scenarioByName } from '../scenarios/index.ts';
-import { isFailure, parseSchedule, replay, runOnce, type Failure } from '../sim/index.ts';
+import type { Failure } from '../sim/index.ts';
+import { expectedViolations } from './cli/testCells.ts';
 import { failurePath, saveFailure, scheduleLineOf } from './failures.ts';
+import { runCell } from './matrix.ts';
 
 const tmp = mkdtempSync(join(tmpdir(), 'mmu-race-failures-'));
 afterAll(() => rmSync(tmp, { recursive: true, force: true }));
 
-const SCHEDULE = 'mmu-race/1 case-2-trapped v2.6.33 0*5 1*10 0*7';
-
+/** The first cell expected to fail, and its (minimised) failure. */
+const cell = expectedViolations()[0];
+const FILE = `${cell.scenario}--${cell.kernel}.txt`;
+let found: Failure | undefined;
 function failure(): Failure {
-  const v = runOnce(scenarioByName('case-2-trapped')!.build('v2.6.33'), replay(parseSchedule(SCHEDULE))).verdict;
-  if (!isFailure(v)) throw new Error(`${SCHEDULE} no longer fails: pick another schedule for this test`);
-  return v;
+  found ??= runCell(scenarioByName(cell.scenario)!, cell.kernel, { strategy: 'dpor', runs: 0, seed: 42 }).failure;
+  if (!found) throw new Error(`${cell.scenario} x ${cell.kernel} is expected to fail but did not`);
+  return found;
 }
 
 let n = 0;
@@ -24,13 +28,13 @@ describe('saveFailure', () => {
   it('should replace an old file with the schedule line and # comments, leaving nothing else behind', () => {
     const dir = freshDir();
     mkdirSync(dir);
-    writeFileSync(join(dir, 'case-2-trapped--v2.6.33.txt'), 'old\n');
+    writeFileSync(join(dir, FILE), 'old\n');
     const path = saveFailure(failure(), dir);
-    expect(path).toBe(join(dir, 'case-2-trapped--v2.6.33.txt'));
+    expect(path).toBe(join(dir, FILE));
     const text = readFileSync(path, 'utf8');
-    expect(scheduleLineOf(text)).toBe(SCHEDULE);
-    expect(text).toMatch(/^# violated: no-stale-spte$/m);
-    expect(readdirSync(dir)).toEqual(['case-2-trapped--v2.6.33.txt']);
+    expect(scheduleLineOf(text)).toMatch(new RegExp(`^mmu-race/1 ${cell.scenario} `));
+    expect(text).toContain(`\n# violated: ${cell.invariant}\n`);
+    expect(readdirSync(dir)).toEqual([FILE]);
   });
 
   it('should never touch the old file when the new one cannot be written (it is written aside first)', () => {
@@ -39,7 +43,7 @@ describe('saveFailure', () => {
     const f = failure();
     writeFileSync(failurePath(f, dir), 'old\n');
     // A directory where the temporary file goes makes writing it fail.
-    mkdirSync(join(dir, `.case-2-trapped--v2.6.33.txt.${process.pid}.tmp`));
+    mkdirSync(join(dir, `.${FILE}.${process.pid}.tmp`));
     expect(() => saveFailure(f, dir)).toThrow(/EISDIR/);
     expect(readFileSync(failurePath(f, dir), 'utf8')).toBe('old\n');
   });
@@ -49,6 +53,6 @@ describe('saveFailure', () => {
     const f = failure();
     mkdirSync(failurePath(f, dir), { recursive: true }); // a directory at the target: rename cannot replace it
     expect(() => saveFailure(f, dir)).toThrow();
-    expect(readdirSync(dir)).toEqual(['case-2-trapped--v2.6.33.txt']);
+    expect(readdirSync(dir)).toEqual([FILE]);
   });
 });
