@@ -1,4 +1,8 @@
 import { defineConfig } from 'vitest/config';
+import { envSeed } from './properties/env.ts';
+
+// A bad MMU_RACE_SEED stops the run here, with the rule, instead of becoming seed 0 in the matrix.
+envSeed();
 
 export default defineConfig({
   test: {
@@ -6,6 +10,7 @@ export default defineConfig({
     testTimeout: 120_000,
     hookTimeout: 120_000,
     pool: 'forks',
+    globalSetup: ['properties/testSetup.ts'],
     // Freeze every world the engine produces, so a model that mutates shared state outside an
     // immer recipe fails the tests (exploration runs unfrozen for speed).
     env: { MMU_RACE_FREEZE: '1' },

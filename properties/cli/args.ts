@@ -80,7 +80,9 @@ export function parseArgs(command: string, argv: readonly string[], specs: reado
     else throw missingValue(spec.name, EXPECTED[spec.kind]);
     if (raw === '') throw missingValue(spec.name, EXPECTED[spec.kind]);
     if (spec.kind === 'list') {
-      for (const part of raw.split(',')) if (part !== '') add(spec.name, part);
+      // An empty name (`--kernel ,`, `a,,b`) is a slip, not "no filter": running everything would hide it.
+      if (raw.split(',').some((part) => part === '')) throw badValue(spec.name, "one or more names separated by ',' (no empty names)", raw);
+      for (const part of raw.split(',')) add(spec.name, part);
       while (eq < 0 && spec.continues && i + 1 < argv.length && !isOption(argv[i + 1]) && spec.continues(argv[i + 1])) {
         add(spec.name, argv[++i]);
       }

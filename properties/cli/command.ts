@@ -15,8 +15,9 @@ export interface Command {
   run(args: ParsedArgs, argv: readonly string[]): Promise<number>;
 }
 
-/** Writes one line to stdout. */
+/** Writes one line to stdout; nothing once the reader has closed the pipe (see bin.js). */
 export function out(text = ''): void {
+  if (process.stdout.destroyed) return;
   process.stdout.write(text + '\n');
 }
 

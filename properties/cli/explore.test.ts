@@ -6,6 +6,8 @@ import { ANSI, cli } from './harness.ts';
 
 const tmp = mkdtempSync(join(tmpdir(), 'mmu-race-explore-'));
 afterAll(() => rmSync(tmp, { recursive: true, force: true }));
+/** The default failures directory (.mmu-race/failures under tmp) instead of the tests' MMU_RACE_FAILURES_DIR. */
+const DEFAULT_DIR = { MMU_RACE_FAILURES_DIR: undefined };
 
 describe('mmu-race explore', () => {
   it('should exit 0 and print the verdict table when every verdict is as expected', () => {
@@ -29,7 +31,7 @@ describe('mmu-race explore', () => {
   });
 
   it('should print one JSON object with the contract fields and no failure field', () => {
-    const r = cli(['explore', 'benign', 'case-1a-gpde', '--kernel', 'v2.6.25', '--strategy', 'random', '--runs', '300', '--seed', '42', '--json'], { cwd: tmp });
+    const r = cli(['explore', 'benign', 'case-1a-gpde', '--kernel', 'v2.6.25', '--strategy', 'random', '--runs', '300', '--seed', '42', '--json'], { cwd: tmp, env: DEFAULT_DIR });
     expect(r.code).toBe(0);
     const out = JSON.parse(r.stdout) as { results: Record<string, unknown>[] };
     expect(out.results.map((x) => [x.scenario, x.kernel])).toEqual([
@@ -50,7 +52,7 @@ describe('mmu-race explore', () => {
   });
 
   it('should show each violation as a VCPU0 | VCPU1 table with explanation, replay command and saved file', () => {
-    const r = cli(['explore', 'case-1a-gpde', '--kernel', 'v2.6.25', '--strategy', 'random', '--runs', '300', '--seed', '42'], { cwd: tmp });
+    const r = cli(['explore', 'case-1a-gpde', '--kernel', 'v2.6.25', '--strategy', 'random', '--runs', '300', '--seed', '42'], { cwd: tmp, env: DEFAULT_DIR });
     expect(r.code).toBe(0);
     expect(r.stdout).toMatch(/case-1a-gpde x v2.6.25: violated no-stale-spte \(expected\)/);
     expect(r.stdout).toMatch(/^VCPU0\s+\| VCPU1$/m);

@@ -16,10 +16,13 @@ export function verdictHeadline(f: Failure): string {
   return f.kind === 'violated' ? `${verdictColour(f.kind)} ${paint.bold(f.invariant)}` : verdictColour(f.kind);
 }
 
-/** Explanation, message and the two-column trace of a failure (the trace only when recorded). */
-export function renderFailure(f: Failure, threadNames: readonly string[]): string {
+/**
+ * Explanation, message and the two-column trace of a failure (the trace only when recorded);
+ * `explain: false` leaves out the invariant's explanation (already printed for an earlier failure).
+ */
+export function renderFailure(f: Failure, threadNames: readonly string[], { explain = true } = {}): string {
   const parts: string[] = [];
-  if (f.kind === 'violated') parts.push(indent(paint.italic(f.explanation)));
+  if (f.kind === 'violated' && explain) parts.push(indent(paint.italic(f.explanation)));
   parts.push(indent(f.message));
   if (f.trace && f.trace.events.length > 0) parts.push('', twoColumnTable(f.trace.events, threadNames));
   return parts.join('\n');

@@ -8,7 +8,7 @@ import { exploreCommand } from './commands/explore.ts';
 import { listCommand } from './commands/list.ts';
 import { newCommand } from './commands/new.ts';
 import { replayCommand } from './commands/replay.ts';
-import { EXIT, noCommand, unknownCommand, UsageError } from './errors.ts';
+import { EXIT, IoError, ioReason, isSystemError, noCommand, shown, unknownCommand, UsageError } from './errors.ts';
 
 const COMMANDS: readonly Command[] = [listCommand, exploreCommand, replayCommand, newCommand, benchCommand];
 
@@ -30,7 +30,12 @@ Run 'mmu-race COMMAND --help' for a command's options.
 
 Exit status: 0 success (explore: every verdict as expected), 1 explore found a verdict that differs
 from its scenario's expectation, 2 usage error (bad option, name, number, schedule or file),
-3 internal error (a bug: please report it with the command line).
+3 internal error (a bug: please report it with the command line), 4 a file or directory could not
+be written or read (the message names it). With --json, an error is also printed on stdout as
+{"error":{"kind":"usage"|"io"|"internal","message","exit"}}.
+
+Environment: MMU_RACE_SEED (explore's default --seed), MMU_RACE_FAILURES_DIR (where explore saves
+failures; default .mmu-race/failures).
 
 Colour: only when stdout is a terminal; NO_COLOR=1 turns it off, FORCE_COLOR=1 on (NO_COLOR wins).`;
 }
@@ -75,11 +80,30 @@ export async function main(argv: readonly string[]): Promise<number> {
     }
     return await command.run(args, rest);
   } catch (e) {
-    if (e instanceof UsageError) {
-      err(`mmu-race: ${e.message}`);
-      return EXIT.usage;
-    }
-    err(`mmu-race: internal error: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}`);
-    return EXIT.internal;
+    const [kind, message, exit] = classify(e);
+    err(`mmu-race: ${message}`);
+    // A script reading --json output gets the error in the same place, so stdout stays parseable.
+    if (wantsJson(argv)) out(JSON.stringify({ error: { kind, message: kind === 'internal' ? firstLine(message) : message, exit } }));
+    return exit;
   }
+}
+
+/** What went wrong, the text to print, and the exit code (exported for the tests). */
+export function classify(e: unknown): ['usage' | 'io' | 'internal', string, number] {
+  if (e instanceof UsageError) return ['usage', e.message, EXIT.usage];
+  if (e instanceof IoError) return ['io', e.message, EXIT.io];
+  if (isSystemError(e)) {
+    const path = e.path === undefined ? '' : ` '${shown(e.path)}'`;
+    return ['io', `cannot ${e.syscall ?? 'access'}${path}: ${ioReason(e)}`, EXIT.io];
+  }
+  const detail = e instanceof Error ? (e.stack ?? e.message) : String(e);
+  return ['internal', `internal error (a bug in mmu-race: please report it with the command line): ${detail}`, EXIT.internal];
+}
+
+const firstLine = (text: string): string => text.split('\n')[0];
+
+/** True when --json is among the options (before a `--` that ends them). */
+function wantsJson(argv: readonly string[]): boolean {
+  const end = argv.indexOf('--');
+  return (end < 0 ? argv : argv.slice(0, end)).includes('--json');
 }

@@ -3,9 +3,47 @@
 
 import type { KernelConfig } from '../../model/config.ts';
 
-/** `my-new-race` -> `myNewRace` (the exported const and the import in scenarios/index.ts). */
+/** `my-new-race` -> `myNewRace` (the exported const, its file scenarios/myNewRace.ts and the import in scenarios/index.ts). */
 export function identifierFor(name: string): string {
   return name.replace(/-([a-z0-9])/g, (_, c: string) => c.toUpperCase());
+}
+
+/** Scenario names are kebab-case: lower-case letters and digits, words joined by single '-'. */
+export const KEBAB = /^[a-z][a-z0-9]*(-[a-z0-9]+)*$/;
+
+/** Long enough for any real name; short enough that `NAME--KERNEL.txt` stays far below a file-name limit (255 bytes). */
+export const MAX_NAME_LENGTH = 64;
+
+/**
+ * Words a module-level `export const` may not be named: JavaScript's reserved words, those of strict
+ * mode and modules (a scenario file is both), and names whose shadowing breaks the file's own code.
+ */
+const RESERVED = new Set(
+  (
+    'break case catch class const continue debugger default delete do else enum export extends false finally for function if ' +
+    'import in instanceof new null return super switch this throw true try typeof var void while with yield ' +
+    'let static implements interface package private protected public await eval arguments undefined globalThis'
+  ).split(' '),
+);
+
+/** The names the skeleton imports (access, store, holds, …): the scenario's const must not take one. */
+export function skeletonImports(): string[] {
+  const source = scenarioSkeleton('x', []);
+  return [...source.matchAll(/^import \{([^}]*)\}/gm)].flatMap((m) => m[1].split(',').map((n) => n.replace(/^\s*type\s+/, '').trim()));
+}
+
+/** Why `name` cannot be a scenario name, as the rule it breaks; undefined when it can. */
+export function nameProblem(name: string): string | undefined {
+  if (name.length > MAX_NAME_LENGTH) return `is ${name.length} characters long: expected at most ${MAX_NAME_LENGTH}`;
+  if (!KEBAB.test(name)) {
+    return "is not kebab-case: expected lower-case letters and digits separated by single '-', starting with a letter (e.g. 'case-3-my-race')";
+  }
+  const id = identifierFor(name);
+  if (RESERVED.has(id)) return `gives the identifier '${id}', a reserved word in JavaScript modules: add a word (e.g. '${name}-race')`;
+  if (skeletonImports().includes(id)) {
+    return `gives the identifier '${id}', which the scenario file imports from the model (it would hide that helper): add a word (e.g. '${name}-race')`;
+  }
+  return undefined;
 }
 
 /** Source text of a new scenario called `name`, expecting `holds` under every preset for now. */

@@ -17,6 +17,8 @@ export function editDistance(a: string, b: string): number {
  * edit distance (at least 2), plus any that contain the input or that the input contains.
  */
 export function closest(input: string, valid: readonly string[], max = 3): string[] {
+  // Edit distance is quadratic: an input this long is no typo of a name, and would take seconds.
+  if (input.length > 200) return [];
   const needle = input.toLowerCase();
   const limit = Math.max(2, Math.floor(needle.length / 3));
   return valid

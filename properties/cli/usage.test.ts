@@ -1,21 +1,6 @@
-import { describe, expect, it, vi } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { spawnSync } from 'node:child_process';
-import { ANSI, BIN, cli } from './harness.ts';
-import { main } from './main.ts';
-
-/** Runs main() in this process (the error table is long: spawning a binary per row is slow). */
-async function inProcess(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  let stdout = '';
-  let stderr = '';
-  const o = vi.spyOn(process.stdout, 'write').mockImplementation((c) => ((stdout += String(c)), true));
-  const e = vi.spyOn(process.stderr, 'write').mockImplementation((c) => ((stderr += String(c)), true));
-  try {
-    return { code: await main(args), stdout, stderr };
-  } finally {
-    o.mockRestore();
-    e.mockRestore();
-  }
-}
+import { ANSI, BIN, cli, inProcess } from './harness.ts';
 
 describe('mmu-race usage errors (exit 2, a specific message)', () => {
   it('should exit 2 with the message on stderr from the real binary', () => {

@@ -1,21 +1,22 @@
 // `mmu-race explore`: runs the scenario x kernel cells asked for and prints the verdict table.
 
 import { ALL_PRESETS } from '../../../model/config.ts';
-import { kernelsOf, type Scenario } from '../../../scenarios/scenario.ts';
-import { saveFailure } from '../../failures.ts';
+import type { Scenario } from '../../../scenarios/scenario.ts';
+import { envSeed } from '../../env.ts';
+import { failureDir } from '../../failures.ts';
 import { matches, runCell, type CellResult } from '../../matrix.ts';
 import { DEFAULT_STRATEGY, STRATEGY_NAMES, type ExploreSpec, type StrategyName } from '../../strategies.ts';
 import { flag, list, value } from '../args.ts';
-import { out, type Command } from '../command.ts';
-import { allWithNames, noScenariosChosen, unknownName, UsageError } from '../errors.ts';
-import { paint } from '../colour.ts';
-import { verdictHeadline, renderFailure } from '../failureReport.ts';
-import { allScenarios, presetNamed, scenarioNamed, scenarioNames, unique } from '../names.ts';
+import { chooseCells } from '../cells.ts';
+import { err, out, type Command } from '../command.ts';
+import { allWithNames, noScenariosChosen, unknownName } from '../errors.ts';
+import { FailureOutput, type SaveOutcome } from '../failureOutput.ts';
+import { allScenarios, presetNamed, scenarioArgument, scenarioNames, unique } from '../names.ts';
 import { Progress } from '../progress.ts';
 import { cellJson, summaryLine, verdictTable } from '../verdictTable.ts';
 
 const USAGE =
-  'mmu-race explore [SCENARIO...|--all] [--kernel PRESET...] [--strategy S] [--runs N] [--seed N] [--preemptions K] [--json]';
+  'mmu-race explore [SCENARIO...|--all] [--kernel PRESET...] [--strategy S] [--runs N] [--seed N] [--preemptions K] [--json] [--summary] [--failures-dir DIR]';
 
 const isPreset = (token: string): boolean => ALL_PRESETS.some((p) => p.name === token || p.aliases.includes(token));
 
@@ -25,14 +26,16 @@ export const exploreCommand: Command = {
   usage: USAGE,
   details: `Runs every chosen scenario under every chosen kernel preset (default: the kernels its row covers) and prints,
 for each failing execution, the minimal schedule as a VCPU0 | VCPU1 table, the invariant's
-explanation and message, the replay command and the file it was saved to
-(.mmu-race/failures/SCENARIO--KERNEL.txt); then the verdict table.
+explanation (once per run) and message, the replay command and the file it was saved to
+(.mmu-race/failures/SCENARIO--KERNEL.txt, or --failures-dir / $MMU_RACE_FAILURES_DIR); then the
+verdict table. A failure that cannot be saved is still printed, with a warning on stderr.
+--summary prints each failure as its headline, replay command and file only.
 
 Strategies: ${STRATEGY_NAMES.join(', ')} (default ${DEFAULT_STRATEGY}). Exhaustive strategies
 ignore --runs; --seed drives the sampling ones; --preemptions bounds dfs.
 
-Exit status: 0 when every verdict matches its scenario's expectation, 1 when any does not,
-2 for a usage error.
+Exit status: 0 when every verdict matches its scenario's expectation, 1 when any does not (a failed
+save or a closed stdout changes neither), 2 for a usage error.
 
 Examples:
   mmu-race explore --all
@@ -49,23 +52,24 @@ Examples:
     },
     { name: 'strategy', kind: 'text', value: 'S', help: `${STRATEGY_NAMES.join(' | ')} (default ${DEFAULT_STRATEGY})` },
     { name: 'runs', kind: 'positive', value: 'N', help: 'executions per cell for sampling strategies (default 1000)' },
-    { name: 'seed', kind: 'natural', value: 'N', help: 'seed for sampling strategies (default 42)' },
+    { name: 'seed', kind: 'natural', value: 'N', help: 'seed for sampling strategies (default $MMU_RACE_SEED, else 42)' },
     { name: 'preemptions', kind: 'natural', value: 'K', help: 'preemption bound for dfs (default: none)' },
     { name: 'json', kind: 'flag', help: 'print one JSON object {"results":[…]} instead of text' },
+    { name: 'summary', kind: 'flag', help: 'print each failure as its headline, replay command and saved file (no trace table)' },
+    { name: 'failures-dir', kind: 'text', value: 'DIR', help: 'save failures here (default $MMU_RACE_FAILURES_DIR, else .mmu-race/failures)' },
   ],
   async run(args) {
     const scenarios = chooseScenarios(args.positionals, flag(args, 'all'));
     const kernels = list(args, 'kernel').length > 0 ? unique(list(args, 'kernel')).map((k) => presetNamed(k).name) : undefined;
-    const spec = exploreSpec(value<string>(args, 'strategy'), value(args, 'runs', 1000), value(args, 'seed', 42), value<number>(args, 'preemptions'));
+    const seed = value<number>(args, 'seed') ?? envSeed() ?? 42;
+    const spec = exploreSpec(value<string>(args, 'strategy'), value(args, 'runs', 1000), seed, value<number>(args, 'preemptions'));
     const json = flag(args, 'json');
     const progress = new Progress(Progress.wanted(json));
-    // A scenario's row names the kernels it has expectations for (e.g. the unsync scenarios only
-    // run under NAME+unsync), so --kernel picks from each row rather than forcing foreign cells.
-    const cellsOf = (s: Scenario): readonly string[] => (kernels ? kernels.filter((k) => kernelsOf(s).includes(k)) : kernelsOf(s));
-    const total = scenarios.reduce((n, s) => n + cellsOf(s).length, 0);
-    if (total === 0) throw noCells(scenarios.map((s) => `${s.name}: ${kernelsOf(s).join(', ')}`));
+    const { kernelsFor: cellsOf, total, notes } = chooseCells(scenarios, kernels);
+    for (const note of notes) err(`mmu-race: ${note}`);
+    const failures = new FailureOutput({ json, summary: flag(args, 'summary'), dir: value<string>(args, 'failures-dir') ?? failureDir() });
     const results: CellResult[] = [];
-    const saved = new Map<CellResult, string>();
+    const saved = new Map<CellResult, SaveOutcome>();
     for (const scenario of scenarios) {
       for (const kernel of cellsOf(scenario)) {
         const cell = `${scenario.name} x ${kernel}`;
@@ -75,15 +79,12 @@ Examples:
         });
         progress.clear();
         results.push(r);
-        if (!r.failure) continue;
-        const path = saveFailure(r.failure);
-        saved.set(r, path);
-        if (!json) printFailure(r, scenario, path);
+        if (r.failure) saved.set(r, failures.report(r, scenario));
       }
     }
     progress.clear();
     if (json) {
-      out(JSON.stringify({ results: results.map((r) => cellJson(r, saved.get(r))) }, null, 2));
+      out(JSON.stringify({ results: results.map((r) => jsonRow(r, saved.get(r))) }, null, 2));
     } else {
       out(verdictTable(results));
       out();
@@ -97,7 +98,7 @@ function chooseScenarios(names: readonly string[], all: boolean): readonly Scena
   if (all && names.length > 0) throw allWithNames();
   if (all) return allScenarios();
   if (names.length === 0) throw noScenariosChosen(scenarioNames());
-  return unique(names).map(scenarioNamed);
+  return unique(names).map(scenarioArgument);
 }
 
 function exploreSpec(strategy: string | undefined, runs: number, seed: number, preemptions: number | undefined): ExploreSpec {
@@ -106,19 +107,9 @@ function exploreSpec(strategy: string | undefined, runs: number, seed: number, p
   return { strategy: name as StrategyName, runs, seed, preemptions };
 }
 
-function printFailure(r: CellResult, scenario: Scenario, path: string): void {
-  const f = r.failure!;
-  const names = scenario.build(r.kernel).threads.map((t) => t.name);
-  const mark = matches(r) ? paint.dim('(expected)') : paint.bold.red('(NOT expected)');
-  out(paint.bold(`${r.scenario} x ${r.kernel}: `) + `${verdictHeadline(f)} ${mark}`);
-  out(renderFailure(f, names));
-  out();
-  out(`  schedule: ${r.schedule}`);
-  out(`  replay:   ${paint.cyan(r.replay ?? '')}`);
-  out(`  saved:    ${path}`);
-  out();
-}
-
-function noCells(rows: readonly string[]): UsageError {
-  return new UsageError(`none of the chosen kernels is in the chosen scenarios' rows; each scenario runs under:\n  ${rows.join('\n  ')}`);
+/** A JSON row, with the failure's message and, when saving failed, why (`saved` otherwise). */
+function jsonRow(r: CellResult, outcome: SaveOutcome | undefined): object {
+  const row = cellJson(r, outcome && 'saved' in outcome ? outcome.saved : undefined);
+  if (!r.failure) return row;
+  return { ...row, message: r.failure.message, ...(outcome && 'saveError' in outcome ? { saveError: outcome.saveError } : {}) };
 }

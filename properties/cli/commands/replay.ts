@@ -1,6 +1,6 @@
 // `mmu-race replay`: re-runs one schedule step by step and prints its trace and verdict.
 
-import { existsSync, statSync } from 'node:fs';
+import { closeSync, openSync, readSync, statSync, type Stats } from 'node:fs';
 import {
   formatSchedule,
   formatTraceLine,
@@ -14,12 +14,16 @@ import {
   type Schedule,
 } from '../../../sim/index.ts';
 import type { MmuWorld } from '../../../model/world.ts';
-import { readScheduleFile } from '../../failures.ts';
+import { kernelsOf } from '../../../scenarios/scenario.ts';
+import { scheduleLineOf } from '../../failures.ts';
 import { flag } from '../args.ts';
 import { out, type Command } from '../command.ts';
 import { paint } from '../colour.ts';
 import {
+  ioReason,
+  isSystemError,
   missingArgument,
+  notAScheduleFile,
   scheduleFileMissing,
   scheduleFileUnreadable,
   scheduleFit,
@@ -47,9 +51,10 @@ guest-memory words and shadow-page entries it changed (old -> new).
 
 Exit status: 0 after a replay that ran to its end, whatever the verdict (the verdict is the
 output: read it from the text or from --json); 2 when the schedule does not parse (the column is
-marked), names an unknown scenario or kernel, does not fit the scenario, or the file is missing.`,
+marked), names an unknown scenario or kernel, does not fit the scenario, or the file is missing,
+unreadable, not a text file or larger than 1 MiB.`,
   options: [
-    { name: 'json', kind: 'flag', help: 'print {"verdict","invariant"?,"message"?,"schedule","trace":[…]}' },
+    { name: 'json', kind: 'flag', help: 'print {"verdict","invariant"?,"message"?,"schedule","trace":[…]} (with --state, each step has "changes")' },
     { name: 'state', kind: 'flag', help: 'after every step, print what it changed in the guest and shadow page tables' },
   ],
   async run(args) {
@@ -66,23 +71,66 @@ marked), names an unknown scenario or kernel, does not fit the scenario, or the 
     try {
       result = runOnce(program, replay(schedule), { record: true, keepWorlds: state });
     } catch (e) {
-      if (e instanceof ScheduleFitError) throw scheduleFit(e.message, scenario.name, kernel, schedule.variant);
+      if (e instanceof ScheduleFitError) throw scheduleFit(e.message, scenario.name, kernel, kernelsOf(scenario), schedule.variant);
       throw e;
     }
-    if (flag(args, 'json')) printJson(result, schedule);
+    if (flag(args, 'json')) printJson(result, schedule, state);
     else printText(result, schedule, program.threads.map((t) => t.name), state);
     return 0;
   },
 };
 
+/** A saved failure is a few hundred bytes; reading stops here (a device such as /dev/zero never ends). */
+const MAX_FILE_BYTES = 1 << 20;
+
+/** What a path that is not a readable file is, in words; undefined for what replay reads. */
+function unreadableKind(st: Stats): string | undefined {
+  if (st.isDirectory()) return 'a directory';
+  if (st.isSocket()) return 'a socket';
+  if (st.isBlockDevice()) return 'a block device';
+  return undefined; // regular files, FIFOs (`replay <(…)`) and character devices (/dev/stdin)
+}
+
 /** The argument itself when it is schedule text, else the schedule line of the file it names. */
 function scheduleText(arg: string): string {
   if (arg.trimStart().startsWith('mmu-race/')) return arg;
-  if (!existsSync(arg) || !statSync(arg).isFile()) throw scheduleFileMissing(arg);
+  let st: Stats;
   try {
-    return readScheduleFile(arg);
+    st = statSync(arg);
   } catch (e) {
-    throw scheduleFileUnreadable(arg, e instanceof Error ? e.message : String(e));
+    if (isSystemError(e) && (e.code === 'ENOENT' || e.code === 'ENOTDIR')) throw scheduleFileMissing(arg);
+    throw scheduleFileUnreadable(arg, ioReason(e));
+  }
+  const kind = unreadableKind(st);
+  if (kind) throw notAScheduleFile(arg, kind);
+  const text = readText(arg);
+  const line = scheduleLineOf(text);
+  if (line === undefined) throw scheduleFileUnreadable(arg, 'no schedule line in the file (only blank lines and # comments)');
+  return line;
+}
+
+/** The file's text, refusing one that is too large or not UTF-8 text (a binary is never echoed). */
+function readText(path: string): string {
+  const buf = Buffer.alloc(MAX_FILE_BYTES + 1);
+  let n = 0;
+  try {
+    const fd = openSync(path, 'r');
+    try {
+      for (let got = -1; got !== 0 && n < buf.length; n += got) got = readSync(fd, buf, n, buf.length - n, null);
+    } finally {
+      closeSync(fd);
+    }
+  } catch (e) {
+    throw scheduleFileUnreadable(path, ioReason(e));
+  }
+  if (n > MAX_FILE_BYTES) throw scheduleFileUnreadable(path, `it is larger than ${MAX_FILE_BYTES.toLocaleString('en')} bytes, too large for a saved failure`);
+  const bytes = buf.subarray(0, n);
+  const nul = bytes.indexOf(0);
+  if (nul >= 0) throw notAScheduleFile(path, `not a text file (byte 0x00 at offset ${nul})`);
+  try {
+    return new TextDecoder('utf-8', { fatal: true }).decode(bytes);
+  } catch {
+    throw notAScheduleFile(path, 'not a text file (it is not valid UTF-8)');
   }
 }
 
@@ -90,14 +138,18 @@ function parse(text: string): Schedule {
   try {
     return parseSchedule(text);
   } catch (e) {
-    if (e instanceof ScheduleSyntaxError) throw scheduleSyntax(e.message);
+    if (e instanceof ScheduleSyntaxError) throw scheduleSyntax(e.column, e.detail, e.text);
     throw e;
   }
 }
 
-function printJson(r: ExecutionResult<MmuWorld>, schedule: Schedule): void {
+function printJson(r: ExecutionResult<MmuWorld>, schedule: Schedule, state: boolean): void {
   const v = r.verdict;
-  const events = r.trace?.events ?? [];
+  const trace = r.trace;
+  const events = trace?.events ?? [];
+  // With --state each step also carries what it changed, as in the text output.
+  const changes = (index: number): { changes?: { path: string; before: string; after: string }[] } =>
+    state && trace?.worlds ? { changes: diffWorlds(index === 0 ? trace.initial : trace.worlds[index - 1], trace.worlds[index]).map((c) => ({ ...c })) } : {};
   out(
     JSON.stringify(
       {
@@ -112,6 +164,7 @@ function printJson(r: ExecutionResult<MmuWorld>, schedule: Schedule): void {
           label: e.label,
           reads: e.reads,
           writes: e.writes,
+          ...changes(e.index),
         })),
       },
       null,

@@ -1,0 +1,77 @@
+// How `explore` reports the failures it finds: printed first, then saved, so a failed save (a
+// read-only or full disk, a file in the way) loses nothing and only costs a warning.
+
+import { statSync } from 'node:fs';
+import { dirname } from 'node:path';
+import type { Scenario } from '../../scenarios/scenario.ts';
+import { failurePath, saveFailure } from '../failures.ts';
+import { matches, type CellResult } from '../matrix.ts';
+import { err, out } from './command.ts';
+import { paint } from './colour.ts';
+import { ioReason, isSystemError, shown } from './errors.ts';
+import { renderFailure, verdictHeadline } from './failureReport.ts';
+
+/** Where a failure went: the file it was saved to, or why it could not be saved. */
+export type SaveOutcome = { readonly saved: string } | { readonly saveError: string };
+
+export interface FailureOutputOptions {
+  /** Print nothing (the JSON object carries the failures). */
+  readonly json: boolean;
+  /** One headline, the replay command and the saved file per failure: no trace table, no explanation. */
+  readonly summary: boolean;
+  /** The failures directory. */
+  readonly dir: string;
+}
+
+/** Prints and saves the failures of one `explore` run; each invariant's explanation is printed once. */
+export class FailureOutput {
+  private readonly explained = new Set<string>();
+
+  constructor(private readonly options: FailureOutputOptions) {}
+
+  /** Prints the failing cell `r` (unless --json), then saves it; a failed save is a warning on stderr. */
+  report(r: CellResult, scenario: Scenario): SaveOutcome {
+    const f = r.failure!;
+    if (!this.options.json) this.print(r, scenario);
+    let outcome: SaveOutcome;
+    try {
+      outcome = { saved: saveFailure(f, this.options.dir) };
+    } catch (e) {
+      const path = failurePath(f, this.options.dir);
+      outcome = { saveError: `cannot save '${shown(path)}': ${saveProblem(e, this.options.dir)}` };
+      err(`mmu-race: warning: ${outcome.saveError}; exploration goes on (the schedule is ${this.options.json ? 'in the JSON output' : 'printed above'})`);
+    }
+    if (!this.options.json && 'saved' in outcome) out(`  saved:    ${outcome.saved}`);
+    if (!this.options.json) out();
+    return outcome;
+  }
+
+  private print(r: CellResult, scenario: Scenario): void {
+    const f = r.failure!;
+    const mark = matches(r) ? paint.dim('(expected)') : paint.bold.red('(NOT expected)');
+    out(paint.bold(`${r.scenario} x ${r.kernel}: `) + `${verdictHeadline(f)} ${mark}`);
+    if (!this.options.summary) {
+      const explain = f.kind !== 'violated' || !this.explained.has(f.invariant);
+      if (f.kind === 'violated') this.explained.add(f.invariant);
+      out(renderFailure(f, scenario.build(r.kernel).threads.map((t) => t.name), { explain }));
+      out();
+      out(`  schedule: ${r.schedule}`);
+    }
+    out(`  replay:   ${paint.cyan(r.replay ?? '')}`);
+  }
+}
+
+/** Why saving under `dir` failed, in words; names the path that is in the way when there is one. */
+function saveProblem(e: unknown, dir: string): string {
+  if (isSystemError(e) && (e.code === 'ENOTDIR' || e.code === 'EEXIST')) {
+    for (let p = dir; ; p = dirname(p)) {
+      try {
+        if (!statSync(p).isDirectory()) return `'${shown(p)}' is a file, not a directory`;
+      } catch {
+        // Not there (yet): the one in the way is further up.
+      }
+      if (dirname(p) === p) break;
+    }
+  }
+  return ioReason(e);
+}
