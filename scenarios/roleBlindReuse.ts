@@ -1,16 +1,12 @@
-import { access, GuestBuilder, invlpg, makePte, pteGpa, PRESETS, store } from '../model/index.ts';
-import { raceProgram } from './program.ts';
-import { byPreset, holds, violated, type Scenario } from './scenario.ts';
+import { GuestBuilder, makePte, pteGpa } from '../model/index.ts';
+import { byPreset, violated, type Scenario } from './scenario.ts';
 import { NEW_GFN, SAME_PD, SAME_PT, TARGET } from './layout.ts';
+import { WRONG_CHILD_KERNELS, wrongChildExpectations, wrongChildProgram } from './wrongChild.ts';
 
 const NAME = 'role-blind-reuse';
 
 /** The 2M guest page that maps TARGET's region (SAME_PT..): gfn 0x200, so TARGET is frame 0x201. */
 const LARGE_GFN = 0x200;
-
-/** v2.6.24: the fault and the trapped store serialise on kvm->lock, pte_write before the emulator's copy. */
-const MUTEX =
-  "kvm->lock serialises the fault with the trapped store, and kvm_mmu_pte_write zaps the HPDE before the emulator writes the GPDE: no walk sees the new GPDE while the HPDE still links the old page";
 
 const TRUSTS_HPDE = 'fetch trusts the present HPDE (case 1a) and installs the new GPTE into the direct page of the old large mapping';
 
@@ -33,21 +29,15 @@ export const roleBlindReuse: Scenario = {
   name: NAME,
   title: "VCPU1 turns TARGET's large-page GPDE into a table in the large page's first frame while VCPU0 faults",
   citation: 'background.md section 5 item 9; commit 81ccda30b4e8 (2026), arch/x86/kvm/mmu/mmu.c kvm_mmu_get_child_sp; seed 003 case 1a',
-  kernels: [...PRESETS.map((p) => p.name), 'unlocked-no-recheck', 'child-sp-gfn-only'],
-  expect: byPreset(NAME, {
-    'v2.6.24': holds(MUTEX),
-    'v2.6.25': violated(TRUSTS_HPDE),
-    'v2.6.32': violated(TRUSTS_HPDE),
-    'v2.6.33': violated(TRUSTS_HPDE),
-    'v2.6.35': violated(TRUSTS_HPDE),
-    'xiao-proposal': violated(TRUSTS_HPDE),
-    'check-before-protect': violated(TRUSTS_HPDE),
-    'v2.6.36': violated(TRUSTS_HPDE),
-    'v4.20': violated(TRUSTS_HPDE),
-    'v7.2': holds('kvm_mmu_get_child_sp compares the role: a direct child is not the shadow of a guest table, so fetch zaps the HPDE and links the right page'),
-    'unlocked-no-recheck': violated(TRUSTS_HPDE),
-    'child-sp-gfn-only': violated('the direct page has the table gfn, so a gfn-only kvm_mmu_get_child_sp trusts it and fetch installs the GPTE into it'),
-  }),
+  kernels: WRONG_CHILD_KERNELS,
+  expect: byPreset(
+    NAME,
+    wrongChildExpectations(
+      TRUSTS_HPDE,
+      'kvm_mmu_get_child_sp compares the role: a direct child is not the shadow of a guest table, so fetch zaps the HPDE and links the right page',
+      violated('the direct page has the table gfn, so a gfn-only kvm_mmu_get_child_sp trusts it and fetch installs the GPTE into it'),
+    ),
+  ),
   build(preset) {
     const guest = new GuestBuilder({ firstTableGfn: 0x10 })
       .map(SAME_PT, LARGE_GFN, { w: true, d: true, large: 2 })
@@ -56,18 +46,6 @@ export const roleBlindReuse: Scenario = {
     guest.setWord(pteGpa(LARGE_GFN, 1), guest.leafValue(NEW_GFN, { w: true, d: true }));
     const gpde = guest.gpteGpa(TARGET, 2);
     const table = makePte({ gfn: LARGE_GFN, p: true, w: true, u: true, a: true });
-    return raceProgram({
-      scenario: NAME,
-      preset,
-      guest,
-      prelude: [SAME_PT],
-      *vcpu0(ctx, v) {
-        yield* access(ctx, v, TARGET, 'read');
-      },
-      *vcpu1(ctx, v) {
-        yield* store(ctx, v, gpde, table);
-        yield* invlpg(ctx, v, TARGET);
-      },
-    });
+    return wrongChildProgram(NAME, preset, guest, gpde, table);
   },
 };

@@ -1,14 +1,8 @@
-import { access, invlpg, PRESETS, store } from '../model/index.ts';
-import { raceProgram } from './program.ts';
-import { byPreset, holds, violated, type Scenario } from './scenario.ts';
-import { SAME_PT, TARGET, xiaoGuest } from './layout.ts';
-import { GuestBuilder } from '../model/index.ts';
+import { byPreset, violated, type Scenario } from './scenario.ts';
+import { TARGET, xiaoGuest } from './layout.ts';
+import { WRONG_CHILD_KERNELS, wrongChildExpectations, wrongChildProgram } from './wrongChild.ts';
 
 const NAME = 'table-access-change';
-
-/** v2.6.24: the fault and the trapped store serialise on kvm->lock, pte_write before the emulator's copy. */
-const MUTEX =
-  "kvm->lock serialises the fault with the trapped store, and kvm_mmu_pte_write zaps the HPDE before the emulator writes the GPDE: no walk sees the new GPDE while the HPDE still links the old page";
 
 const TRUSTS_HPDE =
   "in the window between the emulated store and kvm_mmu_pte_write, the walk reads the writable GPDE while the HPDE still links the PT's shadow page made for the read-only one; " +
@@ -27,39 +21,21 @@ export const tableAccessChange: Scenario = {
   name: NAME,
   title: "VCPU1 makes TARGET's read-only GPDE writable (same PT, the store traps) while VCPU0 faults on TARGET",
   citation: 'seed 003 case 1a with a change of rights only; arch/x86/kvm/mmu/mmu.c kvm_mmu_get_child_sp (2026, role.word comparison)',
-  kernels: [...PRESETS.map((p) => p.name), 'unlocked-no-recheck', 'child-sp-gfn-only'],
-  expect: byPreset(NAME, {
-    'v2.6.24': holds(MUTEX),
-    'v2.6.25': violated(TRUSTS_HPDE),
-    'v2.6.32': violated(TRUSTS_HPDE),
-    'v2.6.33': violated(TRUSTS_HPDE),
-    'v2.6.35': violated(TRUSTS_HPDE),
-    'xiao-proposal': violated(TRUSTS_HPDE),
-    'check-before-protect': violated(TRUSTS_HPDE),
-    'v2.6.36': violated(TRUSTS_HPDE),
-    'v4.20': violated(TRUSTS_HPDE),
-    'v7.2': holds("kvm_mmu_get_child_sp compares role.word, access included: the read-only page is not the writable walk's, so fetch zaps the HPDE and links the right page"),
-    'unlocked-no-recheck': violated(TRUSTS_HPDE),
-    'child-sp-gfn-only': violated(`a gfn-only kvm_mmu_get_child_sp: ${TRUSTS_HPDE}`),
-  }),
+  kernels: WRONG_CHILD_KERNELS,
+  expect: byPreset(
+    NAME,
+    wrongChildExpectations(
+      TRUSTS_HPDE,
+      "kvm_mmu_get_child_sp compares role.word, access included: the read-only page is not the writable walk's, so fetch zaps the HPDE and links the right page",
+      violated(`a gfn-only kvm_mmu_get_child_sp: ${TRUSTS_HPDE}`),
+    ),
+  ),
   build(preset) {
-    const guest: GuestBuilder = xiaoGuest();
+    const guest = xiaoGuest();
     const gpdeGpa = guest.gpteGpa(TARGET, 2);
     const readOnly = guest.gpte(TARGET, 2) - 2; // clear R/W in the GPDE
     guest.setGpte(TARGET, 2, readOnly);
     const writable = readOnly + 2;
-    return raceProgram({
-      scenario: NAME,
-      preset,
-      guest,
-      prelude: [SAME_PT],
-      *vcpu0(ctx, v) {
-        yield* access(ctx, v, TARGET, 'read');
-      },
-      *vcpu1(ctx, v) {
-        yield* store(ctx, v, gpdeGpa, writable);
-        yield* invlpg(ctx, v, TARGET);
-      },
-    });
+    return wrongChildProgram(NAME, preset, guest, gpdeGpa, writable);
   },
 };
