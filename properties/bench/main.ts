@@ -44,9 +44,10 @@ export async function runBench(o: BenchOptions, io: BenchIo = STDIO): Promise<Be
     deterministicCap: o.dfsCap,
     cellBudget: o.cellBudget,
     giveUpAfter: GIVE_UP_AFTER,
+    kernels: o.kernels,
   });
   phase('holding cells: dfs vs dpor');
-  const reduction = measureReduction(o.dfsCap);
+  const reduction = measureReduction(o.dfsCap, o.kernels);
   const { json: _json, help: _help, ...options } = o;
   const partial = {
     version: 1 as const,

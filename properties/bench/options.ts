@@ -22,6 +22,8 @@ export interface BenchOptions {
   readonly dfsCap: number;
   /** Executions of the long memory run. */
   readonly long: number;
+  /** The kernels whose matrix cells the per-cell phases measure (absent: every cell). */
+  readonly kernels?: readonly string[];
 }
 
 /** Defaults of a full `npm run bench` (4 to 5 minutes on a 2-core machine). */
@@ -47,6 +49,8 @@ export const QUICK: Omit<BenchOptions, 'json' | 'quick' | 'help'> = {
   cellBudget: 3_000,
   dfsCap: 500,
   long: 20_000,
+  // One column of each era keeps every phase exercised while the matrix grows.
+  kernels: ['v2.6.25', 'v2.6.36', 'v7.2', 'v2.6.36+unsync', 'no-mmu-notifier-retry'],
 };
 
 /** Options `mmu-race bench` accepts (parsed by the shared CLI parser, so errors read the same). */

@@ -60,11 +60,11 @@ function search(run: () => ReturnType<typeof explore>): Search {
 }
 
 /** Runs dfs (capped at `dfsCap`) and dpor (uncapped: it is the proof) on every holding cell. */
-export function measureReduction(dfsCap: number): ReductionResult {
+export function measureReduction(dfsCap: number, kernels?: readonly string[]): ReductionResult {
   const cells: HoldingCell[] = [];
   for (const s of SCENARIOS) {
     for (const kernel of kernelsOf(s)) {
-      if (s.expect(kernel).verdict !== 'holds') continue;
+      if (s.expect(kernel).verdict !== 'holds' || (kernels !== undefined && !kernels.includes(kernel))) continue;
       const program = s.build(kernel);
       const d = search(() => explore(program, dfs(), { maxExecutions: dfsCap }));
       const p = search(() => explore(program, dpor()));

@@ -41,16 +41,19 @@ export interface RunsBudget {
   readonly cellBudget: number;
   /** Stop taking seeds when this many first seeds all missed (the median is then beyond the cap). */
   readonly giveUpAfter: number;
+  /** Only these kernels' cells (absent: every buggy cell). */
+  readonly kernels?: readonly string[];
 }
 
-/** Every cell expected to be violated, in matrix order. */
-export function buggyCells(): { scenario: string; kernel: string }[] {
-  return SCENARIOS.flatMap((s) => kernelsOf(s).filter((k) => s.expect(k).verdict === 'violated').map((kernel) => ({ scenario: s.name, kernel })));
+/** Every cell expected to be violated, in matrix order (only `kernels`' columns when given). */
+export function buggyCells(kernels?: readonly string[]): { scenario: string; kernel: string }[] {
+  const chosen = (k: string): boolean => kernels === undefined || kernels.includes(k);
+  return SCENARIOS.flatMap((s) => kernelsOf(s).filter((k) => chosen(k) && s.expect(k).verdict === 'violated').map((kernel) => ({ scenario: s.name, kernel })));
 }
 
 /** Searches every buggy cell with every strategy, within `budget`. */
 export function measureRunsToFailure(strategies: readonly BenchStrategy[], budget: RunsBudget): BuggyCell[] {
-  return buggyCells().map(({ scenario, kernel }) => {
+  return buggyCells(budget.kernels).map(({ scenario, kernel }) => {
     const program = SCENARIOS.find((s) => s.name === scenario)!.build(kernel);
     const rows = strategies.map((strategy): StrategyRuns => {
       const seeds = strategy.seeded ? budget.seeds : 1;
