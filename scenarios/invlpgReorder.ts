@@ -9,7 +9,7 @@ const RACE =
   'complete, then the older one takes the lock and installs its stale GPTE over the newer one';
 
 /**
- * background.md section 5 item 4: invlpg reordering (commit 08e850c6536d, 2010, which added
+ * docs/background.md, the further races: invlpg reordering (commit 08e850c6536d, 2010, which added
  * kvm->arch.invlpg_counter). TARGET's PT is shadowed and unsync (prelude: a read of SAME_PT, then
  * the write fault that unsyncs it); TARGET's own leaf is not shadowed yet, which FNAME(invlpg) does
  * not care about: at level 1 is_last_spte() holds for an empty slot too, so each invlpg still

@@ -1,7 +1,7 @@
 import type { Program } from '../sim/index.ts';
 import { PRESETS, type MmuWorld } from '../model/index.ts';
 
-/** What a matrix cell should give, and why (derived from background.md section 4, then checked). */
+/** What a matrix cell should give, and why (derived from the kernel code, then checked by exploration). */
 export interface Expectation {
   readonly verdict: 'holds' | 'violated';
   readonly why: string;
@@ -36,7 +36,7 @@ export interface Scenario {
   readonly build: (preset: string) => Program<MmuWorld>;
 }
 
-/** Expectation helpers so scenario files read like the table in background.md section 4. */
+/** Expectation helpers so scenario files read like the verdict tables in docs/findings.md. */
 export const holds = (why: string): Expectation => ({ verdict: 'holds', why });
 export const violated = (why: string, invariant = 'no-stale-spte', rare?: string): Expectation =>
   rare === undefined ? { verdict: 'violated', why, invariant } : { verdict: 'violated', why, invariant, rare };

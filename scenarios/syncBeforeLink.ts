@@ -10,7 +10,7 @@ const NO_WP = 'no-write-protect-on-sync+unsync';
 const why = 'kvm_mmu_get_page finds the unsync PT page and syncs it (kvm_sync_page re-reads its GPTEs) before fetch links it';
 
 /**
- * background.md section 5 item 8: a shadow page must be synced before it is linked (commit
+ * docs/background.md, the further races: a shadow page must be synced before it is linked (commit
  * 65855ed8b034, 2021). TARGET's PT is unsync with present leaves for TARGET and SAME_PT (prelude).
  * VCPU1 unlinks the PT (clears its GPDE: trapped, the PD is shadowed at level 2, pte_write unlinks
  * the PT's shadow page, which stays in the hash, unsync), flushes TARGET (invlpg), changes TARGET's
