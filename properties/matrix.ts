@@ -151,17 +151,19 @@ export function runCell(scenario: Scenario, kernel: string, spec: ExploreSpec, h
     const minimal = minimize(program, verdict, { guard: hooks.guard });
     verdict = minimal.verdict;
     const schedule = formatSchedule(minimal.schedule);
+    const broken = verdict.kind === 'scenario-error';
     return finish({
       ...base,
       ms: ms(),
       verdict: verdict.kind,
-      proved: true,
+      // A scenario error proves nothing about the kernel; any other failure is proved by its schedule.
+      proved: !broken,
       stoppedBy: 'failure',
       preemptions: minimal.preemptions,
       invariant: verdict.kind === 'violated' ? verdict.invariant : undefined,
       schedule,
       replay: replayCommand(schedule),
-      message: verdict.message,
+      message: broken ? scenarioMessage(scenario.name, kernel, verdict.message) : verdict.message,
       failure: verdict,
     });
   } catch (e) {
@@ -178,7 +180,6 @@ function finish(r: Omit<CellResult, 'outcome'>): CellResult {
 }
 
 function errorRow(scenario: Scenario, kernel: string, spec: ExploreSpec, expected: CellResult['expected'], ms: number, what: string): CellResult {
-  const file = scenarioFile(scenario.name);
   return finish({
     scenario: scenario.name,
     kernel,
@@ -192,8 +193,14 @@ function errorRow(scenario: Scenario, kernel: string, spec: ExploreSpec, expecte
     proved: false,
     abandoned: 0,
     stoppedBy: 'error',
-    message: `scenario '${scenario.name}'${file ? ` (${file})` : ''} under ${kernel}: ${what.replace(/^: /, '')}`,
+    message: scenarioMessage(scenario.name, kernel, what.replace(/^: /, '')),
   });
+}
+
+/** "scenario 'x' (scenarios/x.ts) under KERNEL: what", so the author knows which file to fix. */
+function scenarioMessage(name: string, kernel: string, what: string): string {
+  const file = scenarioFile(name);
+  return `scenario '${name}'${file ? ` (${file})` : ''} under ${kernel}: ${what}`;
 }
 
 const SCENARIO_DIR = new URL('../scenarios/', import.meta.url);

@@ -44,7 +44,8 @@ function scenario(o: { name?: string; expected?: Record<string, Expectation>; sp
 }
 
 function expectError(r: CellResult, ...parts: (string | RegExp)[]): void {
-  expect(r).toMatchObject({ verdict: 'scenario-error', outcome: 'error', proved: false, stoppedBy: 'error' });
+  expect(r).toMatchObject({ verdict: 'scenario-error', outcome: 'error', proved: false });
+  expect(r.stoppedBy).toBe(r.schedule ? 'failure' : 'error');
   expect(r.message).toContain(`scenario '${r.scenario}'`);
   for (const p of parts) expect(r.message).toMatch(p);
   expect(exitStatus([r], false)).toBe(2);
@@ -111,6 +112,32 @@ describe('scenario mistakes', () => {
     expectError(r, /VCPU1 ran for more than 0\.3 s \(--timeout 0\.3\) without yielding, after its step \d+ \(spin_unlock\(mmu_lock\)\)/, /a loop in plain JavaScript/);
     // The watchdog leaves the process usable: the next cell runs normally.
     expect(runCell(scenario({}), '2007', DPOR, new Watchdog(10))).toMatchObject({ verdict: 'violated', outcome: 'expected' });
+  });
+});
+
+describe('scenario mistakes (more)', () => {
+  it('should stop a build() that loops and say it was outside any thread', () => {
+    const s = scenario({
+      build: () => {
+        for (let i = 0; i >= 0; i++); // the mistake under test
+        throw new Error('unreachable');
+      },
+    });
+    expectError(runCell(s, '2007', DPOR, new Watchdog(0.3)), /build\('2007'\): the scenario's code did not return within 0\.3 s/);
+  });
+
+  it('should make a thread that throws during exploration an error (exit 2), with the schedule that gets there', () => {
+    const s = scenario({
+      spec: {
+        *vcpu1(ctx, v) {
+          yield* invlpg(ctx, v, TARGET);
+          throw new RangeError('no such table');
+        },
+      },
+    });
+    const r = runCell(s, '2007', DPOR);
+    expectError(r, /VCPU1 threw: no such table/);
+    expect(r.schedule).toMatch(/^mmu-race\/1 test-mistake 2007 /);
   });
 });
 

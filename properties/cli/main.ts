@@ -29,8 +29,9 @@ ${COMMANDS.map((c) => `  ${c.name.padEnd(width)}  ${c.summary}`).join('\n')}
 Run 'mmu-race COMMAND --help' for a command's options.
 
 Exit status: 0 success (explore: every verdict as expected), 1 explore found a verdict that differs
-from its scenario's expectation, 2 usage error (bad option, name, number, schedule or file),
-3 internal error (a bug: please report it with the command line).
+from its scenario's expectation (or, with --require-proof, an expected holds it did not prove),
+2 usage error (bad option, name, number, schedule or file) or a broken scenario, 3 internal error
+(a bug: please report it with the command line).
 
 Colour: only when stdout is a terminal; NO_COLOR=1 turns it off, FORCE_COLOR=1 on (NO_COLOR wins).`;
 }

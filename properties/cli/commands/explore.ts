@@ -156,6 +156,7 @@ function printFailure(r: CellResult, path: string): void {
   const mark =
     r.outcome === 'error' ? paint.bold.red('(scenario error: fix the scenario)') : matches(r) ? paint.dim('(expected)') : paint.bold.red('(NOT expected)');
   out(paint.bold(`${r.scenario} x ${r.kernel}: `) + `${verdictHeadline(f)} ${mark}`);
+  if (r.outcome === 'error') out(`  ${r.message ?? ''}`);
   out(renderFailure(f, names));
   out();
   out(`  schedule: ${r.schedule}`);
