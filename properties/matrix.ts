@@ -1,7 +1,7 @@
-import { readdirSync, readFileSync } from 'node:fs';
 import { explore, formatSchedule, minimize, ScenarioError, type ExploreDriver, type Failure, type Guard, type VerdictKind } from '../sim/index.ts';
 import { ALL_PRESETS, type MmuWorld } from '../model/index.ts';
 import { didYouMeanPreset, type Expectation, type Scenario } from '../scenarios/scenario.ts';
+import { scenarioFile } from '../scenarios/source.ts';
 import { exploreWithFastCheck } from './fastcheck.ts';
 import { DEFAULT_BUDGET, isExhaustive, makeStrategy, type ExploreSpec } from './strategies.ts';
 import { HungError } from './watchdog.ts';
@@ -201,20 +201,4 @@ function errorRow(scenario: Scenario, kernel: string, spec: ExploreSpec, expecte
 function scenarioMessage(name: string, kernel: string, what: string): string {
   const file = scenarioFile(name);
   return `scenario '${name}'${file ? ` (${file})` : ''} under ${kernel}: ${what}`;
-}
-
-const SCENARIO_DIR = new URL('../scenarios/', import.meta.url);
-
-/** The scenarios/ file that defines a scenario (it holds the name in quotes), for error messages. */
-export function scenarioFile(name: string): string | undefined {
-  try {
-    for (const f of readdirSync(SCENARIO_DIR).sort()) {
-      if (!f.endsWith('.ts') || f.endsWith('.test.ts') || f === 'index.ts') continue;
-      const text = readFileSync(new URL(f, SCENARIO_DIR), 'utf8');
-      if (text.includes(`'${name}'`) || text.includes(`"${name}"`)) return `scenarios/${f}`;
-    }
-  } catch {
-    // Only a hint for the message: without it the error still names the scenario.
-  }
-  return undefined;
 }

@@ -16,6 +16,7 @@ import {
   type Vcpu,
 } from '../model/index.ts';
 import { lockDiscipline, noLostGuestWrite, noStaleSpte, writeProtection } from '../properties/invariants/index.ts';
+import { scenarioSource } from './source.ts';
 
 /** A vCPU thread body in a scenario: gets the engine context and its vCPU handle. */
 export type VcpuBody = (ctx: ThreadContext, vcpu: Vcpu) => Proc<MmuWorld>;
@@ -74,6 +75,7 @@ export function raceProgram(spec: RaceSpec): Program<MmuWorld> {
     throw new ScenarioError(`names has ${names.length} entries (${names.join(', ')}) but there are ${bodies.length} vCPU bodies: give one name per vCPU`);
   }
   bodies.forEach((body, i) => checkNoDroppedSteps(body, names[i]));
+  checkFileForDroppedSteps(spec.scenario);
   let world = initialWorld({ guest: spec.guest, vcpus: bodies.length, config: presetByName(spec.preset), hostInvalidates: spec.hostInvalidates, tlbs: spec.tlbs });
   const vcpus = bodies.map((_, i) => vcpuOf(world, i));
   for (const v of vcpus) world = runSolo(world, (ctx) => kvmMmuLoad(ctx, v), 'prelude');
@@ -135,7 +137,13 @@ export function droppedStep(source: string, known: ReadonlySet<string> = STEP_FU
     const [whole, ns, name, close] = m;
     if (!known.has(name) && !local.includes(name)) continue;
     if ((ns?.startsWith('(0') ?? false) !== (close === ')')) continue;
-    const args = argumentsAt(code, m.index + whole.length - 1);
+    // After a line break the statement may go on from the line before: `x =`, `=> `, `yield*`, `return`.
+    const before = code.slice(0, m.index + whole.indexOf(ns ?? name)).trimEnd();
+    if (/(?:=>|[=,(?:&|!+\-*/%<>[]|\b(?:yield|return|throw|new|typeof|void|await|case))$/.test(before)) continue;
+    const open = m.index + whole.length - 1;
+    const args = argumentsAt(code, open);
+    // `store(…) {` or `store(…): T` is a method definition or signature, not a call.
+    if (/^\s*(?:[{:]|=>)/.test(code.slice(open + args.length))) continue;
     return `${name}${args.replace(/\s+/g, ' ')}`;
   }
   return undefined;
@@ -158,6 +166,18 @@ function argumentsAt(code: string, open: number): string {
     }
   }
   return code.slice(open);
+}
+
+/** The same check over the whole scenario file, so helper generators defined there are covered too. */
+function checkFileForDroppedSteps(scenario: string): void {
+  const source = scenarioSource(scenario);
+  if (!source) return;
+  if (!checked.has(source.text)) checked.set(source.text, droppedStep(source.text));
+  const call = checked.get(source.text);
+  if (call === undefined) return;
+  throw new ScenarioError(
+    `${source.path} calls ${call} as a statement, without yield*: that only creates the step and drops it, so it never runs; write 'yield* ${call}'`,
+  );
 }
 
 function checkNoDroppedSteps(body: VcpuBody, thread: string): void {

@@ -40,12 +40,25 @@ const ok = { '2007': violated('no re-check') };
 export const brokenTypo = broken('broken-typo', { ...ok, 'fixd-2.6.36': holds('typo') });
 export const brokenMissing = broken('broken-missing', { 'v2.6.33': violated('only this one') });
 export const brokenBuild = broken('broken-build', ok, {}, () => { throw new Error('boom in build'); });
-export const brokenYield = broken('broken-yield', ok, {
-  *vcpu1(ctx, v) { store(ctx, v, 0x13008, 0x60063); yield* invlpg(ctx, v, TARGET); },
-});
 export const brokenPrelude = broken('broken-prelude', ok, { prelude: [0x7fff0000] });
 export const brokenHang = broken('broken-hang', ok, {
   *vcpu1(ctx, v) { yield* invlpg(ctx, v, TARGET); for (let i = 0; i >= 0; i++); },
+});
+`;
+
+// A dropped step fails every scenario of its file (the whole file is checked), so it gets its own.
+const BROKEN_YIELD = `import { invlpg, store } from '../model/index.ts';
+import { violated } from './scenario.ts';
+import { xiaoCase } from './xiaoCase.ts';
+import { TARGET } from './layout.ts';
+
+function* forgetful(ctx, v) {
+  store(ctx, v, 0x13008, 0x60063);
+}
+
+export const brokenYield = xiaoCase({
+  name: 'broken-yield', title: 'broken on purpose', citation: 'test', level: 1, prelude: [], kernels: ['2007'],
+  expected: { '2007': violated('no re-check') },
 });
 `;
 
@@ -55,12 +68,13 @@ beforeAll(() => {
   }
   symlinkSync(join(ROOT, 'node_modules'), join(copy, 'node_modules'), 'dir');
   writeFileSync(join(copy, 'scenarios', 'broken.ts'), BROKEN);
+  writeFileSync(join(copy, 'scenarios', 'brokenYield.ts'), BROKEN_YIELD);
   const index = join(copy, 'scenarios', 'index.ts');
   const names = ['brokenTypo', 'brokenMissing', 'brokenBuild', 'brokenYield', 'brokenPrelude', 'brokenHang'];
   writeFileSync(
     index,
     readFileSync(index, 'utf8')
-      .replace('// mmu-race new: imports', `import { ${names.join(', ')} } from './broken.ts';\n// mmu-race new: imports`)
+      .replace('// mmu-race new: imports', `import { ${names.filter((n) => n !== 'brokenYield').join(', ')} } from './broken.ts';\nimport { brokenYield } from './brokenYield.ts';\n// mmu-race new: imports`)
       .replace('// mmu-race new: entries', `${names.join(',\n  ')},\n  // mmu-race new: entries`),
   );
 });
@@ -69,7 +83,7 @@ const EXPECTED_ERRORS: Record<string, RegExp> = {
   'broken-typo': /'fixd-2\.6\.36'; did you mean 'fixed-2\.6\.36'\?/,
   'broken-missing': /no expected verdict for kernel preset '2007'/,
   'broken-build': /build\('2007'\) threw: boom in build/,
-  'broken-yield': /VCPU1's body calls store\(.*\) as a statement, without yield\*/,
+  'broken-yield': /scenarios\/brokenYield\.ts calls store\(ctx, v, 0x13008, 0x60063\) as a statement, without yield\*/,
   'broken-prelude': /prelude read of gva 0x7fff0000 by VCPU0 took a guest page fault/,
   'broken-hang': /VCPU1 ran for more than 1 s \(--timeout 1\) without yielding, after its step \d+ \(kvm_mmu_invlpg: kvm_mmu_flush_tlb\)/,
 };
@@ -83,7 +97,7 @@ describe('mmu-race explore with broken scenarios', () => {
     for (const [name, message] of Object.entries(EXPECTED_ERRORS)) {
       const row = rows.find((x) => x.scenario === name);
       expect(row, name).toMatchObject({ verdict: 'scenario-error', outcome: 'error' });
-      expect(row!.message).toContain(`scenario '${name}' (scenarios/broken.ts) under 2007: `);
+      expect(row!.message).toContain(`scenario '${name}' (scenarios/${name === 'broken-yield' ? 'brokenYield' : 'broken'}.ts) under 2007: `);
       expect(row!.message).toMatch(message);
     }
     const healthy = rows.filter((x) => !x.scenario.startsWith('broken-'));
@@ -94,7 +108,7 @@ describe('mmu-race explore with broken scenarios', () => {
   it('should print the error and a summary naming the broken cells in text mode', () => {
     const r = cli(['explore', 'broken-yield', 'broken-typo', 'case-2-trapped', '--kernel', '2007'], { bin, cwd: copy });
     expect(r.code).toBe(2);
-    expect(r.stdout).toMatch(/^broken-yield x 2007: scenario error\n {2}scenario 'broken-yield' \(scenarios\/broken\.ts\)/m);
+    expect(r.stdout).toMatch(/^broken-yield x 2007: scenario error\n {2}scenario 'broken-yield' \(scenarios\/brokenYield\.ts\)/m);
     expect(r.stdout).toMatch(/^broken-typo\s+2007\s+unknown\s+scenario-error ✗\s+dpor\s+0\s+-/m);
     expect(r.stdout).toMatch(/^case-2-trapped\s+2007\s+violated\s+violated\s+dpor/m);
     expect(r.stdout).toMatch(/3 cells: 1 as expected, 2 scenario errors \(broken-yield x 2007, broken-typo x 2007\)$/m);
