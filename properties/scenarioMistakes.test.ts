@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { access, invlpg, store, type MmuWorld } from '../model/index.ts';
-import type { Proc } from '../sim/index.ts';
+import { update, type Proc } from '../sim/index.ts';
 import { raceProgram, type RaceSpec, droppedStep } from '../scenarios/program.ts';
 import { byPreset, holds, violated, type Expectation, type Scenario } from '../scenarios/scenario.ts';
 import { NEW_GFN, SAME_PT, TARGET, xiaoGuest } from '../scenarios/layout.ts';
@@ -124,6 +124,21 @@ describe('scenario mistakes (more)', () => {
       },
     });
     expectError(runCell(s, '2007', DPOR, new Watchdog(0.3)), /build\('2007'\): the scenario's code did not return within 0\.3 s/);
+  });
+
+  it('should stop a step whose update loops, inside immer, and leave the engine usable', () => {
+    const s = scenario({
+      spec: {
+        *vcpu1(ctx, v) {
+          yield* invlpg(ctx, v, TARGET);
+          yield* update<MmuWorld>('spin', { reads: [], writes: ['x'] }, () => {
+            for (let i = 0; i >= 0; i++); // the mistake under test
+          });
+        },
+      },
+    });
+    expectError(runCell(s, '2007', DPOR, new Watchdog(0.3)), /step \d+ \(spin\) of VCPU1 did not finish within 0\.3 s/);
+    expect(runCell(scenario({}), '2007', DPOR)).toMatchObject({ verdict: 'violated', outcome: 'expected' });
   });
 
   it('should make a thread that throws during exploration an error (exit 2), with the schedule that gets there', () => {
