@@ -19,8 +19,8 @@ function scenario(o: { name?: string; expected?: Record<string, Expectation>; sp
     name,
     title: 'a scenario with a mistake',
     citation: 'test',
-    kernels: ['2007', 'fixed-2.6.36'],
-    expect: byPreset(name, o.expected ?? { '2007': violated('no re-check'), 'fixed-2.6.36': holds('re-checks') }),
+    kernels: ['unlocked-no-recheck', 'v2.6.36'],
+    expect: byPreset(name, o.expected ?? { 'unlocked-no-recheck': violated('no re-check'), 'v2.6.36': holds('re-checks') }),
     build(preset) {
       if (o.build) o.build();
       const guest = xiaoGuest();
@@ -53,15 +53,15 @@ function expectError(r: CellResult, ...parts: (string | RegExp)[]): void {
 
 describe('scenario mistakes', () => {
   it('should name an unknown preset in the expected table, with the closest one', () => {
-    const s = scenario({ expected: { '2007': violated('x'), 'fixed-2.6.63': holds('typo') } });
-    expectError(runCell(s, '2007', DPOR), /'fixed-2\.6\.63'; did you mean 'fixed-2\.6\.36'\?/);
+    const s = scenario({ expected: { 'unlocked-no-recheck': violated('x'), 'v2.6.366': holds('typo') } });
+    expectError(runCell(s, 'unlocked-no-recheck', DPOR), /'v2\.6\.366'; did you mean 'v2\.6\.36'/);
   });
 
   it('should say which expectation is missing and how to add it', () => {
-    const s = scenario({ expected: { '2007': violated('x') } });
-    expectError(runCell(s, 'fixed-2.6.36', DPOR), "no expected verdict for kernel preset 'fixed-2.6.36'", "'fixed-2.6.36': holds('why')");
+    const s = scenario({ expected: { 'unlocked-no-recheck': violated('x') } });
+    expectError(runCell(s, 'v2.6.36', DPOR), "no expected verdict for kernel preset 'v2.6.36'", "'v2.6.36': holds('why')");
     // The row with an expectation still runs.
-    expect(runCell(s, '2007', DPOR)).toMatchObject({ verdict: 'violated', outcome: 'expected' });
+    expect(runCell(s, 'unlocked-no-recheck', DPOR)).toMatchObject({ verdict: 'violated', outcome: 'expected' });
   });
 
   it('should turn a build() that throws into an error row with its message', () => {
@@ -70,7 +70,7 @@ describe('scenario mistakes', () => {
         throw new TypeError('guest.mapp is not a function');
       },
     });
-    expectError(runCell(s, '2007', DPOR), "build('2007') threw: guest.mapp is not a function");
+    expectError(runCell(s, 'unlocked-no-recheck', DPOR), "build('unlocked-no-recheck') threw: guest.mapp is not a function");
   });
 
   it('should catch a step called without yield* (it would silently never run)', () => {
@@ -83,7 +83,7 @@ describe('scenario mistakes', () => {
         },
       },
     });
-    expectError(runCell(s, '2007', DPOR), /VCPU1's body calls store\(ctx, v, \w+, \w+\) as a statement, without yield\*/, /write 'yield\* store/);
+    expectError(runCell(s, 'unlocked-no-recheck', DPOR), /VCPU1's body calls store\(ctx, v, \w+, \w+\) as a statement, without yield\*/, /write 'yield\* store/);
   });
 
   it('should find dropped steps in any statement position and leave real uses alone', () => {
@@ -96,7 +96,7 @@ describe('scenario mistakes', () => {
 
   it('should reject a prelude access to a gva the guest does not map', () => {
     const s = scenario({ spec: { prelude: [0x7fff_0000] } });
-    expectError(runCell(s, '2007', DPOR), /prelude read of gva 0x7fff0000 by VCPU0 took a guest page fault/, /map it in the guest/);
+    expectError(runCell(s, 'unlocked-no-recheck', DPOR), /prelude read of gva 0x7fff0000 by VCPU0 took a guest page fault/, /map it in the guest/);
   });
 
   it('should stop a thread that loops without yielding and name it and its last step', () => {
@@ -108,10 +108,10 @@ describe('scenario mistakes', () => {
         },
       },
     });
-    const r = runCell(s, '2007', DPOR, new Watchdog(0.3));
+    const r = runCell(s, 'unlocked-no-recheck', DPOR, new Watchdog(0.3));
     expectError(r, /VCPU1 ran for more than 0\.3 s \(--timeout 0\.3\) without yielding, after its step \d+ \(spin_unlock\(mmu_lock\)\)/, /a loop in plain JavaScript/);
     // The watchdog leaves the process usable: the next cell runs normally.
-    expect(runCell(scenario({}), '2007', DPOR, new Watchdog(10))).toMatchObject({ verdict: 'violated', outcome: 'expected' });
+    expect(runCell(scenario({}), 'unlocked-no-recheck', DPOR, new Watchdog(10))).toMatchObject({ verdict: 'violated', outcome: 'expected' });
   });
 });
 
@@ -123,7 +123,7 @@ describe('scenario mistakes (more)', () => {
         throw new Error('unreachable');
       },
     });
-    expectError(runCell(s, '2007', DPOR, new Watchdog(0.3)), /build\('2007'\): the scenario's code did not return within 0\.3 s/);
+    expectError(runCell(s, 'unlocked-no-recheck', DPOR, new Watchdog(0.3)), /build\('unlocked-no-recheck'\): the scenario's code did not return within 0\.3 s/);
   });
 
   it('should stop a step whose update loops, inside immer, and leave the engine usable', () => {
@@ -137,8 +137,8 @@ describe('scenario mistakes (more)', () => {
         },
       },
     });
-    expectError(runCell(s, '2007', DPOR, new Watchdog(0.3)), /step \d+ \(spin\) of VCPU1 did not finish within 0\.3 s/);
-    expect(runCell(scenario({}), '2007', DPOR)).toMatchObject({ verdict: 'violated', outcome: 'expected' });
+    expectError(runCell(s, 'unlocked-no-recheck', DPOR, new Watchdog(0.3)), /step \d+ \(spin\) of VCPU1 did not finish within 0\.3 s/);
+    expect(runCell(scenario({}), 'unlocked-no-recheck', DPOR)).toMatchObject({ verdict: 'violated', outcome: 'expected' });
   });
 
   it('should make a thread that throws during exploration an error (exit 2), with the schedule that gets there', () => {
@@ -150,9 +150,9 @@ describe('scenario mistakes (more)', () => {
         },
       },
     });
-    const r = runCell(s, '2007', DPOR);
+    const r = runCell(s, 'unlocked-no-recheck', DPOR);
     expectError(r, /VCPU1 threw: no such table/);
-    expect(r.schedule).toMatch(/^mmu-race\/1 test-mistake 2007 /);
+    expect(r.schedule).toMatch(/^mmu-race\/1 test-mistake unlocked-no-recheck /);
   });
 });
 
@@ -160,21 +160,21 @@ describe('verdict honesty', () => {
   const s = scenario({});
 
   it('should label a sampled holds unproven, and fail it only when proofs are required', () => {
-    const r = runCell(s, 'fixed-2.6.36', { strategy: 'random', runs: 3, seed: 42 });
+    const r = runCell(s, 'v2.6.36', { strategy: 'random', runs: 3, seed: 42 });
     expect(r).toMatchObject({ verdict: 'holds', proved: false, exhaustive: false, complete: false, stoppedBy: 'runs', outcome: 'unproven', executions: 3 });
     expect(exitStatus([r], false)).toBe(0);
     expect(exitStatus([r], true)).toBe(1);
   });
 
   it('should prove holds with dpor, and call a preemption-bounded or budget-cut search not exhaustive', () => {
-    expect(runCell(s, 'fixed-2.6.36', DPOR)).toMatchObject({ proved: true, exhaustive: true, complete: true, stoppedBy: 'exhausted', outcome: 'expected', abandoned: 0 });
-    expect(runCell(s, 'fixed-2.6.36', { ...DPOR, preemptions: 1 })).toMatchObject({ proved: false, exhaustive: false, stoppedBy: 'bound', outcome: 'unproven' });
-    const cut = runCell(s, 'fixed-2.6.36', { strategy: 'dfs', runs: 0, seed: 42, budget: 5 });
+    expect(runCell(s, 'v2.6.36', DPOR)).toMatchObject({ proved: true, exhaustive: true, complete: true, stoppedBy: 'exhausted', outcome: 'expected', abandoned: 0 });
+    expect(runCell(s, 'v2.6.36', { ...DPOR, preemptions: 1 })).toMatchObject({ proved: false, exhaustive: false, stoppedBy: 'bound', outcome: 'unproven' });
+    const cut = runCell(s, 'v2.6.36', { strategy: 'dfs', runs: 0, seed: 42, budget: 5 });
     expect(cut).toMatchObject({ executions: 5, proved: false, exhaustive: false, complete: false, stoppedBy: 'budget', outcome: 'unproven' });
   });
 
   it('should count a violation as proved by its schedule, whatever found it', () => {
-    const r = runCell(s, '2007', { strategy: 'portfolio', runs: 200, seed: 42 });
+    const r = runCell(s, 'unlocked-no-recheck', { strategy: 'portfolio', runs: 200, seed: 42 });
     expect(r).toMatchObject({ verdict: 'violated', proved: true, stoppedBy: 'failure', outcome: 'expected' });
     expect(r.message).toMatch(/SPTE/);
   });

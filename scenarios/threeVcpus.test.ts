@@ -15,10 +15,10 @@ const threeVcpus: Scenario = {
   name: NAME,
   title: 'VCPU0 and VCPU2 fault on TARGET while VCPU1 changes its leaf GPTE',
   citation: 'test: seed 003 case 2 with a third vCPU',
-  kernels: ['2007', 'fixed-2.6.36'],
+  kernels: ['unlocked-no-recheck', 'v2.6.36'],
   expect: byPreset(NAME, {
-    '2007': violated('no re-check: either faulting vCPU installs the stale GPTE'),
-    'fixed-2.6.36': holds('gpte_changed(1) re-reads the GPTE in both faults'),
+    'unlocked-no-recheck': violated('no re-check: either faulting vCPU installs the stale GPTE'),
+    'v2.6.36': holds('gpte_changed(1) re-reads the GPTE in both faults'),
   }),
   build(preset) {
     const guest = xiaoGuest();
@@ -46,25 +46,25 @@ const threeVcpus: Scenario = {
 
 describe('a scenario with three vCPUs', () => {
   it('should run three vCPU threads with the standard invariants', () => {
-    const program = threeVcpus.build('2007');
+    const program = threeVcpus.build('unlocked-no-recheck');
     expect(program.threads.map((t) => t.name)).toEqual(['VCPU0', 'VCPU1', 'VCPU2']);
     expect(program.initial.vcpus).toHaveLength(3);
     expect(program.invariants?.map((i) => i.name)).toEqual(['no-stale-spte', 'write-protection', 'no-lost-guest-write']);
   });
 
-  it('should find the race under 2007 and print it in three columns', () => {
-    const r = runCell(threeVcpus, '2007', { strategy: 'dpor', runs: 0, seed: 42 });
+  it('should find the race under unlocked-no-recheck and print it in three columns', () => {
+    const r = runCell(threeVcpus, 'unlocked-no-recheck', { strategy: 'dpor', runs: 0, seed: 42 });
     expect(r).toMatchObject({ verdict: 'violated', invariant: 'no-stale-spte', outcome: 'expected' });
     expect(twoColumnTable(r.failure!.trace!.events, r.threadNames!)).toMatch(/^VCPU0\s+\| VCPU1\s+\| VCPU2$/m);
   });
 
-  it('should prove it holds under fixed-2.6.36', () => {
-    expect(runCell(threeVcpus, 'fixed-2.6.36', { strategy: 'dpor', runs: 0, seed: 42 })).toMatchObject({ verdict: 'holds', proved: true, outcome: 'expected' });
+  it('should prove it holds under v2.6.36', () => {
+    expect(runCell(threeVcpus, 'v2.6.36', { strategy: 'dpor', runs: 0, seed: 42 })).toMatchObject({ verdict: 'holds', proved: true, outcome: 'expected' });
   });
 
   it('should reject a prelude access by a vCPU the scenario does not have', () => {
     const bad = { ...threeVcpus, build: (preset: string) => raceProgram({ ...baseSpec(preset), prelude: [{ gva: SAME_PT, kind: 'read', vcpu: 3 }] }) };
-    expect(runCell(bad, '2007', { strategy: 'dpor', runs: 0, seed: 42 }).message).toMatch(/names vcpu 3, but the scenario has vCPUs 0\.\.2/);
+    expect(runCell(bad, 'unlocked-no-recheck', { strategy: 'dpor', runs: 0, seed: 42 }).message).toMatch(/names vcpu 3, but the scenario has vCPUs 0\.\.2/);
   });
 });
 

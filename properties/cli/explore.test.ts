@@ -56,15 +56,15 @@ describe('mmu-race explore', () => {
   });
 
   it('should say unrefuted, not holds, for a sampled search, warn about ignored options, and fail it under --require-proof', () => {
-    const r = cli(['explore', 'case-2-trapped', '--kernel', 'fixed-2.6.36', '--strategy', 'random', '--runs', '3', '--preemptions', '2', '--require-proof'], { cwd: tmp });
+    const r = cli(['explore', 'case-2-trapped', '--kernel', 'v2.6.36', '--strategy', 'random', '--runs', '3', '--preemptions', '2', '--require-proof'], { cwd: tmp });
     expect(r.code).toBe(1);
     expect(r.stderr).toBe('mmu-race: warning: --preemptions is ignored by --strategy random: it samples --runs executions (--preemptions and --budget are for dpor and dfs)\n');
-    expect(r.stdout).toMatch(/^case-2-trapped\s+fixed-2\.6\.36\s+holds\s+unrefuted\s+random\s+3\s+no \(sampled\)/m);
-    expect(r.stdout).toMatch(/^1 cell: 0 as expected, 1 unrefuted \(no violation, but not a proof: case-2-trapped x fixed-2\.6\.36, 3 executions sampled; --require-proof demands one\)$/m);
+    expect(r.stdout).toMatch(/^case-2-trapped\s+v2\.6\.36\s+holds\s+unrefuted\s+random\s+3\s+no \(sampled\)/m);
+    expect(r.stdout).toMatch(/^1 cell: 0 as expected, 1 unrefuted \(no violation, but not a proof: case-2-trapped x v2\.6\.36, 3 executions sampled; --require-proof demands one\)$/m);
   });
 
   it('should stop dfs at its budget and report the result as not exhaustive', () => {
-    const r = cli(['explore', 'case-2-trapped', '--kernel', 'fixed-2.6.36', '--strategy', 'dfs', '--budget', '5', '--runs', '9', '--json'], { cwd: tmp });
+    const r = cli(['explore', 'case-2-trapped', '--kernel', 'v2.6.36', '--strategy', 'dfs', '--budget', '5', '--runs', '9', '--json'], { cwd: tmp });
     expect(r.code).toBe(0);
     expect(r.stderr).toMatch(/^mmu-race: warning: --runs is ignored by --strategy dfs: it is exhaustive \(--budget caps it\)$/m);
     const [row] = (JSON.parse(r.stdout) as { results: Record<string, unknown>[] }).results;
