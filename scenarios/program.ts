@@ -15,7 +15,7 @@ import {
   type MmuWorld,
   type Vcpu,
 } from '../model/index.ts';
-import { lockDiscipline, noLostGuestWrite, noStaleSpte, writeProtection } from '../properties/invariants/index.ts';
+import { lockDiscipline, noLostGuestWrite, noStaleSpte, writeProtection } from '../model/invariants/index.ts';
 import { scenarioSource } from './source.ts';
 
 /** A vCPU thread body in a scenario: gets the engine context and its vCPU handle. */

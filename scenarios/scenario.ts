@@ -1,6 +1,6 @@
 import { ScenarioError, type Program } from '../sim/index.ts';
 import { ALL_PRESETS, PRESETS, type MmuWorld } from '../model/index.ts';
-import { closest } from '../properties/cli/suggest.ts';
+import { closest } from '../sim/suggest.ts';
 
 /** What a matrix cell should give, and why (derived from the kernel code, then checked by exploration). */
 export interface Expectation {

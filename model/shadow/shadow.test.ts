@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { dfs, explore, runSolo, type Program } from '../../sim/index.ts';
-import { noStaleSpte, writeProtection, lockDiscipline } from '../../properties/invariants/index.ts';
+import { noStaleSpte, writeProtection, lockDiscipline } from '../invariants/index.ts';
 import { presetByName } from '../config.ts';
 import { invlpg, setFlag, store, tryAccess, waitFlag, access, type AccessResult } from '../guest.ts';
 import { GuestBuilder } from '../guestBuilder.ts';

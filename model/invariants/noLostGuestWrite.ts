@@ -1,5 +1,5 @@
 import type { Invariant } from '../../sim/program.ts';
-import { formatPte, gmemRead, hex, isNx, pteFlags, pteGfn, PT_ACCESSED, PT_DIRTY, type GuestStore, type MmuWorld } from '../../model/index.ts';
+import { formatPte, gmemRead, hex, isNx, pteFlags, pteGfn, PT_ACCESSED, PT_DIRTY, type GuestStore, type MmuWorld } from '../index.ts';
 
 /** Names of the flag bits 0-11, for saying which bits of a guest word differ. */
 const FLAG_NAMES = ['P', 'W', 'U', 'PWT', 'PCD', 'A', 'D', 'PS', 'G', 'AVL9', 'AVL10', 'AVL11'];
