@@ -20,7 +20,7 @@ function scenario(o: { name?: string; expected?: Record<string, Expectation>; sp
     title: 'a scenario with a mistake',
     citation: 'test',
     kernels: ['unlocked-no-recheck', 'v2.6.36'],
-    expect: byPreset(name, o.expected ?? { 'unlocked-no-recheck': violated('no re-check'), 'v2.6.36': holds('re-checks') }),
+    expect: byPreset(o.expected ?? { 'unlocked-no-recheck': violated('no re-check'), 'v2.6.36': holds('re-checks') }),
     build(preset) {
       if (o.build) o.build();
       const guest = xiaoGuest();

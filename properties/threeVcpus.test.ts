@@ -16,7 +16,7 @@ const threeVcpus: Scenario = {
   title: 'VCPU0 and VCPU2 fault on TARGET while VCPU1 changes its leaf GPTE',
   citation: 'test: seed 003 case 2 with a third vCPU',
   kernels: ['unlocked-no-recheck', 'v2.6.36'],
-  expect: byPreset(NAME, {
+  expect: byPreset({
     'unlocked-no-recheck': violated('no re-check: either faulting vCPU installs the stale GPTE'),
     'v2.6.36': holds('gpte_changed(1) re-reads the GPTE in both faults'),
   }),

@@ -32,7 +32,7 @@ export const adLostUpdate: Scenario = {
   title: "VCPU0's walk sets Accessed/Dirty in TARGET's GPTE while VCPU1 stores a new value to it",
   citation: 'docs/background.md, the further races; Avi Kivity, \"KVM: MMU: Simplify page table walker\", Dec 2007, drivers/kvm/paging_tmpl.h FNAME(walk_addr)',
   kernels: [...PRESETS.map((p) => p.name), UNLOCKED],
-  expect: byPreset(NAME, {
+  expect: byPreset({
     'v2.6.24': violated(
       "walk_addr sets Accessed with a non-atomic |= on the mapped table: VCPU1's store between its load and its store is lost",
       'no-lost-guest-write',

@@ -39,7 +39,7 @@ export const concurrentEmulatedWrites: Scenario = {
   name: NAME,
   title: "Both vCPUs store a different value to TARGET's write-protected GPTE; the handlers run in the opposite order",
   citation: 'commit 0e0fee5c539b "kvm: mmu: Fix race in emulated page table writes" (2018); arch/x86/kvm/mmu.c kvm_mmu_pte_write, mmu_pte_write_fetch_gpte',
-  expect: byPreset(NAME, {
+  expect: byPreset({
     'v2.6.24': holds('each store and its kvm_mmu_pte_write run under kvm->lock, pte_write before the copy: the last handler writes the last value'),
     'v2.6.25': violated(`${UPDATE}; INVLPG is not intercepted, so nothing repairs it: ${RACE}`),
     'v2.6.32': violatedExhaustiveOnly(

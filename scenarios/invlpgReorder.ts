@@ -28,7 +28,7 @@ export const invlpgReorder: Scenario = {
   title: 'Both vCPUs store a different value to the same GPTE of an unsync PT and invlpg it (older invlpg installs last)',
   citation: 'commit 08e850c6536d (2010, invlpg_counter); v2.6.36 arch/x86/kvm/paging_tmpl.h FNAME(invlpg), mmu.c kvm_mmu_pte_write',
   kernels: UNSYNC_KERNELS,
-  expect: byPreset(NAME, {
+  expect: byPreset({
     'v2.6.32+unsync': violated(`invlpg re-reads the GPTE after mmu_lock and re-installs it, with no invlpg_counter: ${RACE}`),
     'v2.6.33+unsync': holds('invlpg only zaps (fb341f572d2 removed the re-install): no re-read GPTE is ever installed, so none can land out of order'),
     'v2.6.35+unsync': holds('invlpg_counter (08e850c6536d): the older kvm_mmu_pte_write sees the counter moved and only zaps'),

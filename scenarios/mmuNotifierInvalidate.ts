@@ -30,7 +30,7 @@ export const mmuNotifierInvalidate: Scenario = {
   citation: 'docs/background.md, the further races; commit e930bffe95e1 (2008), virt/kvm/kvm_main.c kvm_mmu_notifier_invalidate_range_start/end, arch/x86/kvm/paging_tmpl.h FNAME(page_fault)',
   // v2.6.24 and v2.6.25 pinned guest memory (no mmu notifiers before v2.6.27): the host could not migrate the page.
   kernels: ['v2.6.32', 'v2.6.33', 'v2.6.35', 'xiao-proposal', 'check-before-protect', 'v2.6.36', 'v4.20', 'v7.2', 'no-mmu-notifier-retry', 'mmu-seq-after-pfn'],
-  expect: byPreset(NAME, {
+  expect: byPreset({
     'v2.6.32': holds(RETRY),
     'v2.6.33': holds(RETRY),
     'v2.6.35': holds(RETRY),

@@ -55,7 +55,7 @@ export function didYouMeanPreset(name: string): string {
  * Looks a preset up in a scenario's expectation table. Checked at lookup, not at import, so a
  * mistake in one scenario is an error row of that scenario instead of breaking every command.
  */
-export function byPreset(scenario: string, table: Readonly<Record<string, Expectation>>): (preset: string) => Expectation {
+export function byPreset(table: Readonly<Record<string, Expectation>>): (preset: string) => Expectation {
   return (preset) => {
     const unknown = Object.keys(table).filter((k) => !ALL_PRESETS.some((p) => p.name === k));
     if (unknown.length > 0) {

@@ -21,7 +21,7 @@ export const sharedTableReuse: Scenario = {
   title: "VCPU1 changes the leaf GPTE in a page table already shadowed through another PD entry while VCPU0 faults",
   citation: 'docs/background.md, the further races (Avi Kivity, 2008); v2.6.33 arch/x86/kvm/paging_tmpl.h FNAME(fetch) re-check after kvm_mmu_get_page',
   kernels: [...PRESETS.map((p) => p.name), 'unlocked-no-recheck', 'recheck-only-new-sp'],
-  expect: byPreset(NAME, {
+  expect: byPreset({
     'v2.6.24': holds('no re-check, but VCPU1\'s store traps and runs under kvm->lock: it updates X\'s page before or after the whole fault, never between walk and fetch'),
     'v2.6.25': holds("the HPDE was not present, so fetch re-reads the GPTE in X after kvm_mmu_get_page and retries"),
     'v2.6.32': holds("fetch as v2.6.25: the HPDE was not present, so fetch re-reads the GPTE in X after kvm_mmu_get_page and retries"),

@@ -28,7 +28,7 @@ export const writeProtectFlush: Scenario = {
   title: "VCPU1 stores to TARGET's GPTE through a writable TLB entry while VCPU0's fault write-protects the table",
   citation: 'docs/background.md, the further races; v2.6.36 arch/x86/kvm/mmu.c kvm_mmu_get_page / rmap_write_protect / kvm_flush_remote_tlbs; commit f81602958c11 (2021)',
   kernels: ['v2.6.36', 'v7.2', 'no-flush-on-write-protect'],
-  expect: byPreset(NAME, {
+  expect: byPreset({
     'v2.6.36': holds(FLUSHED),
     'v7.2': holds(FLUSHED),
     'no-flush-on-write-protect': violated("VCPU1's TLB keeps the writable alias: its store bypasses the write protection and no kvm_mmu_pte_write repairs the SPTE fetch built"),

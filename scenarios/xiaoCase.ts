@@ -40,7 +40,7 @@ export function xiaoCase(c: XiaoCase): Scenario {
     title: c.title,
     citation: c.citation,
     kernels: c.kernels,
-    expect: byPreset(c.name, c.expected),
+    expect: byPreset(c.expected),
     build(preset) {
       const guest = (c.guest ?? xiaoGuest)();
       const entry = guest.alternative(TARGET, c.level, NEW_GFN, { w: true, d: true });

@@ -193,7 +193,3 @@ export function indexMarkerMissing(path: string, marker: string): UsageError {
     `${path} has no '${marker}' comment, so 'mmu-race new' cannot register the scenario: add the marker line where new entries belong`,
   );
 }
-
-export function benchMissing(path: string): UsageError {
-  return new UsageError(`the bench command is not available: ${path} does not exist yet (it must export main(argv): Promise<number>)`);
-}

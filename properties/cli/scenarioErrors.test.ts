@@ -21,7 +21,7 @@ function broken(name: string, expected: Record<string, Expectation>, change: Par
     title: 'broken on purpose',
     citation: 'test',
     kernels: ['v2.6.25'],
-    expect: byPreset(name, expected),
+    expect: byPreset(expected),
     build(preset) {
       before();
       const guest = xiaoGuest();
