@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { acceptedPresetNames, ALL_PRESETS, canonicalPresetName, EXTRA_PRESETS, presetByName, PRESETS, UNSYNC_MUTANTS, UNSYNC_PRESETS, type KernelConfig } from './config.ts';
+import { acceptedPresetNames, ALL_PRESETS, canonicalPresetName, PRESET_NAMES, EXTRA_PRESETS, presetByName, PRESETS, UNSYNC_MUTANTS, UNSYNC_PRESETS, type KernelConfig } from './config.ts';
 
 /** One field of every default-row preset, by name (the table the tests below pin). */
 const column = <K extends keyof KernelConfig>(key: K) => Object.fromEntries(PRESETS.map((p) => [p.name, p[key]]));
@@ -15,6 +15,10 @@ describe('presets', () => {
       for (const [path, source] of Object.entries(p.sources)) expect(source.length, `${p.name} ${path}`).toBeGreaterThan(10);
       if (p.kind === 'mutant') expect(p.description + p.citation).toMatch(/mutant|never|not merged/);
     }
+  });
+
+  it('should list every preset in PRESET_NAMES, the type scenarios name them by', () => {
+    expect(ALL_PRESETS.map((p) => p.name)).toEqual([...PRESET_NAMES]);
   });
 
   it('should select every preset by its name and by its earlier name', () => {

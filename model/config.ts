@@ -68,6 +68,34 @@ export type InvlpgMode = 'not-trapped' | 'zap' | 'zap-reinstall' | 'zap-reread' 
  */
 export type GetPageSync = 'full' | 'transient';
 
+/** The releases and the 2010 variants, in the default row's order. */
+const BASE_NAMES = ['v2.6.24', 'v2.6.25', 'v2.6.32', 'v2.6.33', 'v2.6.35', 'xiao-proposal', 'check-before-protect', 'v2.6.36', 'v4.20', 'v7.2'] as const;
+
+/** Every preset's name, in ALL_PRESETS order: typed, so a misspelt name in a scenario fails the typecheck. */
+export const PRESET_NAMES = [
+  ...BASE_NAMES,
+  'unlocked-no-recheck',
+  'recheck-only-new-sp',
+  'no-mmu-notifier-retry',
+  'no-flush-on-write-protect',
+  'child-sp-gfn-only',
+  'no-top-level-check',
+  'mmu-seq-after-pfn',
+  'v2.6.32+unsync',
+  'v2.6.33+unsync',
+  'v2.6.35+unsync',
+  'xiao-proposal+unsync',
+  'check-before-protect+unsync',
+  'v2.6.36+unsync',
+  'v4.20+unsync',
+  'v7.2+unsync',
+  'no-sync-before-link+unsync',
+  'no-write-protect-on-sync+unsync',
+] as const;
+
+/** A preset's name (see PRESET_NAMES). */
+export type PresetName = (typeof PRESET_NAMES)[number];
+
 /** A preset is a released kernel, a state of the upstream tree between two commits, or a mutant that never shipped. */
 export type PresetKind = 'release' | 'upstream' | 'mutant';
 
@@ -85,7 +113,7 @@ export interface Sources {
 /** One kernel variant: a named set of behaviours of fetch, pte_write, invlpg and walk_addr. */
 export interface KernelConfig {
   /** Name used on the CLI and in schedules. */
-  readonly name: string;
+  readonly name: PresetName;
   readonly kind: PresetKind;
   /** Earlier names that still select this preset (on the command line and in saved schedules). */
   readonly aliases: readonly string[];
@@ -359,14 +387,14 @@ export const PRESETS: readonly KernelConfig[] = [
 ];
 
 /** A preset the extra kernels start from (they differ from it in one behaviour). */
-function base(name: string): KernelConfig {
+function base(name: PresetName): KernelConfig {
   const p = PRESETS.find((x) => x.name === name);
   if (!p) throw new Error(`config: base preset ${name} is missing`);
   return p;
 }
 
 /** A variant of `of` with the fields in `changes` (a mutant unless `changes.kind` says otherwise), saying what it varies and why. */
-function mutant(of: string, name: string, changes: Partial<KernelConfig>, description: string, citation: string, source?: Partial<Sources>): KernelConfig {
+function mutant(of: PresetName, name: PresetName, changes: Partial<KernelConfig>, description: string, citation: string, source?: Partial<Sources>): KernelConfig {
   const b = base(of);
   return { ...b, ...changes, name, kind: changes.kind ?? 'mutant', aliases: changes.aliases ?? [], description, citation, sources: { ...b.sources, ...source } };
 }
@@ -453,7 +481,7 @@ export const UNSYNC_SUFFIX = '+unsync';
 function withUnsync(p: KernelConfig): KernelConfig {
   return {
     ...p,
-    name: p.name + UNSYNC_SUFFIX,
+    name: (p.name + UNSYNC_SUFFIX) as PresetName,
     aliases: p.aliases.map((a) => a + UNSYNC_SUFFIX),
     unsync: true,
     description: `${p.description} Unsync shadow pages on (the default of the release): a level-1-only guest table goes unsync instead of trapping stores.`,
@@ -468,7 +496,7 @@ export const UNSYNC_PRESETS: readonly KernelConfig[] = PRESETS.filter((p) => !NO
 export const UNSYNC_MUTANTS: readonly KernelConfig[] = [
   {
     ...withUnsync(V2636),
-    name: 'no-sync-before-link' + UNSYNC_SUFFIX,
+    name: 'no-sync-before-link+unsync',
     kind: 'mutant',
     aliases: [],
     syncBeforeLink: false,
@@ -478,7 +506,7 @@ export const UNSYNC_MUTANTS: readonly KernelConfig[] = [
   },
   {
     ...withUnsync(base('v2.6.35')),
-    name: 'no-write-protect-on-sync' + UNSYNC_SUFFIX,
+    name: 'no-write-protect-on-sync+unsync',
     kind: 'mutant',
     aliases: [],
     syncWriteProtect: false,
@@ -491,6 +519,9 @@ export const UNSYNC_MUTANTS: readonly KernelConfig[] = [
 
 /** Every selectable kernel: the base presets, the extra ones, the +unsync variants, then the unsync mutants. */
 export const ALL_PRESETS: readonly KernelConfig[] = [...PRESETS, ...EXTRA_PRESETS, ...UNSYNC_PRESETS, ...UNSYNC_MUTANTS];
+
+/** The default row: the releases and the 2010 variants. */
+export const DEFAULT_ROW: readonly PresetName[] = BASE_NAMES;
 
 /** The preset an earlier name stands for (e.g. fixed-2.6.36 -> v2.6.36), or the name itself. */
 export function canonicalPresetName(name: string): string {

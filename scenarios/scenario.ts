@@ -1,5 +1,5 @@
 import { ScenarioError, type Program } from '../sim/index.ts';
-import { ALL_PRESETS, PRESETS, type MmuWorld } from '../model/index.ts';
+import { ALL_PRESETS, DEFAULT_ROW, type MmuWorld, type PresetName } from '../model/index.ts';
 import { closest } from '../sim/suggest.ts';
 
 /** What a matrix cell should give, and why (derived from the kernel code, then checked by exploration). */
@@ -29,13 +29,16 @@ export interface Scenario {
   readonly title: string;
   /** The thread, commit or document the scenario reproduces. */
   readonly citation: string;
-  /** Kernel presets this scenario runs under by default (default: every entry of PRESETS). */
-  readonly kernels?: readonly string[];
+  /** Kernel presets this scenario runs under by default (default: DEFAULT_ROW, the releases and the 2010 variants). */
+  readonly kernels?: readonly PresetName[];
   /** Expected verdict under each kernel preset (by preset name). */
   readonly expect: (preset: string) => Expectation;
   /** Builds the program for one preset: initial world (after the prelude), threads, invariants. */
   readonly build: (preset: string) => Program<MmuWorld>;
 }
+
+/** A scenario's expected verdicts by preset name: a misspelt name fails the typecheck. */
+export type ExpectationTable = Readonly<Partial<Record<PresetName, Expectation>>>;
 
 /** Expectation helpers so scenario files read like the verdict tables in docs/findings.md. */
 export const holds = (why: string): Expectation => ({ verdict: 'holds', why });
@@ -55,14 +58,14 @@ export function didYouMeanPreset(name: string): string {
  * Looks a preset up in a scenario's expectation table. Checked at lookup, not at import, so a
  * mistake in one scenario is an error row of that scenario instead of breaking every command.
  */
-export function byPreset(table: Readonly<Record<string, Expectation>>): (preset: string) => Expectation {
+export function byPreset(table: ExpectationTable): (preset: string) => Expectation {
   return (preset) => {
     const unknown = Object.keys(table).filter((k) => !ALL_PRESETS.some((p) => p.name === k));
     if (unknown.length > 0) {
       const what = unknown.map((k) => `'${k}'${didYouMeanPreset(k)}`).join('; ');
       throw new ScenarioError(`its expected table names a kernel preset that does not exist: ${what} (see 'mmu-race list')`);
     }
-    const e = table[preset];
+    const e = (table as Readonly<Record<string, Expectation>>)[preset];
     if (!e) {
       throw new ScenarioError(
         `it has no expected verdict for kernel preset '${preset}': add "'${preset}': holds('why')" or "violated('why')" to its expected table, or leave '${preset}' out of its kernels`,
@@ -77,5 +80,5 @@ export function byPreset(table: Readonly<Record<string, Expectation>>): (preset:
 
 /** The kernel presets a scenario's matrix row covers, in display order. */
 export function kernelsOf(scenario: Scenario): readonly string[] {
-  return scenario.kernels ?? PRESETS.map((p) => p.name);
+  return scenario.kernels ?? DEFAULT_ROW;
 }

@@ -1,4 +1,4 @@
-import { UNSYNC_PRESETS, type GuestBuilder } from '../model/index.ts';
+import { UNSYNC_PRESETS, type GuestBuilder, type PresetName } from '../model/index.ts';
 import type { PreludeAccess } from './program.ts';
 import { SAME_PD, TARGET, xiaoGuest } from './layout.ts';
 
@@ -29,4 +29,4 @@ export function unsyncGuest(): GuestBuilder {
 export const UNSYNC_TARGET_PT: PreludeAccess = { gva: PT_ALIAS, kind: 'write' };
 
 /** The kernels an unsync scenario's row covers: every +unsync preset (v2.6.24 and v2.6.25 predate unsync pages). */
-export const UNSYNC_KERNELS: readonly string[] = UNSYNC_PRESETS.map((p) => p.name);
+export const UNSYNC_KERNELS: readonly PresetName[] = UNSYNC_PRESETS.map((p) => p.name);

@@ -1,7 +1,7 @@
-import { access, invlpg, PRESETS, store, type GuestBuilder, type MmuWorld } from '../model/index.ts';
+import { access, DEFAULT_ROW, invlpg, store, type GuestBuilder, type MmuWorld, type PresetName } from '../model/index.ts';
 import type { Program } from '../sim/index.ts';
 import { raceProgram } from './program.ts';
-import { holds, violated, type Expectation } from './scenario.ts';
+import { holds, violated, type Expectation, type ExpectationTable } from './scenario.ts';
 import { SAME_PT, TARGET } from './layout.ts';
 
 // The case-1a window with a present HPDE whose child is the wrong page for the new walk (another
@@ -9,7 +9,7 @@ import { SAME_PT, TARGET } from './layout.ts';
 // table-access-change, which differ only in the guest change and in what the gfn-only check sees.
 
 /** The row: every default preset, the unlocked variant and the state between the two 2026 fixes. */
-export const WRONG_CHILD_KERNELS: readonly string[] = [...PRESETS.map((p) => p.name), 'unlocked-no-recheck', 'child-sp-gfn-only'];
+export const WRONG_CHILD_KERNELS: readonly PresetName[] = [...DEFAULT_ROW, 'unlocked-no-recheck', 'child-sp-gfn-only'];
 
 /** v2.6.24: the fault and the trapped store serialise on kvm->lock, pte_write before the emulator's copy. */
 const MUTEX =
@@ -19,8 +19,8 @@ const MUTEX =
  * The expected verdicts: violated wherever fetch trusts a present HPDE without comparing its child
  * (`trusts` says what it then installs where), held by v2.6.24's lock and by v7.2's child check.
  */
-export function wrongChildExpectations(trusts: string, v72: string, gfnOnly: Expectation): Record<string, Expectation> {
-  const table: Record<string, Expectation> = {};
+export function wrongChildExpectations(trusts: string, v72: string, gfnOnly: Expectation): ExpectationTable {
+  const table: Partial<Record<PresetName, Expectation>> = {};
   for (const k of WRONG_CHILD_KERNELS) table[k] = violated(trusts);
   return { ...table, 'v2.6.24': holds(MUTEX), 'v7.2': holds(v72), 'child-sp-gfn-only': gfnOnly };
 }

@@ -1,6 +1,6 @@
-import { access, invlpg, setFlag, store, waitFlag, type GuestBuilder } from '../model/index.ts';
+import { access, invlpg, setFlag, store, waitFlag, type GuestBuilder, type PresetName } from '../model/index.ts';
 import { raceProgram, type PreludeAccess } from './program.ts';
-import { byPreset, type Expectation, type Scenario } from './scenario.ts';
+import { byPreset, type Expectation, type ExpectationTable, type Scenario } from './scenario.ts';
 import { NEW_GFN, TARGET, xiaoGuest } from './layout.ts';
 
 /** The parts in which the cases of the 2010 orderings differ. */
@@ -13,7 +13,7 @@ export interface XiaoCase {
   /** Accesses VCPU0 makes first, so the right tables are already shadowed (see layout.ts). */
   readonly prelude: readonly (number | PreludeAccess)[];
   /** Kernel presets of the row (default: the six sync-only presets). */
-  readonly kernels?: readonly string[];
+  readonly kernels?: readonly PresetName[];
   /** The guest's page tables (default: xiaoGuest()). */
   readonly guest?: () => GuestBuilder;
   /**
@@ -22,7 +22,7 @@ export interface XiaoCase {
    * ordering, "host handle this written after fetch"), the control that must hold everywhere.
    */
   readonly order?: 'race' | 'after-fault';
-  readonly expected: Readonly<Record<string, Expectation>>;
+  readonly expected: ExpectationTable;
 }
 
 const FAULT_DONE = 'fault-done';
@@ -64,6 +64,6 @@ export function xiaoCase(c: XiaoCase): Scenario {
 }
 
 /** The same expectation for every kernel of a row (controls that must hold everywhere). */
-export function everyKernel(kernels: readonly string[], e: Expectation): Record<string, Expectation> {
+export function everyKernel(kernels: readonly PresetName[], e: Expectation): ExpectationTable {
   return Object.fromEntries(kernels.map((k) => [k, e]));
 }
