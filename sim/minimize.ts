@@ -7,6 +7,7 @@ import { dfs } from './strategies/dfs.ts';
 import { replay } from './strategies/replay.ts';
 import { isPreemption, type Strategy } from './strategy.ts';
 import type { Failure, Verdict } from './verdict.ts';
+import { oneRun } from './strategies/once.ts';
 
 /** Options for `minimize`. */
 export interface MinimizeOptions {
@@ -70,10 +71,9 @@ export function preemptionsOf<W>(program: Program<W>, schedule: Schedule): numbe
  * can run, else the lowest runnable one): turns an edited choice list into a real schedule.
  */
 function lenient(choices: readonly number[]): Strategy {
-  let started = false;
   return {
     name: 'lenient-replay',
-    begin: () => (started ? false : (started = true)),
+    begin: oneRun(),
     choose(point) {
       const want = choices[point.step];
       if (want !== undefined && point.enabled.includes(want)) return want;

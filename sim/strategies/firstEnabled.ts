@@ -1,11 +1,11 @@
 import type { Strategy } from '../strategy.ts';
+import { oneRun } from './once.ts';
 
 /** Runs the lowest-numbered runnable thread, once: sequential preludes and smoke runs. */
 export function firstEnabled(): Strategy {
-  let started = false;
   return {
     name: 'first-enabled',
-    begin: () => (started ? false : (started = true)),
+    begin: oneRun(),
     choose: (point) => point.enabled[0],
   };
 }

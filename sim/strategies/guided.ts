@@ -1,5 +1,6 @@
 import type { Strategy } from '../index.ts';
 import { isRacingPoint } from '../racing.ts';
+import { oneRun } from './once.ts';
 
 export { isRacingPoint };
 
@@ -12,12 +13,11 @@ export { isRacingPoint };
  * switches, and small numbers (which fast-check favours) reach race windows quickly.
  */
 export function guided(gaps: readonly number[]): Strategy {
-  let started = false;
   let next = 0;
   let countdown = gaps[0];
   return {
     name: 'fast-check',
-    begin: () => (started ? false : (started = true)),
+    begin: oneRun(),
     choose(point) {
       const last = point.last;
       if (last === undefined || !point.enabled.includes(last)) return point.enabled[0];

@@ -4,6 +4,7 @@ import type { Strategy } from '../strategy.ts';
 import { pct } from './pct.ts';
 import { racingPreemption } from './racingPreemption.ts';
 import { randomWalk } from './random.ts';
+import { oneRun } from './once.ts';
 
 /** The strategies a portfolio can run, one per execution. */
 export const PORTFOLIO_MEMBERS = ['random', 'pct(d=2)', 'pct(d=3)', 'racing-preemption', 'in-order'] as const;
@@ -61,10 +62,9 @@ export function deriveSeed(seed: number, index: number): number {
 
 /** The preemption-free run: the running thread goes on while it can, then the lowest runnable one. */
 function inOrder(): Strategy {
-  let started = false;
   return {
     name: 'in-order',
-    begin: () => (started ? false : (started = true)),
+    begin: oneRun(),
     choose: (point) => (point.last !== undefined && point.enabled.includes(point.last) ? point.last : point.enabled[0]),
   };
 }

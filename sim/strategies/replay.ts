@@ -1,6 +1,7 @@
 import { ScheduleFitError, describeRunnable } from '../errors.ts';
 import { formatRuns, type Schedule } from '../schedule.ts';
 import type { Strategy } from '../strategy.ts';
+import { oneRun } from './once.ts';
 
 /**
  * Follows a schedule exactly. A thread that is not runnable where the schedule names it, a
@@ -8,7 +9,6 @@ import type { Strategy } from '../strategy.ts';
  * ScheduleFitError naming the step, the run and what was runnable there.
  */
 export function replay(schedule: Schedule): Strategy {
-  let started = false;
   let run = 0;
   let usedInRun = 0;
   let steps = 0;
@@ -18,7 +18,7 @@ export function replay(schedule: Schedule): Strategy {
   };
   return {
     name: 'replay',
-    begin: () => (started ? false : (started = true)),
+    begin: oneRun(),
     choose(point) {
       let r = schedule.runs[run];
       // An open last run ("0*") ends where its thread can no longer run.
