@@ -2,7 +2,6 @@
 // the steps, what each changed, which locks each thread held at each step, and the marked steps.
 
 import { formatSchedule, isFailure, replay, runOnce, type ExecutionResult, type Schedule, type TraceEvent } from '../../sim/index.ts';
-import type { MmuWorld } from '../../model/world.ts';
 import type { Scenario } from '../../scenarios/scenario.ts';
 import { diffWorlds, type Change } from '../cli/stateDiff.ts';
 import { replayCommand } from '../matrix.ts';
@@ -45,7 +44,7 @@ export function locksPerStep(events: readonly TraceEvent[], threads: number): st
 }
 
 /** The report of a finished execution; `names` are the program's thread names. */
-export function raceReport(result: ExecutionResult<MmuWorld>, schedule: Schedule, names: readonly string[]): RaceReport {
+export function raceReport<W>(result: ExecutionResult<W>, schedule: Schedule, names: readonly string[]): RaceReport {
   const v = result.verdict;
   const trace = result.trace;
   const events = trace?.events ?? [];
