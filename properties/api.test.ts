@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { noStaleSpte } from './invariants/index.ts';
 import { SCENARIOS } from '../scenarios/index.ts';
@@ -95,5 +96,15 @@ describe('vitest matchers', () => {
 
   it('should refuse what is neither a scenario name nor a Scenario', () => {
     expect(() => expect(42).toHoldOnEveryInterleaving(HOLDS)).toThrow(TypeError);
+  });
+});
+
+describe('README', () => {
+  it('should show examples/own-suite.test.ts as it is (the example is a test)', () => {
+    const readme = readFileSync(new URL('../README.md', import.meta.url), 'utf8');
+    const file = readFileSync(new URL('../examples/own-suite.test.ts', import.meta.url), 'utf8');
+    const code = file.replace(/^(\/\/.*\n)+\n/, ''); // the file's header comment is not shown
+    const section = readme.slice(readme.indexOf('## Use mmu-race in your own test suite'));
+    expect(/```ts\n([\s\S]*?)```/.exec(section)?.[1]).toBe(code);
   });
 });
