@@ -215,7 +215,7 @@ main{display:flex;align-items:flex-start}
 .row.mark-stale .cell.run{background-image:linear-gradient(90deg,#ffebe9,transparent)}
 .row.mark-installed .cell.run{background-image:linear-gradient(90deg,#fbefff,transparent)}
 .row.mark-lost .cell.run{background-image:linear-gradient(90deg,#fff8c5,transparent)}
-.badge{display:inline-block;margin-left:8px;padding:0 6px;border-radius:8px;font-size:11px;color:#fff;white-space:nowrap}
+.badge{display:inline-block;max-width:100%;margin-left:8px;padding:0 6px;border-radius:8px;font-size:11px;color:#fff}
 .badge a{color:#fff;text-decoration:underline}
 .b-read{background:var(--read)}.b-stale{background:var(--stale)}.b-installed{background:var(--inst)}.b-lost{background:var(--lost)}
 .count{margin-left:8px;color:var(--dim);font-size:11px}
@@ -228,7 +228,7 @@ svg.links{position:absolute;left:0;top:0;pointer-events:none;overflow:visible}
 svg.links path{fill:none;stroke-width:2}
 svg.links path.link-stale{stroke:var(--stale)}
 svg.links path.link-installed{stroke:var(--inst);stroke-dasharray:5 3}
-aside{position:sticky;top:0;width:34em;max-height:100vh;overflow:auto;padding:8px 14px;border-left:1px solid var(--line);background:#fbfcfd}
+aside{position:sticky;top:0;width:min(34em,32vw);max-height:100vh;overflow:auto;padding:8px 14px;border-left:1px solid var(--line);background:#fbfcfd}
 aside .hint{color:var(--dim)}
 aside h3{margin:4px 0;font-size:14px}
 aside .t{border-top:3px solid;padding-top:1px}
