@@ -6,7 +6,7 @@ envSeed();
 
 export default defineConfig({
   test: {
-    include: ['sim/**/*.test.ts', 'model/**/*.test.ts', 'scenarios/**/*.test.ts', 'properties/**/*.test.ts'],
+    include: ['sim/**/*.test.ts', 'model/**/*.test.ts', 'scenarios/**/*.test.ts', 'properties/**/*.test.ts', 'examples/**/*.test.ts'],
     testTimeout: 120_000,
     hookTimeout: 120_000,
     pool: 'forks',

@@ -8,11 +8,12 @@ import { failurePath, saveFailure } from '../runner/failures.ts';
 import { matches, type CellResult } from '../runner/matrix.ts';
 import { err, out } from './command.ts';
 import { paint } from './colour.ts';
-import { ioReason, isSystemError, shown } from './errors.ts';
+import { IoError, ioReason, isSystemError, shown } from './errors.ts';
 import { renderFailure, verdictHeadline } from './failureReport.ts';
+import { writeFailureHtml } from './reportFiles.ts';
 
-/** Where a failure went: the file it was saved to, or why it could not be saved. */
-export type SaveOutcome = { readonly saved: string } | { readonly saveError: string };
+/** Where a failure went: the file it was saved to, or why it could not be saved (and the same for its --html page). */
+export type SaveOutcome = ({ readonly saved: string } | { readonly saveError: string }) & { readonly html?: string; readonly htmlError?: string };
 
 export interface FailureOutputOptions {
   /** Print nothing (the JSON object carries the failures). */
@@ -21,6 +22,8 @@ export interface FailureOutputOptions {
   readonly summary: boolean;
   /** The failures directory. */
   readonly dir: string;
+  /** Also write each failure as an HTML page into this directory (explore --html DIR). */
+  readonly htmlDir?: string;
 }
 
 /** Prints and saves the failures of one `explore` run; each invariant's explanation is printed once. */
@@ -42,8 +45,21 @@ export class FailureOutput {
       err(`mmu-race: warning: ${outcome.saveError}; exploration goes on (the schedule is ${this.options.json ? 'in the JSON output' : 'printed above'})`);
     }
     if (!this.options.json && 'saved' in outcome) out(`  saved:    ${outcome.saved}`);
+    if (this.options.htmlDir !== undefined) outcome = { ...outcome, ...this.writeHtml(r, scenario, this.options.htmlDir) };
+    if (!this.options.json && outcome.html !== undefined) out(`  html:     ${outcome.html}`);
     if (!this.options.json) out();
     return outcome;
+  }
+
+  /** Writes the failure's page; like a failed save, a failed write is a warning and the run goes on. */
+  private writeHtml(r: CellResult, scenario: Scenario, dir: string): { html: string } | { htmlError: string } {
+    try {
+      return { html: writeFailureHtml(r.failure!, scenario, r.kernel, dir) };
+    } catch (e) {
+      const htmlError = e instanceof IoError ? e.message : `cannot write the HTML page: ${ioReason(e)}`;
+      err(`mmu-race: warning: ${htmlError}; exploration goes on`);
+      return { htmlError };
+    }
   }
 
   private print(r: CellResult, scenario: Scenario): void {

@@ -4,6 +4,7 @@
  */
 export class Progress {
   private readonly started = Date.now();
+  private cellStarted = this.started;
   private lastDraw = 0;
   private shown = false;
 
@@ -35,6 +36,17 @@ export class Progress {
   /** Seconds since the run started, for the status line. */
   elapsed(): string {
     return `${((Date.now() - this.started) / 1000).toFixed(0)} s`;
+  }
+
+  /** Marks the start of the next cell, so its rate counts its own executions only. */
+  startCell(): void {
+    this.cellStarted = Date.now();
+  }
+
+  /** Executions per second in the current cell, "12,345/s" (a rate over no time yet is "…/s"). */
+  rate(executions: number): string {
+    const seconds = (Date.now() - this.cellStarted) / 1000;
+    return seconds > 0 ? `${Math.round(executions / seconds).toLocaleString('en')}/s` : '…/s';
   }
 
   /** Erases the line (before anything else is printed). */

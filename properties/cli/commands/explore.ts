@@ -19,7 +19,7 @@ import { cellJson, summaryLine, verdictTable } from '../verdictTable.ts';
 
 const USAGE =
   'mmu-race explore [SCENARIO...|--all] [--kernel PRESET...] [--strategy S] [--runs N] [--seed N] [--preemptions K]\n' +
-  '                 [--budget N] [--timeout S] [--require-proof] [--json] [--summary] [--failures-dir DIR]';
+  '                 [--budget N] [--timeout S] [--require-proof] [--json] [--summary] [--failures-dir DIR] [--html DIR]';
 
 const isPreset = (token: string): boolean => ALL_PRESETS.some((p) => p.name === token || p.aliases.includes(token));
 
@@ -32,7 +32,8 @@ for each failing execution, the minimal schedule as a VCPU0 | VCPU1 table, the i
 explanation (once per run) and message, the replay command and the file it was saved to
 (.mmu-race/failures/SCENARIO--KERNEL.txt, or --failures-dir / $MMU_RACE_FAILURES_DIR); then the
 verdict table. A failure that cannot be saved is still printed, with a warning on stderr.
---summary prints each failure as its headline, replay command and file only.
+--summary prints each failure as its headline, replay command and file only. --html DIR also
+writes each failure as a self-contained HTML page, DIR/SCENARIO--KERNEL.html (see 'replay --html').
 
 Strategies: ${STRATEGY_NAMES.join(', ')} (default ${DEFAULT_STRATEGY}). dpor and dfs are exhaustive:
 they ignore --runs and --seed, --preemptions bounds both, and --budget caps their executions.
@@ -80,6 +81,7 @@ Examples:
     { name: 'json', kind: 'flag', help: 'print one JSON object {"results":[…]} instead of text' },
     { name: 'summary', kind: 'flag', help: 'print each failure as its headline, replay command and saved file (no trace table)' },
     { name: 'failures-dir', kind: 'text', value: 'DIR', help: 'save failures here (default $MMU_RACE_FAILURES_DIR, else .mmu-race/failures)' },
+    { name: 'html', kind: 'text', value: 'DIR', help: 'also write each failure as an HTML page, DIR/SCENARIO--KERNEL.html' },
   ],
   async run(args) {
     const scenarios = chooseScenarios(args.positionals, flag(args, 'all'));
@@ -93,15 +95,16 @@ Examples:
     const progress = new Progress(Progress.wanted(json));
     const { kernelsFor: cellsOf, total, notes } = chooseCells(scenarios, kernels);
     for (const note of notes) err(`mmu-race: ${note}`);
-    const failures = new FailureOutput({ json, summary: flag(args, 'summary'), dir: value<string>(args, 'failures-dir') ?? failureDir() });
+    const failures = new FailureOutput({ json, summary: flag(args, 'summary'), dir: value<string>(args, 'failures-dir') ?? failureDir(), htmlDir: value<string>(args, 'html') });
     const results: CellResult[] = [];
     const saved = new Map<CellResult, SaveOutcome>();
     for (const scenario of scenarios) {
       for (const kernel of cellsOf(scenario)) {
         const cell = `${scenario.name} x ${kernel}`;
         const done = results.length;
+        progress.startCell();
         const r = runCell(scenario, kernel, spec, {
-          onExecution: (n) => progress.update(() => `[${done + 1}/${total}] ${cell}: ${n.toLocaleString('en')} executions (${spec.strategy}), ${progress.elapsed()}`),
+          onExecution: (n) => progress.update(() => `[${done + 1}/${total}] ${cell}: ${n.toLocaleString('en')} executions (${spec.strategy}), ${progress.rate(n)}, ${progress.elapsed()}`),
           guard: watchdog.guard,
           driver: watchdog.driver,
         });
@@ -140,7 +143,8 @@ function exploreSpec(strategy: string | undefined, runs: number, seed: number, p
 function jsonRow(r: CellResult, outcome: SaveOutcome | undefined): object {
   const row = cellJson(r, outcome && 'saved' in outcome ? outcome.saved : undefined);
   if (!r.failure) return row;
-  return { ...row, message: r.failure.message, ...(outcome && 'saveError' in outcome ? { saveError: outcome.saveError } : {}) };
+  const html = outcome?.html !== undefined ? { html: outcome.html } : outcome?.htmlError !== undefined ? { htmlError: outcome.htmlError } : {};
+  return { ...row, message: r.failure.message, ...(outcome && 'saveError' in outcome ? { saveError: outcome.saveError } : {}), ...html };
 }
 
 /** An option the strategy does not use is said out loud, not silently dropped. */

@@ -16,7 +16,7 @@ import {
 import type { MmuWorld } from '../../../model/world.ts';
 import { kernelsOf } from '../../../scenarios/scenario.ts';
 import { scheduleLineOf } from '../../runner/failures.ts';
-import { flag } from '../args.ts';
+import { flag, value } from '../args.ts';
 import { out, type Command } from '../command.ts';
 import { paint } from '../colour.ts';
 import {
@@ -33,8 +33,10 @@ import {
 import { renderFailure, verdictHeadline } from '../failureReport.ts';
 import { presetNamed, scenarioNamed } from '../names.ts';
 import { diffWorlds } from '../stateDiff.ts';
+import { raceReport } from '../../report/race.ts';
+import { writeHtml, writeTraceJson } from '../reportFiles.ts';
 
-const USAGE = "mmu-race replay SCHEDULE|FILE [--json] [--state]";
+const USAGE = "mmu-race replay SCHEDULE|FILE [--json] [--state] [--html FILE] [--trace-json FILE]";
 
 export const replayCommand: Command = {
   name: 'replay',
@@ -49,6 +51,11 @@ Prints every step (index, thread, kernel label), then the verdict with the invar
 explanation and message and the VCPU0 | VCPU1 table. With --state, each step is followed by the
 guest-memory words and shadow-page entries it changed (old -> new).
 
+--html FILE writes one self-contained page (no network): a lane per thread, a row per step,
+lock-held spans shaded, the step that read the stale gpte and the store that made it stale
+marked and linked, and what each step changed on hover or click. --trace-json FILE writes the
+Chrome Trace Event Format for ui.perfetto.dev or chrome://tracing (1 step = 1 us).
+
 Exit status: 0 after a replay that ran to its end, whatever the verdict (the verdict is the
 output: read it from the text or from --json); 2 when the schedule does not parse (the column is
 marked), names an unknown scenario or kernel, does not fit the scenario, or the file is missing,
@@ -56,6 +63,8 @@ unreadable, not a text file or larger than 1 MiB.`,
   options: [
     { name: 'json', kind: 'flag', help: 'print {"verdict","invariant"?,"message"?,"schedule","trace":[…]} (with --state, each step has "changes")' },
     { name: 'state', kind: 'flag', help: 'after every step, print what it changed in the guest and shadow page tables' },
+    { name: 'html', kind: 'text', value: 'FILE', help: 'also write the schedule as a self-contained HTML page (swimlanes, marked steps, changes)' },
+    { name: 'trace-json', kind: 'text', value: 'FILE', help: 'also write it in the Chrome Trace Event Format (ui.perfetto.dev, chrome://tracing)' },
   ],
   async run(args) {
     if (args.positionals.length === 0) throw missingArgument('replay', 'a SCHEDULE (text) or a FILE', USAGE);
@@ -67,15 +76,23 @@ unreadable, not a text file or larger than 1 MiB.`,
     const kernel = presetNamed(schedule.variant).name;
     const program = scenario.build(kernel);
     const state = flag(args, 'state');
+    const html = value<string>(args, 'html');
+    const traceJson = value<string>(args, 'trace-json');
     let result: ExecutionResult<MmuWorld>;
     try {
-      result = runOnce(program, replay(schedule), { record: true, keepWorlds: state });
+      result = runOnce(program, replay(schedule), { record: true, keepWorlds: state || html !== undefined || traceJson !== undefined });
     } catch (e) {
       if (e instanceof ScheduleFitError) throw scheduleFit(e.message, scenario.name, kernel, kernelsOf(scenario), schedule.variant);
       throw e;
     }
-    if (flag(args, 'json')) printJson(result, schedule, state);
-    else printText(result, schedule, program.threads.map((t) => t.name), state);
+    // The files first: a path that cannot be written ends the command (exit 4) before anything is printed.
+    const report = html !== undefined || traceJson !== undefined ? raceReport(result, schedule, program.threads.map((t) => t.name)) : undefined;
+    const written = {
+      ...(html !== undefined ? { html: writeHtml(html, report!) } : {}),
+      ...(traceJson !== undefined ? { traceJson: writeTraceJson(traceJson, report!) } : {}),
+    };
+    if (flag(args, 'json')) printJson(result, schedule, state, written);
+    else printText(result, schedule, program.threads.map((t) => t.name), state, written);
     return 0;
   },
 };
@@ -143,7 +160,13 @@ function parse(text: string): Schedule {
   }
 }
 
-function printJson(r: ExecutionResult<MmuWorld>, schedule: Schedule, state: boolean): void {
+/** The files --html and --trace-json wrote. */
+interface Written {
+  readonly html?: string;
+  readonly traceJson?: string;
+}
+
+function printJson(r: ExecutionResult<MmuWorld>, schedule: Schedule, state: boolean, written: Written): void {
   const v = r.verdict;
   const trace = r.trace;
   const events = trace?.events ?? [];
@@ -166,6 +189,7 @@ function printJson(r: ExecutionResult<MmuWorld>, schedule: Schedule, state: bool
           writes: e.writes,
           ...changes(e.index),
         })),
+        ...written,
       },
       null,
       2,
@@ -173,7 +197,7 @@ function printJson(r: ExecutionResult<MmuWorld>, schedule: Schedule, state: bool
   );
 }
 
-function printText(r: ExecutionResult<MmuWorld>, schedule: Schedule, names: readonly string[], state: boolean): void {
+function printText(r: ExecutionResult<MmuWorld>, schedule: Schedule, names: readonly string[], state: boolean, written: Written): void {
   const trace = r.trace!;
   const threadColour = [paint.cyan, paint.magenta, paint.yellow, paint.blue];
   out(paint.bold(`replay ${formatSchedule(schedule)}`));
@@ -191,8 +215,11 @@ function printText(r: ExecutionResult<MmuWorld>, schedule: Schedule, names: read
   const v = r.verdict;
   if (!isFailure(v)) {
     out(`verdict: ${paint.green('holds')} (${r.steps} steps, every invariant holds)`);
-    return;
+  } else {
+    out(`verdict: ${verdictHeadline(v)}`);
+    out(renderFailure({ ...v, trace }, names));
   }
-  out(`verdict: ${verdictHeadline(v)}`);
-  out(renderFailure({ ...v, trace }, names));
+  if (written.html !== undefined || written.traceJson !== undefined) out();
+  if (written.html !== undefined) out(`  html:       ${written.html}`);
+  if (written.traceJson !== undefined) out(`  trace-json: ${written.traceJson}`);
 }
