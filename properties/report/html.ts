@@ -6,6 +6,7 @@ import type { TraceEvent } from '../../sim/index.ts';
 import type { Change } from '../cli/stateDiff.ts';
 import { storyOf, type MarkRole } from './provenance.ts';
 import type { RaceReport } from './race.ts';
+import { detailOf, functionOf } from './twoColumn.ts';
 
 /** Longer traces fold runs of steps into one expandable row, as the text table folds them. */
 export const COLLAPSE_ABOVE = 40;
@@ -19,17 +20,6 @@ export function esc(text: string): string {
 interface Row {
   readonly thread: number;
   readonly steps: readonly number[];
-}
-
-/** The kernel function a label belongs to: the text before the first ':' (as in the text table). */
-function functionOf(label: string): string {
-  const i = label.indexOf(':');
-  return i > 0 ? label.slice(0, i) : label;
-}
-
-function detailOf(label: string): string {
-  const i = label.indexOf(':');
-  return i > 0 ? label.slice(i + 1).trim() : label;
 }
 
 /** Rows for the lanes; marked steps always get a row of their own so the linked pair stays visible. */

@@ -7,7 +7,7 @@ interface Row {
 }
 
 /** The kernel function a label belongs to: the text before the first ':' ("walk_addr"). */
-function functionOf(label: string): string {
+export function functionOf(label: string): string {
   const i = label.indexOf(':');
   return i > 0 ? label.slice(0, i) : label;
 }
@@ -29,7 +29,8 @@ function groupRows(events: readonly TraceEvent[]): Row[] {
   return rows;
 }
 
-function detailOf(label: string): string {
+/** What a label says after its function name. */
+export function detailOf(label: string): string {
   const i = label.indexOf(':');
   return i > 0 ? label.slice(i + 1).trim() : label;
 }
