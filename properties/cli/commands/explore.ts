@@ -4,7 +4,9 @@ import { ALL_PRESETS } from '../../../model/config.ts';
 import type { Scenario } from '../../../scenarios/scenario.ts';
 import { envSeed } from '../../env.ts';
 import { failureDir } from '../../failures.ts';
-import { matches, runCell, type CellResult } from '../../matrix.ts';
+import { matches, type CellResult } from '../../matrix.ts';
+import { defaultWorkers, runCells, type Cell } from '../../parallel/pool.ts';
+import { parseShard, runFingerprint, shardPositions, type ShardJson } from '../../parallel/shard.ts';
 import { DEFAULT_STRATEGY, STRATEGY_NAMES, type ExploreSpec, type StrategyName } from '../../strategies.ts';
 import { flag, list, value } from '../args.ts';
 import { chooseCells } from '../cells.ts';
@@ -16,7 +18,7 @@ import { Progress } from '../progress.ts';
 import { cellJson, summaryLine, verdictTable } from '../verdictTable.ts';
 
 const USAGE =
-  'mmu-race explore [SCENARIO...|--all] [--kernel PRESET...] [--strategy S] [--runs N] [--seed N] [--preemptions K] [--json] [--summary] [--failures-dir DIR]';
+  'mmu-race explore [SCENARIO...|--all] [--kernel PRESET...] [--strategy S] [--runs N] [--seed N] [--preemptions K] [--json] [--summary] [--failures-dir DIR] [--workers N] [--shard K/N]';
 
 const isPreset = (token: string): boolean => ALL_PRESETS.some((p) => p.name === token || p.aliases.includes(token));
 
@@ -31,6 +33,10 @@ explanation (once per run) and message, the replay command and the file it was s
 verdict table. A failure that cannot be saved is still printed, with a warning on stderr.
 --summary prints each failure as its headline, replay command and file only.
 
+--workers N explores N cells at a time on worker threads (default: the machine's cores; 1 explores
+in this process); output and results are the same for every N. --shard K/N runs only every N-th
+cell from the K-th (a deterministic share); 'mmu-race merge' joins the --json outputs of all N.
+
 Strategies: ${STRATEGY_NAMES.join(', ')} (default ${DEFAULT_STRATEGY}). Exhaustive strategies
 ignore --runs; --seed drives the sampling ones; --preemptions bounds dfs.
 
@@ -40,7 +46,8 @@ save or a closed stdout changes neither), 2 for a usage error.
 Examples:
   mmu-race explore --all
   mmu-race explore case-1a-gpde --kernel v2.6.33 v2.6.36
-  mmu-race explore case-1a-gpde --kernel v2.6.33 --strategy random --runs 50 --seed 7 --json`,
+  mmu-race explore case-1a-gpde --kernel v2.6.33 --strategy random --runs 50 --seed 7 --json
+  mmu-race explore --all --shard 1/4 --json > shard-1.json`,
   options: [
     { name: 'all', kind: 'flag', help: 'explore every scenario' },
     {
@@ -57,6 +64,8 @@ Examples:
     { name: 'json', kind: 'flag', help: 'print one JSON object {"results":[…]} instead of text' },
     { name: 'summary', kind: 'flag', help: 'print each failure as its headline, replay command and saved file (no trace table)' },
     { name: 'failures-dir', kind: 'text', value: 'DIR', help: 'save failures here (default $MMU_RACE_FAILURES_DIR, else .mmu-race/failures)' },
+    { name: 'workers', kind: 'positive', value: 'N', help: 'cells explored in parallel on worker threads (default: the cores; 1 = in this process)' },
+    { name: 'shard', kind: 'text', value: 'K/N', help: "run only shard K of N of the cells (every N-th from the K-th); join them with 'mmu-race merge'" },
   ],
   async run(args) {
     const scenarios = chooseScenarios(args.positionals, flag(args, 'all'));
@@ -70,21 +79,39 @@ Examples:
     const failures = new FailureOutput({ json, summary: flag(args, 'summary'), dir: value<string>(args, 'failures-dir') ?? failureDir() });
     const results: CellResult[] = [];
     const saved = new Map<CellResult, SaveOutcome>();
-    for (const scenario of scenarios) {
-      for (const kernel of cellsOf(scenario)) {
-        const cell = `${scenario.name} x ${kernel}`;
-        const done = results.length;
-        const r = runCell(scenario, kernel, spec, {
-          onExecution: (n) => progress.update(() => `[${done + 1}/${total}] ${cell}: ${n.toLocaleString('en')} executions (${spec.strategy}), ${progress.elapsed()}`),
-        });
-        progress.clear();
-        results.push(r);
-        if (r.failure) saved.set(r, failures.report(r, scenario));
-      }
+    const matrix: Cell[] = scenarios.flatMap((scenario) => cellsOf(scenario).map((kernel) => ({ scenario, kernel })));
+    const shardText = value<string>(args, 'shard');
+    const shard = shardText === undefined ? undefined : parseShard(shardText);
+    const positions = shard ? shardPositions(total, shard) : matrix.map((_, i) => i);
+    if (shard) err(`mmu-race: shard ${shard.index}/${shard.count}: ${positions.length} of ${total} cells`);
+    const cells = positions.map((i) => matrix[i]);
+    const workers = value<number>(args, 'workers') ?? defaultWorkers();
+    const running = runCells(cells, spec, {
+      workers,
+      hooksFor: (done, { scenario, kernel }) => ({
+        onExecution: (n) =>
+          progress.update(() => `[${done + 1}/${cells.length}] ${scenario.name} x ${kernel}: ${n.toLocaleString('en')} executions (${spec.strategy}), ${progress.elapsed()}`),
+      }),
+      onCellDone: (done) => progress.update(() => `[${done}/${cells.length}] cells explored on ${Math.min(workers, cells.length)} workers, ${progress.elapsed()}`),
+    });
+    for await (const r of running) {
+      progress.clear();
+      const scenario = cells[results.length].scenario;
+      results.push(r);
+      if (r.failure) saved.set(r, failures.report(r, scenario));
     }
     progress.clear();
     if (json) {
-      out(JSON.stringify({ results: results.map((r) => jsonRow(r, saved.get(r))) }, null, 2));
+      const rows = results.map((r) => jsonRow(r, saved.get(r)));
+      // Only a shard's output carries "shard" (last), so an unsharded run's JSON is as it always was.
+      const record: ShardJson | undefined = shard && {
+        index: shard.index,
+        count: shard.count,
+        of: total,
+        positions,
+        run: runFingerprint(matrix.map((c) => [c.scenario.name, c.kernel] as const), spec),
+      };
+      out(JSON.stringify(record ? { results: rows, shard: record } : { results: rows }, null, 2));
     } else {
       out(verdictTable(results));
       out();
