@@ -1,5 +1,5 @@
 // FNAME(fetch), arch/x86/kvm/paging_tmpl.h: builds the shadow path for a walk, under mmu_lock.
-// One implementation; the historical variants differ only in KernelConfig (Points A-D of seed 003).
+// One implementation; the historical variants differ only in KernelConfig (docs/background.md: fetch and its re-checks).
 
 import { read, type Proc, type ThreadContext } from '../sim/step.ts';
 import { ACC_ALL, ACC_WRITE, formatAccess, hex, isDirty, PAGING_4LEVEL, pagesPerLevel } from './pte.ts';

@@ -1,5 +1,5 @@
 import fc from 'fast-check';
-import { explain, runOnce, type Program, type Verdict } from '../sim/index.ts';
+import { explain, runOnce, ScenarioError, type Guard, type Program, type Verdict } from '../sim/index.ts';
 import { guided } from './guided.ts';
 
 /**
@@ -29,13 +29,14 @@ export interface FastCheckResult<W> {
  */
 export function exploreWithFastCheck<W>(
   program: Program<W>,
-  options: { seed: number; numRuns?: number; onExecution?: (n: number) => void },
+  options: { seed: number; numRuns?: number; onExecution?: (n: number) => void; guard?: Guard },
 ): FastCheckResult<W> {
   let executions = 0;
+  const guard: Guard = options.guard ?? ((work) => work());
   const property = fc.property(gapsArbitrary(), (gaps) => {
     executions++;
     options.onExecution?.(executions);
-    return runOnce(program, guided(gaps)).verdict.kind === 'holds';
+    return guard(() => runOnce(program, guided(gaps))).verdict.kind === 'holds';
   });
   // The run without preemptions goes first, as dpor's does: it finds bugs that need no race window
   // at all (a stale TLB entry from the prelude), which the generator, always preempting, never tries.
@@ -43,7 +44,7 @@ export function exploreWithFastCheck<W>(
   const base = { executions, numRuns: details.numRuns, numShrinks: details.numShrinks, seed: options.seed };
   if (!details.failed || !details.counterexample) return { verdict: { kind: 'holds' }, ...base };
   const [gaps] = details.counterexample;
-  const failing = runOnce(program, guided(gaps)).verdict;
-  if (failing.kind === 'holds') throw new Error('fast-check counterexample did not fail again: the program is not deterministic');
-  return { verdict: explain(program, failing), ...base };
+  const failing = guard(() => runOnce(program, guided(gaps))).verdict;
+  if (failing.kind === 'holds') throw new ScenarioError('fast-check counterexample did not fail again: the program is not deterministic');
+  return { verdict: guard(() => explain(program, failing)), ...base };
 }

@@ -9,7 +9,21 @@ export interface ExploreSpec {
   readonly strategy: StrategyName;
   readonly runs: number;
   readonly seed: number;
+  /** Preemption bound for dpor and dfs (a bounded search is not exhaustive). */
   readonly preemptions?: number;
+  /** Executions dpor and dfs may run before they stop, not exhaustive (default DEFAULT_BUDGET). */
+  readonly budget?: number;
+}
+
+/**
+ * Default execution budget of dpor and dfs: dfs runs about 2,000 executions a second on these
+ * scenarios, so this stops it within a minute or so, while dpor needs a few hundred at most.
+ */
+export const DEFAULT_BUDGET = 100_000;
+
+/** The `explore` options a strategy does not use, so the CLI can warn instead of dropping them. */
+export function ignoredOptions(name: StrategyName): readonly ('runs' | 'seed' | 'preemptions' | 'budget')[] {
+  return isExhaustive(name) ? ['runs', 'seed'] : ['preemptions', 'budget'];
 }
 
 /** True for strategies that can prove a cell holds (by finishing their search). */

@@ -12,16 +12,17 @@ const NAME = 'ad-lost-update';
 const PT_AVL9 = 1 << 9;
 
 /**
- * background.md section 5 item 2: lost Accessed/Dirty update. TARGET's GPTE has Accessed and
+ * docs/background.md, the further races: lost Accessed/Dirty update. TARGET's GPTE has Accessed and
  * Dirty clear; nothing is shadowed yet. VCPU0 write-faults on TARGET, so walk_addr reads the GPTE
  * and sets A, then D, in it. VCPU1 follows the protocol on the same GPTE: it stores a new value
- * (the same mapping with a software-available bit set), then invlpg(TARGET). The 2007 walker
- * (seed 004, Avi Kivity, "KVM: MMU: Simplify page table walker", Dec 2007) sets A and D with a
- * plain `table[index] = pte` write-back of the value it read: a store between the read and the
- * write-back is overwritten. FNAME(cmpxchg_gpte) (2008) writes only if the GPTE is still the value
- * read, else restarts the walk, which then reads VCPU1's value. VCPU1's store changes no bit the
+ * (the same mapping with a software-available bit set), then invlpg(TARGET). v2.6.24's walk_addr
+ * sets A (and fetch sets D) with a non-atomic `|=` on the mapped table: a store between its load
+ * and its store is overwritten. The unlocked-no-recheck variant writes back the value the walk read
+ * (Avi Kivity, "KVM: MMU: Simplify page table walker", Dec 2007, in the 2.6.25 development tree),
+ * a far wider window. FNAME(cmpxchg_gpte) (b3e4e63fd9ee, v2.6.25) writes only if the GPTE is still
+ * the value read, else restarts the walk, which then reads VCPU1's value. VCPU1's store changes no bit the
  * shadow MMU uses, so no SPTE can go stale: the kernels whose fetch misses a changed GPTE (the
- * seed 003 races) hold here, and the row isolates the A/D race.
+ * 2010 races) hold here, and the row isolates the A/D race.
  */
 /** The mutant with the wide write-back window (formerly the "2007" preset). */
 const UNLOCKED = 'unlocked-no-recheck';
@@ -29,9 +30,9 @@ const UNLOCKED = 'unlocked-no-recheck';
 export const adLostUpdate: Scenario = {
   name: NAME,
   title: "VCPU0's walk sets Accessed/Dirty in TARGET's GPTE while VCPU1 stores a new value to it",
-  citation: 'background.md section 5 item 2; seed 004 (Avi Kivity, "KVM: MMU: Simplify page table walker", Dec 2007, drivers/kvm/paging_tmpl.h FNAME(walk_addr))',
+  citation: 'docs/background.md, the further races; Avi Kivity, \"KVM: MMU: Simplify page table walker\", Dec 2007, drivers/kvm/paging_tmpl.h FNAME(walk_addr)',
   kernels: [...PRESETS.map((p) => p.name), UNLOCKED],
-  expect: byPreset(NAME, {
+  expect: byPreset({
     'v2.6.24': violated(
       "walk_addr sets Accessed with a non-atomic |= on the mapped table: VCPU1's store between its load and its store is lost",
       'no-lost-guest-write',

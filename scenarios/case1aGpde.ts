@@ -2,7 +2,7 @@ import { SAME_PT } from './layout.ts';
 import { holds, violated } from './scenario.ts';
 import { xiaoCase } from './xiaoCase.ts';
 
-// Found by exploration, not in background.md section 4 (see the comment below).
+// Found by exploration, not in the 2010 thread (see the comment below).
 /** v2.6.24: the trapped store and the fault serialise on kvm->lock, pte_write before the emulator's copy. */
 const MUTEX =
   "kvm->lock serialises the fault with the trapped store, and kvm_mmu_pte_write zaps the entry before the emulator writes it: a walk sees either the old entry with its shadow or the new one with none";
@@ -14,14 +14,14 @@ const RETRY =
   'so a stale SPTE stays in the hash';
 
 /**
- * Seed 003 case 1a; background.md section 3. The prelude faults on a gva in TARGET's leaf table,
+ * The 2010 orderings, case 1a. The prelude faults on a gva in TARGET's leaf table,
  * so TARGET's PD is shadowed (write-protected) and its HPDE is present. VCPU1's store to the GPDE
  * traps; kvm_mmu_pte_write zaps the HPDE. If that happens between VCPU0's walk and fetch, fetch
  * finds the HPDE not present (Point A), finds the shadow page of the *old* PT (Point B) and must
  * notice at Point C that the GPDE changed. v2.6.33 re-reads ptes[L-2] (the GPTE inside the old PT,
  * unchanged) and links the old table.
  *
- * Exploration disagrees with background.md section 4, which says the fixed kernel misses none of
+ * Exploration disagrees with the 2010 thread, by which the fixed kernel misses none of
  * these cases: the emulated write lands in guest memory before pte_write takes mmu_lock, so a
  * walk in that window (even the first one, no retry needed) reads the *new* GPDE while the HPDE
  * still links the old PT's shadow page. The fixed fetch trusts a present SPTE (Point A), re-reads the new table's GPTE (unchanged)
@@ -30,12 +30,12 @@ const RETRY =
  * live again if the guest reuses that table. The 2026 check (kvm_mmu_get_child_sp: a present SPTE
  * must link the page of the walk's table gfn) is exactly what closes it. Minimal schedule (one
  * preemption: VCPU1's store is emulated, then VCPU0 faults before pte_write gets the lock):
- *   mmu-race/1 case-1a-gpde fixed-2.6.36 1 0*16 1*9
+ *   mmu-race/1 case-1a-gpde v2.6.36 1 0*16 1*
  */
 export const case1aGpde = xiaoCase({
   name: 'case-1a-gpde',
   title: 'VCPU1 changes a GPDE whose table is already shadowed (store traps, pte_write zaps the HPDE)',
-  citation: 'seed 003 (Xiao Guangrong, 4 Jul 2010), case 1a; background.md section 3',
+  citation: 'Xiao Guangrong, kvm list, 4 Jul 2010 (docs/background.md), case 1a',
   level: 2,
   prelude: [SAME_PT],
   expected: {

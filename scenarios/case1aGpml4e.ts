@@ -3,7 +3,7 @@ import { SAME_PT } from './layout.ts';
 import { holds, violated } from './scenario.ts';
 import { xiaoCase } from './xiaoCase.ts';
 
-// Found by exploration, not in background.md section 4: the retry race of case-1a-gpde, one level up.
+// Found by exploration, not in the 2010 thread: the retry race of case-1a-gpde, one level up.
 /** The 2026 kernel without gpte_changed(top_level): pins that check. */
 const NO_TOP = 'no-top-level-check';
 
@@ -18,17 +18,17 @@ const RETRY =
   'so a stale SPTE stays in the hash';
 
 /**
- * Seed 003 case 1a at the root level; background.md sections 3 and 4. The root table is always
+ * The 2010 orderings, case 1a at the root level. The root table is always
  * shadowed, so VCPU1's store to the GPML4E traps and pte_write zaps the HPML4E; fetch then starts
  * from a not-present root entry. Only a kernel that re-reads the GPML4E itself notices the
- * one-fault ordering: the fixed kernel's gpte_changed(top_level), or Xiao's ptes[L-1]. As in
+ * one-fault ordering: v2.6.36's gpte_changed(top_level), or Xiao's ptes[L-1]. As in
  * case-1a-gpde (see there), a fault retried between the emulated write and pte_write builds into
- * the old table's shadow page, which only the 2026 child-page check prevents.
+ * the old table's shadow page, which only the 2026 child-page check (v7.2) prevents.
  */
 export const case1aGpml4e = xiaoCase({
   name: 'case-1a-gpml4e',
   title: 'VCPU1 changes the GPML4E (root table, always shadowed: the store traps, pte_write zaps the HPML4E)',
-  citation: 'seed 003 (Xiao Guangrong, 4 Jul 2010), case 1a at the root level; background.md section 4',
+  citation: 'Xiao Guangrong, kvm list, 4 Jul 2010 (docs/background.md), case 1a at the root level',
   level: 4,
   prelude: [SAME_PT],
   kernels: [...PRESETS.map((p) => p.name), NO_TOP],

@@ -3,7 +3,7 @@ import { holds, violated } from './scenario.ts';
 import { xiaoCase } from './xiaoCase.ts';
 
 /**
- * Seed 003 case 1b; background.md section 3. The prelude faults on a gva in another 1G region, so
+ * The 2010 orderings, case 1b. The prelude faults on a gva in another 1G region, so
  * TARGET's PDPT is shadowed but its PD is not: VCPU1's store to the GPDE does not trap and no
  * handler ever runs. Fetch creates the PD's shadow page (Point B, write-protecting it) and must
  * re-read the GPDE after that ("the trick": Point C behind Point B).
@@ -11,7 +11,7 @@ import { xiaoCase } from './xiaoCase.ts';
 export const case1bGpde = xiaoCase({
   name: 'case-1b-gpde',
   title: 'VCPU1 changes a GPDE whose table is not shadowed yet (first access: the store does not trap)',
-  citation: 'seed 003 (Xiao Guangrong, 4 Jul 2010), case 1b; background.md section 3',
+  citation: 'Xiao Guangrong, kvm list, 4 Jul 2010 (docs/background.md), case 1b',
   level: 2,
   prelude: [SAME_PDPT],
   expected: {

@@ -1,11 +1,11 @@
 import { holds, violated } from './scenario.ts';
 import { xiaoCase } from './xiaoCase.ts';
 
-/** Seed 003 case 1b one level up: VCPU1 changes a GPDPE whose table (the PDPT) is not shadowed yet. */
+/** The 2010 orderings, case 1b one level up: VCPU1 changes a GPDPE whose table (the PDPT) is not shadowed yet. */
 export const case1bGpdpe = xiaoCase({
   name: 'case-1b-gpdpe',
   title: 'VCPU1 changes a GPDPE whose table is not shadowed yet (the store does not trap)',
-  citation: 'seed 003 (Xiao Guangrong, 4 Jul 2010), case 1b at the PDPT level',
+  citation: 'Xiao Guangrong, kvm list, 4 Jul 2010 (docs/background.md), case 1b at the PDPT level',
   level: 3,
   prelude: [], // only the root is shadowed: TARGET's PDPT gets its shadow page during the race
   expected: {

@@ -3,7 +3,7 @@ import { holds, violated } from './scenario.ts';
 import { xiaoCase } from './xiaoCase.ts';
 
 /**
- * Seed 003 case 2 with the leaf table already shadowed; background.md sections 3 and 4. The
+ * The 2010 orderings, case 2 with the leaf table already shadowed. The
  * prelude faults on a gva in TARGET's PT, so every shadow entry on TARGET's path is present
  * except the leaf. VCPU1's GPTE store traps and pte_write handles it before fetch; then fetch
  * installs the leaf from the stale walk unless it re-reads the GPTE.
@@ -11,7 +11,7 @@ import { xiaoCase } from './xiaoCase.ts';
 export const case2Trapped = xiaoCase({
   name: 'case-2-trapped',
   title: 'VCPU1 changes the leaf GPTE; the leaf table is already shadowed (store traps)',
-  citation: 'seed 003 (Xiao Guangrong, 4 Jul 2010), case 2; background.md section 3',
+  citation: 'Xiao Guangrong, kvm list, 4 Jul 2010 (docs/background.md), case 2',
   level: 1,
   prelude: [SAME_PT],
   expected: {

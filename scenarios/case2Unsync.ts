@@ -4,14 +4,14 @@ import { UNSYNC_KERNELS, UNSYNC_TARGET_PT, unsyncGuest } from './unsyncLayout.ts
 import { xiaoCase } from './xiaoCase.ts';
 
 /**
- * Seed 003 case 2 ("the guest modifies the GPTE") with the leaf table unsync, the 2010 default;
- * background.md sections 2 ("Unsync pages", "invlpg") and 3. The prelude shadows TARGET's PT (a
+ * The 2010 orderings, case 2 ("the guest modifies the GPTE") with the leaf table unsync, the 2010 default;
+ * docs/background.md (unsync pages). The prelude shadows TARGET's PT (a
  * read of SAME_PT) and then leaves it unsync through a write fault on the guest's own mapping of it
  * (unsyncLayout.ts). VCPU1's store to TARGET's GPTE therefore does not trap: the handler is invlpg,
  * which finds TARGET's leaf slot in an unsync page, re-reads the GPTE outside mmu_lock and installs
  * it through kvm_mmu_pte_write. VCPU0 faults on TARGET concurrently.
  *
- * Order 2 of the seed (handler before fetch): VCPU0's walk reads the old GPTE, then VCPU1's store
+ * Order 2 of the 2010 orderings (handler before fetch): VCPU0's walk reads the old GPTE, then VCPU1's store
  * and whole invlpg run (its kvm_mmu_pte_write installs the new GPTE), then fetch runs. Every upper
  * SPTE on TARGET's path is present, so only a kernel that re-reads the leaf GPTE under the lock
  * (gpte_changed at every level) notices; the others overwrite the new leaf with the old one, and
@@ -21,7 +21,7 @@ import { xiaoCase } from './xiaoCase.ts';
 export const case2Unsync = xiaoCase({
   name: 'case-2-unsync',
   title: 'VCPU1 changes the leaf GPTE of an unsync PT (store does not trap; invlpg is the handler) while VCPU0 faults',
-  citation: 'seed 003 (Xiao Guangrong, 4 Jul 2010), case 2; v2.6.36 arch/x86/kvm/paging_tmpl.h FNAME(invlpg), mmu.c mmu_need_write_protect / kvm_unsync_page',
+  citation: 'Xiao Guangrong, kvm list, 4 Jul 2010 (docs/background.md), case 2; v2.6.36 arch/x86/kvm/paging_tmpl.h FNAME(invlpg), mmu.c mmu_need_write_protect / kvm_unsync_page',
   level: 1,
   prelude: [SAME_PT, UNSYNC_TARGET_PT],
   kernels: UNSYNC_KERNELS,

@@ -4,8 +4,8 @@ import { UNSYNC_KERNELS, unsyncGuest } from './unsyncLayout.ts';
 import { xiaoCase } from './xiaoCase.ts';
 
 /**
- * Seed 003 case 2 with the leaf table going unsync *during* the race, as most leaf tables did in
- * 2010: background.md section 2 ("Unsync pages"). The prelude shadows TARGET's PT (a read of
+ * The 2010 orderings, case 2 with the leaf table going unsync *during* the race, as most leaf tables did in
+ * 2010: docs/background.md (unsync pages). The prelude shadows TARGET's PT (a read of
  * SAME_PT), which leaves it sync and write-protected. VCPU1's store to TARGET's GPTE write-faults;
  * because the PT's only shadow page is level 1, mmu_need_write_protect unsyncs it under mmu_lock
  * instead of emulating the store, the guest retries the store straight into memory, and invlpg is
@@ -15,7 +15,7 @@ import { xiaoCase } from './xiaoCase.ts';
 export const case2UnsyncOnStore = xiaoCase({
   name: 'case-2-unsync-on-store',
   title: "VCPU1's store to the leaf GPTE write-faults and unsyncs the PT (invlpg is the handler) while VCPU0 faults",
-  citation: 'seed 003 (Xiao Guangrong, 4 Jul 2010), case 2; v2.6.36 arch/x86/kvm/mmu.c set_spte / mmu_need_write_protect / kvm_unsync_page, paging_tmpl.h FNAME(invlpg)',
+  citation: 'Xiao Guangrong, kvm list, 4 Jul 2010 (docs/background.md), case 2; v2.6.36 arch/x86/kvm/mmu.c set_spte / mmu_need_write_protect / kvm_unsync_page, paging_tmpl.h FNAME(invlpg)',
   level: 1,
   prelude: [SAME_PT],
   kernels: UNSYNC_KERNELS,

@@ -3,14 +3,14 @@ import { holds, violated } from './scenario.ts';
 import { xiaoCase } from './xiaoCase.ts';
 
 /**
- * Seed 003 case 2 with the leaf table not shadowed yet; background.md sections 3 and 4. The
+ * The 2010 orderings, case 2 with the leaf table not shadowed yet. The
  * prelude faults on a gva in TARGET's PD but another PT, so the GPTE store does not trap and no
  * handler ever sees it; only a re-read of the GPTE after fetch write-protects the PT catches it.
  */
 export const case2Untrapped = xiaoCase({
   name: 'case-2-untrapped',
   title: 'VCPU1 changes the leaf GPTE; the leaf table is not shadowed yet (store does not trap)',
-  citation: 'seed 003 (Xiao Guangrong, 4 Jul 2010), case 2; background.md section 3',
+  citation: 'Xiao Guangrong, kvm list, 4 Jul 2010 (docs/background.md), case 2',
   level: 1,
   prelude: [SAME_PD],
   expected: {

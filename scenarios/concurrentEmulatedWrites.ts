@@ -10,7 +10,7 @@ const RACE =
   "both stores trap and land in guest memory, then the handlers take mmu_lock in the opposite order: the last one installs the value its own emulator wrote, which the other vCPU's store has already overwritten";
 
 /**
- * background.md section 5 item 3: concurrent emulated writes (Junaid Shahid, commit 0e0fee5c539b
+ * docs/background.md, the further races: concurrent emulated writes (Junaid Shahid, commit 0e0fee5c539b
  * "kvm: mmu: Fix race in emulated page table writes", Oct 2018, merged for v4.20-rc4). The prelude
  * faults on TARGET, so TARGET's leaf SPTE is present and its page table is shadowed, hence
  * write-protected. Both vCPUs follow the protocol on TARGET's GPTE with different frames: store,
@@ -22,7 +22,7 @@ const RACE =
  * while the GPTE holds B. The page stays sync (emulated writes never unsync it) and invlpg skips
  * sync pages, so nothing repairs it. The fix reads gentry from guest memory after taking mmu_lock:
  * each handler runs after its own write, so the last handler runs after both writes and reads the
- * final value. 2026's kvm_mmu_track_write only zaps (update_pte went in commit c5e2184d1544, 2021)
+ * final value. v7.2's kvm_mmu_track_write only zaps (update_pte went in commit c5e2184d1544, 2021)
  * and never installs, so it holds whatever it reads.
  *
  * Which releases hold depends as much on invlpg as on pte_write: v2.6.33's invlpg zaps the leaf
@@ -39,7 +39,7 @@ export const concurrentEmulatedWrites: Scenario = {
   name: NAME,
   title: "Both vCPUs store a different value to TARGET's write-protected GPTE; the handlers run in the opposite order",
   citation: 'commit 0e0fee5c539b "kvm: mmu: Fix race in emulated page table writes" (2018); arch/x86/kvm/mmu.c kvm_mmu_pte_write, mmu_pte_write_fetch_gpte',
-  expect: byPreset(NAME, {
+  expect: byPreset({
     'v2.6.24': holds('each store and its kvm_mmu_pte_write run under kvm->lock, pte_write before the copy: the last handler writes the last value'),
     'v2.6.25': violated(`${UPDATE}; INVLPG is not intercepted, so nothing repairs it: ${RACE}`),
     'v2.6.32': violatedExhaustiveOnly(

@@ -9,7 +9,7 @@ const RACE =
   'complete, then the older one takes the lock and installs its stale GPTE over the newer one';
 
 /**
- * background.md section 5 item 4: invlpg reordering (commit 08e850c6536d, 2010, which added
+ * docs/background.md, the further races: invlpg reordering (commit 08e850c6536d, 2010, which added
  * kvm->arch.invlpg_counter). TARGET's PT is shadowed and unsync (prelude: a read of SAME_PT, then
  * the write fault that unsyncs it); TARGET's own leaf is not shadowed yet, which FNAME(invlpg) does
  * not care about: at level 1 is_last_spte() holds for an empty slot too, so each invlpg still
@@ -28,7 +28,7 @@ export const invlpgReorder: Scenario = {
   title: 'Both vCPUs store a different value to the same GPTE of an unsync PT and invlpg it (older invlpg installs last)',
   citation: 'commit 08e850c6536d (2010, invlpg_counter); v2.6.36 arch/x86/kvm/paging_tmpl.h FNAME(invlpg), mmu.c kvm_mmu_pte_write',
   kernels: UNSYNC_KERNELS,
-  expect: byPreset(NAME, {
+  expect: byPreset({
     'v2.6.32+unsync': violated(`invlpg re-reads the GPTE after mmu_lock and re-installs it, with no invlpg_counter: ${RACE}`),
     'v2.6.33+unsync': holds('invlpg only zaps (fb341f572d2 removed the re-install): no re-read GPTE is ever installed, so none can land out of order'),
     'v2.6.35+unsync': holds('invlpg_counter (08e850c6536d): the older kvm_mmu_pte_write sees the counter moved and only zaps'),

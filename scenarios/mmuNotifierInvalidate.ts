@@ -11,7 +11,7 @@ const MIGRATED_PFN = 0x180050;
 const RETRY = 'mmu_notifier_retry under mmu_lock sees the invalidation running (count) or finished (seq moved) and drops the fault; the refault resolves the new pfn';
 
 /**
- * background.md section 5 item 5, commit e930bffe95e1 (Andrea Arcangeli, 2008, "KVM: Synchronize
+ * docs/background.md, the further races, commit e930bffe95e1 (Andrea Arcangeli, 2008, "KVM: Synchronize
  * guest physical memory map to host virtual memory map"). TARGET's leaf table is shadowed (prelude:
  * VCPU0 reads SAME_PT), TARGET itself is not. VCPU0 reads TARGET: walk_addr, then FNAME(page_fault)
  * resolves the pfn with gfn_to_pfn *without* mmu_lock and installs it under the lock. Meanwhile the
@@ -21,15 +21,16 @@ const RETRY = 'mmu_notifier_retry under mmu_lock sees the invalidation running (
  * resolved before: the old page, which the host frees. Every preset since 2008 samples
  * mmu_notifier_seq before gfn_to_pfn and checks mmu_notifier_retry under the lock; the two mutants
  * drop the check or take the sample after gfn_to_pfn, and exploration finds the window each opens.
- * 2007 predates mmu notifiers (KVM pinned guest pages, the host could not move them): no row.
+ * v2.6.24 and v2.6.25 predate mmu notifiers (v2.6.27): KVM pinned guest pages and the host could not
+ * move them, so they have no cell.
  */
 export const mmuNotifierInvalidate: Scenario = {
   name: NAME,
   title: "VCPU0 faults on TARGET while the host migrates TARGET's page (mmu notifier invalidation)",
-  citation: 'background.md section 5 item 5; commit e930bffe95e1 (2008), virt/kvm/kvm_main.c kvm_mmu_notifier_invalidate_range_start/end, arch/x86/kvm/paging_tmpl.h FNAME(page_fault)',
+  citation: 'docs/background.md, the further races; commit e930bffe95e1 (2008), virt/kvm/kvm_main.c kvm_mmu_notifier_invalidate_range_start/end, arch/x86/kvm/paging_tmpl.h FNAME(page_fault)',
   // v2.6.24 and v2.6.25 pinned guest memory (no mmu notifiers before v2.6.27): the host could not migrate the page.
   kernels: ['v2.6.32', 'v2.6.33', 'v2.6.35', 'xiao-proposal', 'check-before-protect', 'v2.6.36', 'v4.20', 'v7.2', 'no-mmu-notifier-retry', 'mmu-seq-after-pfn'],
-  expect: byPreset(NAME, {
+  expect: byPreset({
     'v2.6.32': holds(RETRY),
     'v2.6.33': holds(RETRY),
     'v2.6.35': holds(RETRY),

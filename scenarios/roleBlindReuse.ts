@@ -11,7 +11,7 @@ const LARGE_GFN = 0x200;
 const TRUSTS_HPDE = 'fetch trusts the present HPDE (case 1a) and installs the new GPTE into the direct page of the old large mapping';
 
 /**
- * Role-blind reuse of a shadow page (background.md section 5 item 9, commit 81ccda30b4e8, 2026).
+ * Role-blind reuse of a shadow page (docs/background.md, the further races, commit 81ccda30b4e8, 2026).
  * TARGET's GPDE maps a 2M large page at gfn 0x200; the prelude's read of SAME_PT (frame 0x200) makes
  * fetch shadow it with a *direct* level-1 page for gfn 0x200 (4K pieces of the large page). VCPU1
  * then turns the GPDE into a pointer to a page table that lives in frame 0x200 itself (the guest
@@ -28,11 +28,9 @@ const TRUSTS_HPDE = 'fetch trusts the present HPDE (case 1a) and installs the ne
 export const roleBlindReuse: Scenario = {
   name: NAME,
   title: "VCPU1 turns TARGET's large-page GPDE into a table in the large page's first frame while VCPU0 faults",
-  citation: 'background.md section 5 item 9; commit 81ccda30b4e8 (2026), arch/x86/kvm/mmu/mmu.c kvm_mmu_get_child_sp; seed 003 case 1a',
+  citation: 'docs/background.md, the further races; commit 81ccda30b4e8 (2026), arch/x86/kvm/mmu/mmu.c kvm_mmu_get_child_sp; the 2010 orderings, case 1a',
   kernels: WRONG_CHILD_KERNELS,
-  expect: byPreset(
-    NAME,
-    wrongChildExpectations(
+  expect: byPreset(wrongChildExpectations(
       TRUSTS_HPDE,
       'kvm_mmu_get_child_sp compares the role: a direct child is not the shadow of a guest table, so fetch zaps the HPDE and links the right page',
       violated('the direct page has the table gfn, so a gfn-only kvm_mmu_get_child_sp trusts it and fetch installs the GPTE into it'),

@@ -1,7 +1,8 @@
-import type { Program } from '../sim/index.ts';
-import { PRESETS, type MmuWorld } from '../model/index.ts';
+import { ScenarioError, type Program } from '../sim/index.ts';
+import { ALL_PRESETS, PRESETS, type MmuWorld } from '../model/index.ts';
+import { closest } from '../sim/suggest.ts';
 
-/** What a matrix cell should give, and why (derived from background.md section 4, then checked). */
+/** What a matrix cell should give, and why (derived from the kernel code, then checked by exploration). */
 export interface Expectation {
   readonly verdict: 'holds' | 'violated';
   readonly why: string;
@@ -36,7 +37,7 @@ export interface Scenario {
   readonly build: (preset: string) => Program<MmuWorld>;
 }
 
-/** Expectation helpers so scenario files read like the table in background.md section 4. */
+/** Expectation helpers so scenario files read like the verdict tables in docs/findings.md. */
 export const holds = (why: string): Expectation => ({ verdict: 'holds', why });
 export const violated = (why: string, invariant = 'no-stale-spte', rare?: string): Expectation =>
   rare === undefined ? { verdict: 'violated', why, invariant } : { verdict: 'violated', why, invariant, rare };
@@ -44,11 +45,32 @@ export const violated = (why: string, invariant = 'no-stale-spte', rare?: string
 /** A violation only exhaustive exploration reaches (see Expectation.exhaustiveOnly). */
 export const violatedExhaustiveOnly = (why: string, blind: string, invariant = 'no-stale-spte'): Expectation => ({ verdict: 'violated', why, invariant, exhaustiveOnly: blind });
 
-/** Looks a preset up in a scenario's expectation table; a preset the table misses is a bug. */
-export function byPreset(scenario: string, table: Readonly<Record<string, Expectation>>): (preset: string) => Expectation {
+/** ` did you mean 'x'?` for a misspelt preset name, or nothing. */
+export function didYouMeanPreset(name: string): string {
+  const near = closest(name, ALL_PRESETS.map((p) => p.name));
+  return near.length > 0 ? `; did you mean ${near.map((n) => `'${n}'`).join(' or ')}?` : '';
+}
+
+/**
+ * Looks a preset up in a scenario's expectation table. Checked at lookup, not at import, so a
+ * mistake in one scenario is an error row of that scenario instead of breaking every command.
+ */
+export function byPreset(table: Readonly<Record<string, Expectation>>): (preset: string) => Expectation {
   return (preset) => {
+    const unknown = Object.keys(table).filter((k) => !ALL_PRESETS.some((p) => p.name === k));
+    if (unknown.length > 0) {
+      const what = unknown.map((k) => `'${k}'${didYouMeanPreset(k)}`).join('; ');
+      throw new ScenarioError(`its expected table names a kernel preset that does not exist: ${what} (see 'mmu-race list')`);
+    }
     const e = table[preset];
-    if (!e) throw new Error(`scenario ${scenario} has no expected verdict for kernel preset '${preset}'`);
+    if (!e) {
+      throw new ScenarioError(
+        `it has no expected verdict for kernel preset '${preset}': add "'${preset}': holds('why')" or "violated('why')" to its expected table, or leave '${preset}' out of its kernels`,
+      );
+    }
+    if (e.verdict !== 'holds' && e.verdict !== 'violated') {
+      throw new ScenarioError(`its expectation for '${preset}' is not holds(...) or violated(...): ${JSON.stringify(e)}`);
+    }
     return e;
   };
 }

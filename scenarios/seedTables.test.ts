@@ -13,7 +13,7 @@ function replayed(text: string) {
   return runOnce(scenario.build(s.variant), replay(s)).verdict;
 }
 
-describe("the seed's order 2: walk_addr | guest modify, host handles | fetch", () => {
+describe("the 2010 order 2: walk_addr | guest modify, host handles | fetch", () => {
   it('should leave a stale leaf under v2.6.33 when the leaf table was already shadowed (case 2)', () => {
     expect(replayed('mmu-race/1 case-2-trapped v2.6.33 0*5 1*12 0*')).toMatchObject({ kind: 'violated', invariant: 'no-stale-spte' });
   });
@@ -35,7 +35,7 @@ describe("the seed's order 2: walk_addr | guest modify, host handles | fetch", (
   });
 });
 
-describe("the seed's order 1: walk_addr, fetch | then the host handles the write", () => {
+describe("the 2010 order 1: walk_addr, fetch | then the host handles the write", () => {
   it('should hold even under v2.6.25, which re-checks least: the handler repairs what fetch built', () => {
     expect(replayed('mmu-race/1 case-2-trapped v2.6.25 0*12 1*')).toEqual({ kind: 'holds' });
     expect(replayed('mmu-race/1 case-1a-gpde v2.6.25 0*12 1*')).toEqual({ kind: 'holds' });

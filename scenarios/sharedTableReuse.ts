@@ -6,7 +6,7 @@ import { NEW_GFN, OLD_GFN, SAME_PD, TARGET } from './layout.ts';
 const NAME = 'shared-table-reuse';
 
 /**
- * Stale GPTE on shadow-page reuse (background.md section 5 item 1; Avi Kivity, 2008). The guest
+ * Stale GPTE on shadow-page reuse (docs/background.md, the further races; Avi Kivity, 2008). The guest
  * points two PD entries at one page table X: SAME_PD goes through PD[0] -> X[0], TARGET through
  * PD[1] -> X[1]. The prelude reads SAME_PD, so X is shadowed (and write-protected) while TARGET's
  * HPDE is still not present. VCPU0 faults on TARGET: its unlocked walk reads X[1]; VCPU1 stores a
@@ -19,9 +19,9 @@ const NAME = 'shared-table-reuse';
 export const sharedTableReuse: Scenario = {
   name: NAME,
   title: "VCPU1 changes the leaf GPTE in a page table already shadowed through another PD entry while VCPU0 faults",
-  citation: 'background.md section 5 item 1 (Avi Kivity, 2008); v2.6.33 arch/x86/kvm/paging_tmpl.h FNAME(fetch) re-check after kvm_mmu_get_page',
+  citation: 'docs/background.md, the further races (Avi Kivity, 2008); v2.6.33 arch/x86/kvm/paging_tmpl.h FNAME(fetch) re-check after kvm_mmu_get_page',
   kernels: [...PRESETS.map((p) => p.name), 'unlocked-no-recheck', 'recheck-only-new-sp'],
-  expect: byPreset(NAME, {
+  expect: byPreset({
     'v2.6.24': holds('no re-check, but VCPU1\'s store traps and runs under kvm->lock: it updates X\'s page before or after the whole fault, never between walk and fetch'),
     'v2.6.25': holds("the HPDE was not present, so fetch re-reads the GPTE in X after kvm_mmu_get_page and retries"),
     'v2.6.32': holds("fetch as v2.6.25: the HPDE was not present, so fetch re-reads the GPTE in X after kvm_mmu_get_page and retries"),

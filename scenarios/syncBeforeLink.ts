@@ -10,7 +10,7 @@ const NO_WP = 'no-write-protect-on-sync+unsync';
 const why = 'kvm_mmu_get_page finds the unsync PT page and syncs it (kvm_sync_page re-reads its GPTEs) before fetch links it';
 
 /**
- * background.md section 5 item 8: a shadow page must be synced before it is linked (commit
+ * docs/background.md, the further races: a shadow page must be synced before it is linked (commit
  * 65855ed8b034, 2021). TARGET's PT is unsync with present leaves for TARGET and SAME_PT (prelude).
  * VCPU1 unlinks the PT (clears its GPDE: trapped, the PD is shadowed at level 2, pte_write unlinks
  * the PT's shadow page, which stays in the hash, unsync), flushes TARGET (invlpg), changes TARGET's
@@ -30,7 +30,7 @@ export const syncBeforeLink: Scenario = {
   title: 'The guest unlinks an unsync PT, changes a GPTE in it and relinks it; a fault then links the PT\'s shadow page again',
   citation: 'commit 65855ed8b034 "KVM: X86: Synchronize the shadow pagetable before link it" (2021); v2.6.36 arch/x86/kvm/mmu.c kvm_mmu_get_page',
   kernels: [...UNSYNC_KERNELS, MUTANT, NO_WP],
-  expect: byPreset(NAME, {
+  expect: byPreset({
     ...Object.fromEntries(UNSYNC_KERNELS.map((k) => [k, holds(why)])),
     [MUTANT]: violated('kvm_mmu_get_page hands out the unsync page unsynced: fetch links it and TARGET\'s old leaf is reachable again'),
     [NO_WP]: violated('kvm_sync_page leaves the guest\'s writable mapping of the PT in place while the PT\'s shadow page is sync again', 'write-protection'),

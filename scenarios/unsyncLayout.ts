@@ -28,5 +28,5 @@ export function unsyncGuest(): GuestBuilder {
  */
 export const UNSYNC_TARGET_PT: PreludeAccess = { gva: PT_ALIAS, kind: 'write' };
 
-/** The kernels an unsync scenario's row covers: every +unsync preset (no 2007: it predates them). */
+/** The kernels an unsync scenario's row covers: every +unsync preset (v2.6.24 and v2.6.25 predate unsync pages). */
 export const UNSYNC_KERNELS: readonly string[] = UNSYNC_PRESETS.map((p) => p.name);

@@ -9,7 +9,7 @@ const NAME = 'write-protect-flush';
 const FLUSHED = "kvm_mmu_get_page flushes VCPU1's TLB as it write-protects the PT, so VCPU1's store through the alias faults, traps and kvm_mmu_pte_write repairs the SPTE";
 
 /**
- * A missed remote TLB flush (background.md section 5 item 7) with per-vCPU TLBs. The guest kernel
+ * A missed remote TLB flush (docs/background.md, the further races) with per-vCPU TLBs. The guest kernel
  * maps TARGET's leaf table writable at PT_ALIAS, as a direct map does, and VCPU1 has written
  * through it, so VCPU1's TLB caches a writable translation of the table's frame (prelude). VCPU0
  * then faults on TARGET: fetch shadows the table, and kvm_mmu_get_page write-protects its gfn
@@ -26,9 +26,9 @@ const FLUSHED = "kvm_mmu_get_page flushes VCPU1's TLB as it write-protects the P
 export const writeProtectFlush: Scenario = {
   name: NAME,
   title: "VCPU1 stores to TARGET's GPTE through a writable TLB entry while VCPU0's fault write-protects the table",
-  citation: 'background.md section 5 item 7; v2.6.36 arch/x86/kvm/mmu.c kvm_mmu_get_page / rmap_write_protect / kvm_flush_remote_tlbs; commit f81602958c11 (2021)',
+  citation: 'docs/background.md, the further races; v2.6.36 arch/x86/kvm/mmu.c kvm_mmu_get_page / rmap_write_protect / kvm_flush_remote_tlbs; commit f81602958c11 (2021)',
   kernels: ['v2.6.36', 'v7.2', 'no-flush-on-write-protect'],
-  expect: byPreset(NAME, {
+  expect: byPreset({
     'v2.6.36': holds(FLUSHED),
     'v7.2': holds(FLUSHED),
     'no-flush-on-write-protect': violated("VCPU1's TLB keeps the writable alias: its store bypasses the write protection and no kvm_mmu_pte_write repairs the SPTE fetch built"),

@@ -3,7 +3,7 @@ import { raceProgram, type PreludeAccess } from './program.ts';
 import { byPreset, type Expectation, type Scenario } from './scenario.ts';
 import { NEW_GFN, TARGET, xiaoGuest } from './layout.ts';
 
-/** The parts in which the cases of seed 003 differ. */
+/** The parts in which the cases of the 2010 orderings differ. */
 export interface XiaoCase {
   readonly name: string;
   readonly title: string;
@@ -18,7 +18,7 @@ export interface XiaoCase {
   readonly guest?: () => GuestBuilder;
   /**
    * `race` (default): VCPU1's store and invlpg run concurrently with VCPU0's fault, every
-   * interleaving explored. `after-fault`: VCPU1 waits until the fault completed (the seed's first
+   * interleaving explored. `after-fault`: VCPU1 waits until the fault completed (the 2010 thread's first
    * ordering, "host handle this written after fetch"), the control that must hold everywhere.
    */
   readonly order?: 'race' | 'after-fault';
@@ -40,7 +40,7 @@ export function xiaoCase(c: XiaoCase): Scenario {
     title: c.title,
     citation: c.citation,
     kernels: c.kernels,
-    expect: byPreset(c.name, c.expected),
+    expect: byPreset(c.expected),
     build(preset) {
       const guest = (c.guest ?? xiaoGuest)();
       const entry = guest.alternative(TARGET, c.level, NEW_GFN, { w: true, d: true });

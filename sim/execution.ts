@@ -36,7 +36,28 @@ interface ThreadState<W> {
   /** The step this thread will take next; undefined once it has finished. */
   pending: Step<W> | undefined;
   readonly held: string[];
+  /** Index and label of the last step this thread took (for the watchdog's report). */
+  lastStep: number;
+  lastLabel: string | undefined;
 }
+
+/** What the engine is running right now; a watchdog that stopped a stuck run reads it to say where. */
+export interface Activity {
+  /** `SCENARIO VARIANT` of the running program. */
+  program: string;
+  /** `thread`: inside a thread body between two steps; `step`: inside a step's read or update. */
+  where: 'engine' | 'thread' | 'step' | 'invariants';
+  thread: string;
+  /** The thread's last step (index and label; -1 and undefined before its first), or the step running. */
+  step: number;
+  label: string | undefined;
+}
+
+/**
+ * The one Activity record, overwritten as the engine goes: a synchronous loop cannot report
+ * anything, so whoever interrupts it (properties/watchdog.ts) reads this afterwards.
+ */
+export const activity: Activity = { program: '', where: 'engine', thread: '', step: -1, label: undefined };
 
 // Freezing every produced world would cost more than the engine itself; worlds are immutable by
 // type (immer's Draft/readonly discipline) and by convention, and tests run frozen to catch slips.
@@ -59,6 +80,8 @@ export function runOnce<W>(program: Program<W>, strategy: Strategy, options: Run
   const stepInvariants = program.stepInvariants ?? [];
   const worlds: W[] | undefined = options.keepWorlds ? [] : undefined;
   const choices: number[] = [];
+  activity.program = `${program.scenario} ${program.variant}`;
+  activity.where = 'engine';
   let world = program.initial;
   let last: number | undefined;
   let halt: Halt | undefined;
@@ -75,11 +98,15 @@ export function runOnce<W>(program: Program<W>, strategy: Strategy, options: Run
         if (!held.includes(lock)) throw new ScenarioError(`${what}: ${spec.name} must hold ${lock} (lockdep_assert_held)`);
       },
     };
-    return { id, name: spec.name, gen: spec.body(ctx), pending: undefined, held };
+    return { id, name: spec.name, gen: spec.body(ctx), pending: undefined, held, lastStep: -1, lastLabel: undefined };
   });
   const pending: (Footprint | undefined)[] = threads.map(() => undefined);
 
   const advance = (t: ThreadState<W>, value: unknown): void => {
+    activity.where = 'thread';
+    activity.thread = t.name;
+    activity.step = t.lastStep;
+    activity.label = t.lastLabel;
     try {
       const r = t.gen.next(value);
       if (r.done) {
@@ -94,6 +121,7 @@ export function runOnce<W>(program: Program<W>, strategy: Strategy, options: Run
       if (e instanceof ScheduleFitError) throw e;
       halt = new Halt('scenario-error', `${t.name} threw: ${errorText(e)}`);
     }
+    activity.where = 'engine';
   };
 
   const isEnabled = (step: Step<W>): boolean => {
@@ -127,12 +155,19 @@ export function runOnce<W>(program: Program<W>, strategy: Strategy, options: Run
     const step = t.pending!;
     const info: StepInfo = { index, thread: chosen, threadName: t.name };
     let value: unknown;
+    activity.where = 'step';
+    activity.thread = t.name;
+    activity.step = index;
+    activity.label = step.label;
     try {
       value = execute(step, t, info);
     } catch (e) {
       if (e instanceof ScheduleFitError) throw e;
       halt = new Halt('scenario-error', `${t.name} at step ${index} (${step.label}): ${errorText(e)}`);
     }
+    activity.where = 'engine';
+    t.lastStep = index;
+    t.lastLabel = step.label;
     choices.push(chosen);
     const fp = pending[chosen]!;
     strategy.executed?.({ step: index, thread: chosen, footprint: fp });
@@ -214,7 +249,10 @@ export function runOnce<W>(program: Program<W>, strategy: Strategy, options: Run
   }
   if (options.checkInvariants !== false) {
     for (const inv of program.invariants ?? []) {
+      activity.where = 'invariants';
+      activity.label = inv.name;
       const detail = inv.check(world);
+      activity.where = 'engine';
       if (detail !== undefined) return finish(violated(inv.name, inv.explanation, detail));
     }
   }

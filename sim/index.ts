@@ -6,8 +6,8 @@ export * from './schedule.ts';
 export * from './strategy.ts';
 export * from './errors.ts';
 export { Prng } from './prng.ts';
-export { runOnce, type ExecutionResult, type RunOptions } from './execution.ts';
-export { explore, explain, type ExploreOptions, type ExploreResult } from './explore.ts';
+export { runOnce, activity, type Activity, type ExecutionResult, type RunOptions } from './execution.ts';
+export { explore, explain, type ExploreDriver, type ExploreOptions, type ExploreResult } from './explore.ts';
 export { runSolo } from './solo.ts';
 export { replay } from './strategies/replay.ts';
 export { randomWalk } from './strategies/random.ts';
@@ -18,6 +18,6 @@ export { dpor, type DporOptions, type DporStrategy } from './strategies/dpor.ts'
 export { exploreByPreemptions, type ByPreemptionsOptions, type ByPreemptionsResult } from './byPreemptions.ts';
 export { pct, type PctOptions } from './strategies/pct.ts';
 export { portfolio, portfolioMember, deriveSeed, PORTFOLIO_MEMBERS, type PortfolioRun } from './strategies/portfolio.ts';
-export { minimize, preemptionsOf, sameFailure, type Minimized, type MinimizeOptions } from './minimize.ts';
+export { minimize, preemptionsOf, sameFailure, type Guard, type Minimized, type MinimizeOptions } from './minimize.ts';
 export { isRacingPoint } from './racing.ts';
 export { racingPreemption } from './strategies/racingPreemption.ts';

@@ -1,3 +1,4 @@
+import { ScenarioError } from './errors.ts';
 import { runOnce } from './execution.ts';
 import { explain } from './explore.ts';
 import type { Program } from './program.ts';
@@ -11,7 +12,14 @@ import type { Failure, Verdict } from './verdict.ts';
 export interface MinimizeOptions {
   /** Executions the bounded searches may spend in all (default 20 000). */
   readonly maxExecutions?: number;
+  /** Runs each execution (default: directly); a watchdog passes one that stops a stuck execution. */
+  readonly guard?: Guard;
 }
+
+/** Runs one piece of work, e.g. under a timer; see MinimizeOptions.guard. */
+export type Guard = <T>(work: () => T) => T;
+
+const direct: Guard = (work) => work();
 
 /** A failing schedule reduced to its simplest form, with the failure re-run on it. */
 export interface Minimized<W> {
@@ -92,10 +100,10 @@ function better(a: Candidate, b: Candidate | undefined): boolean {
 }
 
 /** Runs `strategy` once and returns the schedule it took if it fails like `failure`. */
-function tryRun<W>(program: Program<W>, strategy: Strategy, failure: Failure<W>): Candidate | undefined {
+function tryRun<W>(program: Program<W>, strategy: Strategy, failure: Failure<W>, guard: Guard): Candidate | undefined {
   const c = counting(strategy);
   c.strategy.begin();
-  const r = runOnce(program, c.strategy);
+  const r = guard(() => runOnce(program, c.strategy));
   if (!sameFailure(r.verdict, failure)) return undefined;
   return { choices: r.choices, preemptions: c.preemptions(), switches: Math.max(0, runsFromChoices(r.choices).length - 1) };
 }
@@ -122,12 +130,12 @@ function* edits(runs: readonly Run[]): Generator<number[]> {
 }
 
 /** Greedy local search: applies the first edit that keeps the failure and improves the key. */
-function simplify<W>(program: Program<W>, failure: Failure<W>, start: Candidate): Candidate {
+function simplify<W>(program: Program<W>, failure: Failure<W>, start: Candidate, guard: Guard): Candidate {
   let current = start;
   for (let improved = true; improved; ) {
     improved = false;
     for (const choices of edits(runsFromChoices(current.choices))) {
-      const c = tryRun(program, lenient(choices), failure);
+      const c = tryRun(program, lenient(choices), failure, guard);
       if (c && better(c, current)) {
         current = c;
         improved = true;
@@ -146,16 +154,17 @@ function simplify<W>(program: Program<W>, failure: Failure<W>, start: Candidate)
  * equivalent failures print identically; a last greedy pass tidies up if the budget ran out.
  */
 export function minimize<W>(program: Program<W>, failure: Failure<W>, options: MinimizeOptions = {}): Minimized<W> {
-  const original = tryRun(program, replay(failure.schedule), failure);
-  if (!original) throw new Error(`minimize: the schedule does not reproduce the ${failure.kind} it came with; is the program deterministic?`);
-  const greedy = simplify(program, failure, original);
+  const guard = options.guard ?? direct;
+  const original = tryRun(program, replay(failure.schedule), failure, guard);
+  if (!original) throw new ScenarioError(`minimize: the schedule does not reproduce the ${failure.kind} it came with; is the program deterministic?`);
+  const greedy = simplify(program, failure, original, guard);
   let budget = options.maxExecutions ?? 20_000;
   let best: Candidate | undefined;
   let exact = true;
   for (let bound = 0; bound <= greedy.preemptions && !best; bound++) {
     const search = counting(dfs({ preemptionBound: bound }));
     for (; budget > 0 && search.strategy.begin(); budget--) {
-      const r = runOnce(program, search.strategy);
+      const r = guard(() => runOnce(program, search.strategy));
       if (!sameFailure(r.verdict, failure)) continue;
       const c = { choices: r.choices, preemptions: search.preemptions(), switches: Math.max(0, runsFromChoices(r.choices).length - 1) };
       if (better(c, best)) best = c;
@@ -166,9 +175,9 @@ export function minimize<W>(program: Program<W>, failure: Failure<W>, options: M
     }
   }
   let pick = best && better(best, greedy) ? best : greedy;
-  if (!exact) pick = simplify(program, failure, pick);
+  if (!exact) pick = simplify(program, failure, pick, guard);
   const schedule = scheduleFromChoices(program.scenario, program.variant, pick.choices);
-  const verdict = explain(program, { ...failure, schedule });
-  if (verdict.kind === 'holds') throw new Error('minimize: the minimal schedule no longer fails on replay; is the program deterministic?');
+  const verdict = guard(() => explain(program, { ...failure, schedule }));
+  if (verdict.kind === 'holds') throw new ScenarioError('minimize: the minimal schedule no longer fails on replay; is the program deterministic?');
   return { verdict, schedule, preemptions: pick.preemptions, contextSwitches: pick.switches, exact };
 }

@@ -43,14 +43,6 @@ export type Verdict<W = unknown> =
 
 export type VerdictKind = Verdict['kind'];
 
-export const VERDICT_KINDS: readonly VerdictKind[] = [
-  'holds',
-  'violated',
-  'deadlock',
-  'step-bound',
-  'scenario-error',
-];
-
 /** Any verdict that is not `holds` carries the schedule that produced it. */
 export type Failure<W = unknown> = Exclude<Verdict<W>, { kind: 'holds' }>;
 

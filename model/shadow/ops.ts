@@ -1,6 +1,6 @@
 // Shadow-MMU operations as steps: each is one atomic action on `shadow`, run under mmu_lock.
 
-import { acquire, read, release, update, type Proc, type ThreadContext } from '../../sim/step.ts';
+import { update, type Proc, type ThreadContext } from '../../sim/step.ts';
 import { ACC_ALL, hex } from '../pte.ts';
 import { flushAllTlbs } from '../tlb.ts';
 import { lockMmu, unlockMmu } from '../mmuLock.ts';
@@ -129,9 +129,4 @@ export function* mmuAllocRoots(ctx: ThreadContext, vcpu: Vcpu): Proc<MmuWorld, n
   );
   yield* unlockMmu(vcpu);
   return root;
-}
-
-/** Reads the vCPU's root shadow page (root_hpa). */
-export function* readRoot(vcpu: Vcpu, label: string): Proc<MmuWorld, number | undefined> {
-  return yield* read<MmuWorld, number | undefined>(label, [SHADOW], (w) => w.vcpus[vcpu.id].root);
 }

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { dfs, explore, runSolo, type Program } from '../../sim/index.ts';
-import { noStaleSpte, writeProtection, lockDiscipline } from '../../properties/invariants/index.ts';
+import { noStaleSpte, writeProtection, lockDiscipline } from '../invariants/index.ts';
 import { presetByName } from '../config.ts';
 import { invlpg, setFlag, store, tryAccess, waitFlag, access, type AccessResult } from '../guest.ts';
 import { GuestBuilder } from '../guestBuilder.ts';
@@ -174,7 +174,7 @@ describe('invlpg on a leaf in a sync (write-protected) shadow page, per release'
 });
 
 describe('kernel variants under exploration', () => {
-  // Case 2 of seed 003 with the leaf table already shadowed: VCPU1 rewrites TARGET's GPTE.
+  // Case 2 of the 2010 orderings with the leaf table already shadowed: VCPU1 rewrites TARGET's GPTE.
   function case2(preset: string): Program<MmuWorld> {
     const { world, v0, v1, g } = setup(preset);
     const initial = run(world, v0, NEIGHBOUR, 'read').world;

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { runSolo } from '../../sim/index.ts';
-import { noStaleSpte, writeProtection } from '../../properties/invariants/index.ts';
+import { noStaleSpte, writeProtection } from '../invariants/index.ts';
 import { presetByName } from '../config.ts';
 import { invlpg, reloadCr3, store, tryAccess, type AccessResult } from '../guest.ts';
 import { GuestBuilder } from '../guestBuilder.ts';

@@ -1,4 +1,4 @@
-// Seed 003 case 2 (the leaf table already shadowed) written the way a TypeScript user would
+// The 2010 orderings, case 2 (the leaf table already shadowed) written the way a TypeScript user would
 // write it with fast-check alone, without mmu-race: async vCPUs over a tiny shared state, every
 // shared access awaited through `fc.scheduler`, and a promise mutex for mmu_lock. It exists only
 // as the bench's yardstick for what mmu-race buys over fc.scheduler on the same race; the

@@ -6,6 +6,7 @@ import { kernelsOf } from '../../scenarios/scenario.ts';
 import type { CellResult } from '../matrix.ts';
 import { runCells, type Cell } from '../parallel/pool.ts';
 import { DEFAULT_STRATEGY, type ExploreSpec } from '../strategies.ts';
+import { DEFAULT_TIMEOUT_SECONDS } from '../watchdog.ts';
 
 /** One timed exploration of the matrix with `workers` pool threads. */
 export interface ParallelRun {
@@ -32,7 +33,7 @@ const outcome = (r: CellResult): string => JSON.stringify([r.scenario, r.kernel,
 async function timed(cells: readonly Cell[], spec: ExploreSpec, workers: number): Promise<{ run: ParallelRun; outcomes: string[] }> {
   const t0 = performance.now();
   const results: CellResult[] = [];
-  for await (const r of runCells(cells, spec, { workers })) results.push(r);
+  for await (const r of runCells(cells, spec, { workers, timeout: DEFAULT_TIMEOUT_SECONDS })) results.push(r);
   const run = { workers, ms: performance.now() - t0, cellMs: results.reduce((a, r) => a + r.ms, 0) };
   return { run, outcomes: results.map(outcome) };
 }

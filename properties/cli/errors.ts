@@ -1,7 +1,7 @@
 // Every message the command line prints for bad input, in one place. Each says what was expected
 // and how to fix it. A UsageError ends the command with exit code 2.
 
-import { closest } from './suggest.ts';
+import { closest } from '../../sim/suggest.ts';
 
 /** Bad command-line input (or input files): printed without a stack, exit code 2. */
 export class UsageError extends Error {
@@ -192,8 +192,4 @@ export function indexMarkerMissing(path: string, marker: string): UsageError {
   return new UsageError(
     `${path} has no '${marker}' comment, so 'mmu-race new' cannot register the scenario: add the marker line where new entries belong`,
   );
-}
-
-export function benchMissing(path: string): UsageError {
-  return new UsageError(`the bench command is not available: ${path} does not exist yet (it must export main(argv): Promise<number>)`);
 }

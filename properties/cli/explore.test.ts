@@ -19,10 +19,10 @@ describe('mmu-race explore', () => {
     expect(r.stdout).toMatch(/10 cells: 10 as expected/);
   });
 
-  it('should exit 1 when a verdict differs from the expectation (the race needs a preemption; the bound allows none)', () => {
+  it('should exit 1 when a verdict differs from the expectation (the race needs a preemption; the bound allows none, so nothing is proved)', () => {
     const r = cli(['explore', 'case-1a-gpde', '--kernel', 'v2.6.33', '--preemptions', '0'], { cwd: tmp });
     expect(r.code).toBe(1);
-    expect(r.stdout).toMatch(/case-1a-gpde\s+v2\.6\.33\s+violated\s+holds ✗\s+dpor\(preemptions<=0\)\s+\d+\s+no/);
+    expect(r.stdout).toMatch(/case-1a-gpde\s+v2\.6\.33\s+violated\s+unrefuted ✗\s+dpor\(preemptions<=0\)\s+\d+\s+no \(bound\)/);
     expect(r.stdout).toMatch(/1 NOT \(case-1a-gpde x v2\.6\.33\)/);
   });
 
@@ -43,12 +43,45 @@ describe('mmu-race explore', () => {
       expect(['holds', 'violated', 'deadlock', 'step-bound', 'scenario-error']).toContain(row.verdict);
       expect(row).not.toHaveProperty('failure');
     }
+    // Sampling found no violation in benign: a holds, but not a proof (exit 0 without --require-proof).
+    expect(out.results[0]).toMatchObject({ verdict: 'holds', proved: false, exhaustive: false, complete: false, stoppedBy: 'runs', outcome: 'unproven', abandoned: 0 });
     const bad = out.results[1];
+    expect(bad).toMatchObject({ proved: true, stoppedBy: 'failure', outcome: 'expected' });
+    expect(bad.message).toMatch(/SPTE/);
     expect(bad.verdict).toBe('violated');
     expect(bad.invariant).toBe('no-stale-spte');
     expect(bad.schedule).toMatch(/^mmu-race\/1 case-1a-gpde v2.6.25 /);
     expect(bad.replay).toBe(`npx mmu-race replay '${bad.schedule}'`);
     expect(existsSync(join(tmp, bad.saved as string))).toBe(true);
+  });
+
+  it('should say unrefuted, not holds, for a sampled search, warn about ignored options, and fail it under --require-proof', () => {
+    const r = cli(['explore', 'case-2-trapped', '--kernel', 'v2.6.36', '--strategy', 'random', '--runs', '3', '--preemptions', '2', '--require-proof'], { cwd: tmp });
+    expect(r.code).toBe(1);
+    expect(r.stderr).toBe('mmu-race: warning: --preemptions is ignored by --strategy random: it samples --runs executions (--preemptions and --budget are for dpor and dfs)\n');
+    expect(r.stdout).toMatch(/^case-2-trapped\s+v2\.6\.36\s+holds\s+unrefuted\s+random\s+3\s+no \(sampled\)/m);
+    expect(r.stdout).toMatch(/^1 cell: 0 as expected, 1 unrefuted \(no violation, but not a proof: case-2-trapped x v2\.6\.36, 3 executions sampled; --require-proof demands one\)$/m);
+  });
+
+  it('should stop dfs at its budget and report the result as not exhaustive', () => {
+    const r = cli(['explore', 'case-2-trapped', '--kernel', 'v2.6.36', '--strategy', 'dfs', '--budget', '5', '--runs', '9', '--json'], { cwd: tmp });
+    expect(r.code).toBe(0);
+    expect(r.stderr).toMatch(/^mmu-race: warning: --runs is ignored by --strategy dfs: it is exhaustive \(--budget caps it\)$/m);
+    const [row] = (JSON.parse(r.stdout) as { results: Record<string, unknown>[] }).results;
+    expect(row).toMatchObject({ verdict: 'holds', strategy: 'dfs', executions: 5, complete: false, exhaustive: false, proved: false, stoppedBy: 'budget', outcome: 'unproven' });
+  });
+
+  it('should explain complete, unrefuted, the bounds and the exit statuses in --help', () => {
+    const r = cli(['explore', '--help']);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(/--preemptions bounds both/);
+    expect(r.stdout).toMatch(/--preemptions K\s+preemption bound for dpor and dfs/);
+    expect(r.stdout).toMatch(/The complete column says whether the search covered every interleaving/);
+    expect(r.stdout).toMatch(/says "unrefuted"/);
+    expect(r.stdout).toMatch(/--budget N\s+executions dpor and dfs may run per cell \(default 100,000\)/);
+    expect(r.stdout).toMatch(/--timeout S\s+seconds an execution or a scenario build may run before it counts as hung \(default 10\)/);
+    expect(r.stdout).toMatch(/--require-proof\s+exit 1 when an expected holds was only sampled/);
+    expect(r.stdout).toMatch(/2 for a usage error or a broken\s+scenario/);
   });
 
   it('should show each violation as a VCPU0 | VCPU1 table with explanation, replay command and saved file', () => {

@@ -48,12 +48,14 @@ export class FailureOutput {
 
   private print(r: CellResult, scenario: Scenario): void {
     const f = r.failure!;
-    const mark = matches(r) ? paint.dim('(expected)') : paint.bold.red('(NOT expected)');
+    const mark =
+      r.outcome === 'error' ? paint.bold.red('(scenario error: fix the scenario)') : matches(r) ? paint.dim('(expected)') : paint.bold.red('(NOT expected)');
     out(paint.bold(`${r.scenario} x ${r.kernel}: `) + `${verdictHeadline(f)} ${mark}`);
+    if (r.outcome === 'error') out(`  ${r.message ?? ''}`);
     if (!this.options.summary) {
       const explain = f.kind !== 'violated' || !this.explained.has(f.invariant);
       if (f.kind === 'violated') this.explained.add(f.invariant);
-      out(renderFailure(f, scenario.build(r.kernel).threads.map((t) => t.name), { explain }));
+      out(renderFailure(f, r.threadNames ?? scenario.build(r.kernel).threads.map((t) => t.name), { explain }));
       out();
       out(`  schedule: ${r.schedule}`);
     }

@@ -1,5 +1,5 @@
 // How a failing execution is shown to a person: what broke, why it matters, and the interleaving
-// as the seed's two-column VCPU0 | VCPU1 table in kernel words.
+// as the 2010 thread's two-column VCPU0 | VCPU1 table in kernel words.
 
 import type { Failure } from '../../sim/index.ts';
 import { twoColumnTable } from '../report/twoColumn.ts';

@@ -30,9 +30,10 @@ ${COMMANDS.map((c) => `  ${c.name.padEnd(width)}  ${c.summary}`).join('\n')}
 Run 'mmu-race COMMAND --help' for a command's options.
 
 Exit status: 0 success (explore: every verdict as expected), 1 explore found a verdict that differs
-from its scenario's expectation, 2 usage error (bad option, name, number, schedule or file),
-3 internal error (a bug: please report it with the command line), 4 a file or directory could not
-be written or read (the message names it). With --json, an error is also printed on stdout as
+from its scenario's expectation (or, with --require-proof, an expected holds it did not prove),
+2 usage error (bad option, name, number, schedule or file) or a broken scenario, 3 internal error
+(a bug: please report it with the command line), 4 a file or directory could not be written or
+read (the message names it). With --json, an error is also printed on stdout as
 {"error":{"kind":"usage"|"io"|"internal","message","exit"}}.
 
 Environment: MMU_RACE_SEED (explore's default --seed), MMU_RACE_FAILURES_DIR (where explore saves

@@ -4,7 +4,7 @@ import { acceptedPresetNames, ALL_PRESETS, type KernelConfig } from '../../model
 import { SCENARIOS } from '../../scenarios/index.ts';
 import type { Scenario } from '../../scenarios/scenario.ts';
 import { shown, unknownName, UsageError } from './errors.ts';
-import { closest } from './suggest.ts';
+import { closest } from '../../sim/suggest.ts';
 
 export const scenarioNames = (): string[] => SCENARIOS.map((s) => s.name);
 /** Every name that selects a kernel: the presets, then the earlier names kept as aliases. */

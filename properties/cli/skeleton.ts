@@ -88,7 +88,7 @@ export const ${id}: Scenario = {
   name: NAME,
   title: 'TODO: one line for mmu-race list (what VCPU1 changes, and when)',
   citation: 'TODO: the kernel commit or mailing-list thread this reproduces',
-  expect: byPreset(NAME, {
+  expect: byPreset({
 ${table}
   }),
   build(preset) {

@@ -1,42 +1,88 @@
 // The verdict table of `mmu-race explore`, as text and as the `--json` contract.
 
-import { matches, type CellResult } from '../matrix.ts';
+import type { CellResult } from '../matrix.ts';
 import { paint, verdictColour } from './colour.ts';
 import { renderTable } from './table.ts';
 
-/** One row of `explore --json`: a CellResult without its `failure`, plus the saved file when there is one. */
-export type CellJson = Omit<CellResult, 'failure'> & { readonly saved?: string };
+/** One row of `explore --json`: a CellResult without its report-only fields, plus the saved file when there is one. */
+export type CellJson = Omit<CellResult, 'failure' | 'threadNames'> & { readonly saved?: string };
 
 export function cellJson(r: CellResult, saved?: string): CellJson {
-  const { failure: _failure, ...row } = r;
+  const { failure: _failure, threadNames: _names, ...row } = r;
   return saved ? { ...row, saved } : row;
 }
 
-/** scenario, kernel, expected, verdict, strategy, executions, complete, time; mismatches flagged. */
-export function verdictTable(results: readonly CellResult[]): string {
-  const rows = results.map((r) => [
-    r.scenario,
-    r.kernel,
-    r.expected,
-    matches(r) ? verdictColour(r.verdict) : paint.bold.red(`${r.verdict} ✗`),
-    r.strategy,
-    r.executions.toLocaleString('en'),
-    r.complete ? 'yes' : 'no',
-    formatMs(r.ms),
-  ]);
-  return renderTable(
-    ['scenario', 'kernel', 'expected', 'verdict', 'strategy', 'executions', 'complete', 'time'],
-    rows,
-    ['left', 'left', 'left', 'left', 'left', 'right', 'left', 'right'],
-  );
+/**
+ * The verdict word a person reads: a `holds` that was not proved (sampled, bounded or cut by the
+ * budget) is `unrefuted`, so a table never shows "holds" for what is not a proof.
+ */
+export function verdictText(r: CellResult): string {
+  return r.verdict === 'holds' && !r.proved ? 'unrefuted' : r.verdict;
 }
 
-/** "12 cells: 12 as expected" or "12 cells: 11 as expected, 1 NOT (case-1a-gpde x 2026)". */
-export function summaryLine(results: readonly CellResult[]): string {
-  const bad = results.filter((r) => !matches(r));
-  const head = `${results.length} cell${results.length === 1 ? '' : 's'}: ${results.length - bad.length} as expected`;
-  if (bad.length === 0) return paint.green(head);
-  return paint.red(`${head}, ${bad.length} NOT (${bad.map((r) => `${r.scenario} x ${r.kernel}`).join(', ')})`);
+/** The `complete` column: yes, or why not (a failure ends the search, so it says plain "no"). */
+export function completeText(r: CellResult): string {
+  if (r.complete) return 'yes';
+  switch (r.stoppedBy) {
+    case 'runs':
+      return 'no (sampled)';
+    case 'bound':
+      return 'no (bound)';
+    case 'budget':
+      return 'no (budget)';
+    case 'error':
+      return '-';
+    default:
+      return 'no';
+  }
+}
+
+/**
+ * scenario, kernel, expected, verdict, strategy, executions, [abandoned,] complete, time; mismatches
+ * flagged. The abandoned column appears only when a search abandoned runs, so the usual table is unchanged.
+ */
+export function verdictTable(results: readonly CellResult[]): string {
+  const withAbandoned = results.some((r) => r.abandoned > 0);
+  const rows = results.map((r) => {
+    const word = verdictText(r);
+    const verdict =
+      r.outcome === 'expected' ? verdictColour(word) : r.outcome === 'unproven' ? paint.yellow(word) : paint.bold.red(`${word} ✗`);
+    const row = [r.scenario, r.kernel, r.expected, verdict, r.strategy, r.executions.toLocaleString('en')];
+    if (withAbandoned) row.push(r.abandoned.toLocaleString('en'));
+    row.push(completeText(r), formatMs(r.ms));
+    return row;
+  });
+  const head = ['scenario', 'kernel', 'expected', 'verdict', 'strategy', 'executions', ...(withAbandoned ? ['abandoned'] : []), 'complete', 'time'];
+  const align = head.map((h) => (h === 'executions' || h === 'abandoned' || h === 'time' ? 'right' : 'left') as 'left' | 'right');
+  return renderTable(head, rows, align);
+}
+
+const cellName = (r: CellResult): string => `${r.scenario} x ${r.kernel}`;
+
+const whyNotProved = (r: CellResult): string => {
+  const n = `${r.executions.toLocaleString('en')} execution${r.executions === 1 ? '' : 's'}`;
+  if (r.stoppedBy === 'runs') return `${n} sampled`;
+  return r.stoppedBy === 'bound' ? `${n} within the preemption bound` : `stopped by the budget after ${n}`;
+};
+
+/**
+ * "12 cells: 12 as expected", then what is not: unrefuted cells (no violation, but the search was
+ * not exhaustive), verdicts that differ, and broken scenarios, each with the cells named.
+ */
+export function summaryLine(results: readonly CellResult[], requireProof = false): string {
+  const of = (o: CellResult['outcome']) => results.filter((r) => r.outcome === o);
+  const [ok, unproven, bad, errors] = [of('expected'), of('unproven'), of('unexpected'), of('error')];
+  const parts = [`${results.length} cell${results.length === 1 ? '' : 's'}: ${ok.length} as expected`];
+  if (unproven.length > 0) {
+    const cells = unproven.map((r) => `${cellName(r)}, ${whyNotProved(r)}`).join('; ');
+    const demand = requireProof ? '; --require-proof demands one' : '';
+    parts.push(`${unproven.length} unrefuted (no violation, but not a proof: ${cells}${demand})`);
+  }
+  if (bad.length > 0) parts.push(`${bad.length} NOT (${bad.map(cellName).join(', ')})`);
+  if (errors.length > 0) parts.push(`${errors.length} scenario error${errors.length === 1 ? '' : 's'} (${errors.map(cellName).join(', ')})`);
+  const line = parts.join(', ');
+  if (bad.length > 0 || errors.length > 0 || (requireProof && unproven.length > 0)) return paint.red(line);
+  return unproven.length > 0 ? paint.yellow(line) : paint.green(line);
 }
 
 function formatMs(ms: number): string {

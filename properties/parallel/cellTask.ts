@@ -5,19 +5,25 @@ import type { CellResult } from '../matrix.ts';
 import { runCell } from '../matrix.ts';
 import { scenarioNamed } from '../cli/names.ts';
 import type { ExploreSpec } from '../strategies.ts';
+import { Watchdog } from '../watchdog.ts';
 
 /** What the main thread sends: one cell by name, and how to explore it. */
 export interface CellTask {
   readonly scenario: string;
   readonly kernel: string;
   readonly spec: ExploreSpec;
+  /** The watchdog's --timeout, in seconds: each thread runs its own (vm timers are per thread). */
+  readonly timeout: number;
 }
 
 /** A CellResult without its failure object: the schedule text is enough to rebuild it by replay. */
 export type WireResult = Omit<CellResult, 'failure'>;
 
+let watchdog: Watchdog | undefined;
+
 /** Explores one cell exactly as the sequential path does (runCell), minus the failure object. */
 export default function exploreCell(task: CellTask): WireResult {
-  const { failure: _failure, ...row } = runCell(scenarioNamed(task.scenario), task.kernel, task.spec);
+  if (watchdog?.seconds !== task.timeout) watchdog = new Watchdog(task.timeout);
+  const { failure: _failure, ...row } = runCell(scenarioNamed(task.scenario), task.kernel, task.spec, { guard: watchdog.guard, driver: watchdog.driver });
   return row;
 }

@@ -6,6 +6,7 @@ import Tinypool from 'tinypool';
 import type { Scenario } from '../../scenarios/scenario.ts';
 import { runCell, type CellHooks, type CellResult } from '../matrix.ts';
 import type { ExploreSpec } from '../strategies.ts';
+import { Watchdog } from '../watchdog.ts';
 import type { CellTask, WireResult } from './cellTask.ts';
 import { rehydrate } from './rehydrate.ts';
 
@@ -23,6 +24,8 @@ export function defaultWorkers(): number {
 export interface RunCellsOptions {
   /** Pool threads; 1 (or a single cell) explores in this thread, exactly as before --workers existed. */
   readonly workers: number;
+  /** The watchdog's --timeout in seconds, for the pool threads (hooksFor carries this thread's). */
+  readonly timeout: number;
   /** Hooks for the cell at `index` on the in-process path (per-execution progress). */
   readonly hooksFor?: (index: number, cell: Cell) => CellHooks;
   /** Called on the pool path each time a cell finishes, with how many have (in any order). */
@@ -36,8 +39,11 @@ export interface RunCellsOptions {
  */
 export async function* runCells(cells: readonly Cell[], spec: ExploreSpec, options: RunCellsOptions): AsyncGenerator<CellResult> {
   const workers = Math.min(options.workers, cells.length);
+  const watchdog = new Watchdog(options.timeout);
   if (workers <= 1) {
-    for (const [i, cell] of cells.entries()) yield runCell(cell.scenario, cell.kernel, spec, options.hooksFor?.(i, cell));
+    for (const [i, cell] of cells.entries()) {
+      yield runCell(cell.scenario, cell.kernel, spec, { guard: watchdog.guard, driver: watchdog.driver, ...options.hooksFor?.(i, cell) });
+    }
     return;
   }
   const pool = new Tinypool({
@@ -48,13 +54,13 @@ export async function* runCells(cells: readonly Cell[], spec: ExploreSpec, optio
   try {
     let done = 0;
     const pending = cells.map((c) => {
-      const task: CellTask = { scenario: c.scenario.name, kernel: c.kernel, spec };
+      const task: CellTask = { scenario: c.scenario.name, kernel: c.kernel, spec, timeout: options.timeout };
       const p = pool.run(task) as Promise<WireResult>;
       // A later cell's error is reported when its turn comes; until then it must not count as unhandled.
       p.then(() => options.onCellDone?.(++done), () => undefined);
       return p;
     });
-    for (const [i, cell] of cells.entries()) yield rehydrate(cell.scenario, await pending[i]);
+    for (const [i, cell] of cells.entries()) yield rehydrate(cell.scenario, await pending[i], watchdog.guard);
   } finally {
     await pool.destroy();
   }

@@ -48,7 +48,7 @@ function wrap(text: string, width: number): string[] {
 }
 
 /**
- * Renders a trace like the seed's table: one column per vCPU, time going down, consecutive steps of
+ * Renders a trace like the 2010 thread's tables: one column per vCPU, time going down, consecutive steps of
  * one thread in one kernel function folded into a row ("[3-9] fetch: … "), step numbers in brackets.
  */
 export function twoColumnTable(events: readonly TraceEvent[], names: readonly string[], width = 58): string {

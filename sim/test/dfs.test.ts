@@ -42,6 +42,14 @@ describe('dfs', () => {
     expect(r.executions).toBe(binomial(m + n, n));
   });
 
+  it('should stop at its execution budget, not complete, and tell a budget hit from a budget that just sufficed', () => {
+    const p = () => program([counterThread('T0', 2, 'a'), counterThread('T1', 3, 'b')]);
+    const cut = explore(p(), dfs(), { maxExecutions: 4 });
+    expect(cut).toMatchObject({ executions: 4, complete: false, budgetHit: true });
+    const exact = explore(p(), dfs(), { maxExecutions: binomial(5, 3) });
+    expect(exact).toMatchObject({ executions: 10, complete: true, budgetHit: false });
+  });
+
   it('should run 2 executions when each whole thread is one critical section', () => {
     const r = explore(program([lockedThread('T0', 0, 1, 0), lockedThread('T1', 0, 1, 0)]), dfs());
     expect(r.executions).toBe(2);

@@ -1,16 +1,6 @@
-// `mmu-race bench`: hands its arguments to properties/bench/main.ts (maintained separately).
+// `mmu-race bench`: hands its arguments to properties/bench/main.ts, which parses its own options.
 
-import { existsSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
 import type { Command } from '../command.ts';
-import { benchMissing } from '../errors.ts';
-
-const MAIN = new URL('../../bench/main.ts', import.meta.url);
-
-/** What properties/bench/main.ts must export. */
-interface BenchModule {
-  main(argv: readonly string[]): Promise<number>;
-}
 
 export const benchCommand: Command = {
   name: 'bench',
@@ -19,10 +9,6 @@ export const benchCommand: Command = {
   details: 'Passes every argument to properties/bench/main.ts, which parses its own options and sets the exit status.',
   options: [],
   raw: true,
-  async run(_args, argv) {
-    const path = fileURLToPath(MAIN);
-    if (!existsSync(path)) throw benchMissing('properties/bench/main.ts');
-    const mod = (await import(MAIN.href)) as BenchModule;
-    return mod.main(argv);
-  },
+  // Loaded on demand: the other commands should not pay for the bench's modules at start-up.
+  run: async (_args, argv) => (await import('../../bench/main.ts')).main(argv),
 };

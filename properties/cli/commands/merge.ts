@@ -2,7 +2,7 @@
 // the JSON outputs of its shards, and exits as that run would have.
 
 import { readFileSync } from 'node:fs';
-import { matches, type CellResult } from '../../matrix.ts';
+import { exitStatus, type CellResult } from '../../matrix.ts';
 import { mergeShards, type ShardFile } from '../../parallel/merge.ts';
 import { flag } from '../args.ts';
 import { out, type Command } from '../command.ts';
@@ -11,7 +11,7 @@ import { missingArgument, shown, UsageError } from '../errors.ts';
 import type { CellJson } from '../verdictTable.ts';
 import { summaryLine, verdictTable } from '../verdictTable.ts';
 
-const USAGE = 'mmu-race merge FILE... [--json]';
+const USAGE = 'mmu-race merge FILE... [--json] [--require-proof]';
 
 export const mergeCommand: Command = {
   name: 'merge',
@@ -20,31 +20,37 @@ export const mergeCommand: Command = {
   details: `Each FILE is the output of 'mmu-race explore ... --shard K/N --json' (one per K, all with the
 same N, cells and options). Prints what one 'explore' run over all the cells prints: with --json the
 same JSON object (identical apart from the "ms" timings), otherwise each failure as a headline,
-replay command and the file its shard saved it to (as 'explore --summary'), then the verdict table.
+replay command and the file its shard saved it to (as 'explore --summary') and each scenario error,
+then the verdict table.
 
-Exit status: 0 when every verdict matches its scenario's expectation, 1 when any does not, 2 when a
-FILE is not a shard output, a shard is missing or repeated, or the shards come from different runs,
-4 when a FILE cannot be read.
+Exit status: as 'explore' over all the cells: 0 when every verdict matches its scenario's
+expectation, 1 when any does not (or, with --require-proof, an expected holds was not proved), 2
+for a scenario error, or when a FILE is not a shard output, a shard is missing or repeated, or the
+shards come from different runs; 4 when a FILE cannot be read.
 
 Example (two CI jobs, then this one):
   mmu-race explore --all --shard 1/2 --json > shard-1.json
   mmu-race explore --all --shard 2/2 --json > shard-2.json
   mmu-race merge shard-1.json shard-2.json`,
-  options: [{ name: 'json', kind: 'flag', help: 'print the merged {"results":[…]} object instead of text' }],
+  options: [
+    { name: 'json', kind: 'flag', help: 'print the merged {"results":[…]} object instead of text' },
+    { name: 'require-proof', kind: 'flag', help: "exit 1 when an expected holds was not proved (as 'explore --require-proof')" },
+  ],
   async run(args) {
     if (args.positionals.length === 0) throw missingArgument('merge', "the FILEs written by 'explore --shard K/N --json'", USAGE);
     const files: ShardFile[] = args.positionals.map((path) => ({ path, json: parseJson(path, readFileSync(path, 'utf8')) }));
     const merged = mergeShards(files);
     const rows = merged.results as (CellJson & CellResult)[];
+    const requireProof = flag(args, 'require-proof');
     if (flag(args, 'json')) {
       out(JSON.stringify(merged, null, 2));
     } else {
-      for (const r of rows.filter((x) => x.schedule !== undefined)) printFailure(r);
+      for (const r of rows) printProblem(r);
       out(verdictTable(rows));
       out();
-      out(summaryLine(rows));
+      out(summaryLine(rows, requireProof));
     }
-    return rows.every(matches) ? 0 : 1;
+    return exitStatus(rows, requireProof);
   },
 };
 
@@ -56,10 +62,20 @@ function parseJson(path: string, text: string): unknown {
   }
 }
 
-/** A failure as `explore --summary` prints it, from its JSON row (the trace stays with its shard). */
-function printFailure(r: CellJson): void {
+/**
+ * A failure as `explore --summary` prints it, from its JSON row (the trace stays with its shard),
+ * or a scenario error as `explore` prints it; nothing for a holding cell.
+ */
+function printProblem(r: CellJson): void {
+  if (r.schedule === undefined) {
+    if (r.outcome !== 'error') return;
+    out(paint.bold(`${r.scenario} x ${r.kernel}: `) + paint.bold.red('scenario error'));
+    out(`  ${r.message ?? ''}`);
+    out();
+    return;
+  }
   const what = r.verdict === 'violated' ? `${verdictColour(r.verdict)} ${paint.bold(r.invariant ?? '')}` : verdictColour(r.verdict);
-  const mark = matches(r as CellResult) ? paint.dim('(expected)') : paint.bold.red('(NOT expected)');
+  const mark = r.verdict === r.expected ? paint.dim('(expected)') : paint.bold.red('(NOT expected)');
   out(paint.bold(`${r.scenario} x ${r.kernel}: `) + `${what} ${mark}`);
   out(`  replay:   ${paint.cyan(r.replay ?? '')}`);
   if (r.saved !== undefined) out(`  saved:    ${r.saved}`);

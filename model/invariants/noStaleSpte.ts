@@ -22,7 +22,7 @@ import {
   type LeafSpte,
   type MmuWorld,
   type ShadowPage,
-} from '../../model/index.ts';
+} from '../index.ts';
 import { describeOrigin, describeSpte, describeStaleness, gpteName } from './describe.ts';
 
 const MAX_REPORTED = 5;

@@ -1,5 +1,5 @@
 import type { Invariant } from '../../sim/program.ts';
-import { describeSp, hex, indirectSpsOf, isWriteProtected, spIds, type MmuWorld } from '../../model/index.ts';
+import { describeSp, hex, indirectSpsOf, isWriteProtected, spIds, type MmuWorld } from '../index.ts';
 import { describeOrigin, describeSpte } from './describe.ts';
 
 /**

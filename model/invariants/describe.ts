@@ -1,6 +1,6 @@
 // Shared wording for invariant violations, phrased the way a KVM developer reads shadow state.
 
-import { describeSp, formatPte, hex, spteValue, type MmuWorld, type ShadowPage, type Spte } from '../../model/index.ts';
+import { describeSp, formatPte, hex, spteValue, type MmuWorld, type ShadowPage, type Spte } from '../index.ts';
 
 const GPTE_NAMES: Record<number, string> = { 1: 'GPTE', 2: 'GPDE', 3: 'GPDPTE', 4: 'GPML4E' };
 

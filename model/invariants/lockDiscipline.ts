@@ -1,5 +1,5 @@
 import type { StepInvariant } from '../../sim/program.ts';
-import { MMU_LOCK, SHADOW } from '../../model/index.ts';
+import { MMU_LOCK, SHADOW } from '../index.ts';
 
 /** Shadow state changes only while the changing thread holds mmu_lock. */
 export const lockDiscipline: StepInvariant = {

@@ -1,5 +1,5 @@
 import type { Invariant } from '../../sim/program.ts';
-import { formatPte, gmemRead, hex, isNx, pteFlags, pteGfn, PT_ACCESSED, PT_DIRTY, type GuestStore, type MmuWorld } from '../../model/index.ts';
+import { formatPte, gmemRead, hex, isNx, pteFlags, pteGfn, PT_ACCESSED, PT_DIRTY, type GuestStore, type MmuWorld } from '../index.ts';
 
 /** Names of the flag bits 0-11, for saying which bits of a guest word differ. */
 const FLAG_NAMES = ['P', 'W', 'U', 'PWT', 'PCD', 'A', 'D', 'PS', 'G', 'AVL9', 'AVL10', 'AVL11'];
@@ -24,10 +24,10 @@ function describeStore(st: GuestStore): string {
 }
 
 /**
- * background.md section 5 item 2: every guest store survives. Only the walker writes guest memory
+ * docs/background.md, the further races: every guest store survives. Only the walker writes guest memory
  * besides the guest, and it may only set Accessed/Dirty; so at the end each stored word must still
  * hold the last value the guest stored there, up to A and D. A plain read-modify-write of the gpte
- * (the 2007 walker, seed 004) writes back the value it read and loses a store made in between.
+ * (the plain write-back of the unlocked-no-recheck variant, or v2.6.24's non-atomic |=) writes back the value it read and loses a store made in between.
  */
 export const noLostGuestWrite: Invariant<MmuWorld> = {
   name: 'no-lost-guest-write',

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { runSolo } from '../../sim/index.ts';
-import { access, GuestBuilder, initialWorld, makePte, presetByName, withFlags, PT_ACCESSED, PT_DIRTY, vcpuOf, type LeafSpte, type MmuWorld } from '../../model/index.ts';
+import { access, GuestBuilder, initialWorld, makePte, presetByName, withFlags, PT_ACCESSED, PT_DIRTY, vcpuOf, type LeafSpte, type MmuWorld } from '../index.ts';
 import { lockDiscipline, noLostGuestWrite, noStaleSpte, stateKey, writeProtection } from './index.ts';
 
 const GVA = 0x4020_1000;

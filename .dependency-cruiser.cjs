@@ -1,0 +1,30 @@
+// The layers point one way: sim <- model <- scenarios <- properties. A module may import from its
+// own layer and the layers to its left, never from a layer to its right.
+const layer = (name, forbidden) => ({
+  name: `${name}-imports-up`,
+  comment: `${name}/ may not import from ${forbidden.join(', ')}/ (layers: sim <- model <- scenarios <- properties)`,
+  severity: 'error',
+  from: { path: `^${name}/` },
+  to: { path: `^(${forbidden.join('|')})/` },
+});
+
+module.exports = {
+  forbidden: [
+    layer('sim', ['model', 'scenarios', 'properties']),
+    layer('model', ['scenarios', 'properties']),
+    layer('scenarios', ['properties']),
+    {
+      name: 'no-circular',
+      comment: 'import cycles make load order matter',
+      severity: 'error',
+      from: {},
+      to: { circular: true },
+    },
+  ],
+  options: {
+    doNotFollow: { path: 'node_modules' },
+    exclude: { path: '^(node_modules|\\.scratch|\\.mmu-race)/' },
+    tsPreCompilationDeps: true,
+    tsConfig: { fileName: 'tsconfig.json' },
+  },
+};
