@@ -1,5 +1,5 @@
 import { defineConfig } from 'vitest/config';
-import { envSeed } from './properties/env.ts';
+import { envSeed } from './properties/runner/env.ts';
 
 // A bad MMU_RACE_SEED stops the run here, with the rule, instead of becoming seed 0 in the matrix.
 envSeed();

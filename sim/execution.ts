@@ -55,7 +55,7 @@ export interface Activity {
 
 /**
  * The one Activity record, overwritten as the engine goes: a synchronous loop cannot report
- * anything, so whoever interrupts it (properties/watchdog.ts) reads this afterwards.
+ * anything, so whoever interrupts it (the CLI's watchdog) reads this afterwards.
  */
 export const activity: Activity = { program: '', where: 'engine', thread: '', step: -1, label: undefined };
 

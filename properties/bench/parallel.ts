@@ -3,10 +3,10 @@
 
 import { SCENARIOS } from '../../scenarios/index.ts';
 import { kernelsOf } from '../../scenarios/scenario.ts';
-import type { CellResult } from '../matrix.ts';
+import type { CellResult } from '../runner/matrix.ts';
 import { runCells, type Cell } from '../parallel/pool.ts';
-import { DEFAULT_STRATEGY, type ExploreSpec } from '../strategies.ts';
-import { DEFAULT_TIMEOUT_SECONDS } from '../watchdog.ts';
+import { DEFAULT_STRATEGY, type ExploreSpec } from '../runner/strategies.ts';
+import { DEFAULT_TIMEOUT_SECONDS } from '../runner/watchdog.ts';
 
 /** One timed exploration of the matrix with `workers` pool threads. */
 export interface ParallelRun {

@@ -1,12 +1,12 @@
 // Phase 2: the same race four ways. fc.scheduler drives the hand-written async version
 // (fcSchedulerRace.ts); mmu-race runs the real model cell case-2-trapped under a random walk and
-// under fast-check's segment generator (properties/fastcheck.ts); and fc.scheduler drives that same
+// under fast-check's segment generator (sim/strategies/fastcheck.ts); and fc.scheduler drives that same
 // model (fcSchedulerModel.ts), which separates the scheduler's cost from the model's. Throughput is
 // measured on the fixed kernel, where every run completes; runs to the first violation on v2.6.33.
 
 import { explore, randomWalk } from '../../sim/index.ts';
 import { scenarioByName } from '../../scenarios/index.ts';
-import { exploreWithFastCheck } from '../fastcheck.ts';
+import { exploreWithFastCheck } from '../../sim/strategies/fastcheck.ts';
 import { checkModel } from './fcSchedulerModel.ts';
 import { checkRace } from './fcSchedulerRace.ts';
 import { perSecond, seedRuns, timed, timedAsync, type SeedRuns } from './stats.ts';

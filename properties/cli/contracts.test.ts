@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { scenarioByName } from '../../scenarios/index.ts';
-import { runCell } from '../matrix.ts';
+import { runCell } from '../runner/matrix.ts';
 import { stripAnsi } from './colour.ts';
 import { createScenario } from './commands/new.ts';
 import { IoError } from './errors.ts';

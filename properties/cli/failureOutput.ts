@@ -4,8 +4,8 @@
 import { statSync } from 'node:fs';
 import { dirname } from 'node:path';
 import type { Scenario } from '../../scenarios/scenario.ts';
-import { failurePath, saveFailure } from '../failures.ts';
-import { matches, type CellResult } from '../matrix.ts';
+import { failurePath, saveFailure } from '../runner/failures.ts';
+import { matches, type CellResult } from '../runner/matrix.ts';
 import { err, out } from './command.ts';
 import { paint } from './colour.ts';
 import { ioReason, isSystemError, shown } from './errors.ts';

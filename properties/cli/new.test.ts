@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { PRESETS } from '../../model/config.ts';
-import { envSeed } from '../env.ts';
+import { envSeed } from '../runner/env.ts';
 import { createScenario } from './commands/new.ts';
 import { UsageError } from './errors.ts';
 import { cli, ROOT } from './harness.ts';

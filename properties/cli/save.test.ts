@@ -5,7 +5,7 @@ import { chmodSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSyn
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { FAILURE_DIR, failureDir } from '../failures.ts';
+import { FAILURE_DIR, failureDir } from '../runner/failures.ts';
 import { cli, cliClosedStdout, inProcess, ROOT } from './harness.ts';
 import { expectedViolations, twoViolations } from './testCells.ts';
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { CellResult } from '../matrix.ts';
+import type { CellResult } from '../runner/matrix.ts';
 import { stripAnsi } from './colour.ts';
 import { cellJson, summaryLine as colouredSummary, verdictTable as colouredTable } from './verdictTable.ts';
 

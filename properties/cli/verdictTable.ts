@@ -1,6 +1,6 @@
 // The verdict table of `mmu-race explore`, as text and as the `--json` contract.
 
-import type { CellResult } from '../matrix.ts';
+import type { CellResult } from '../runner/matrix.ts';
 import { paint, verdictColour } from './colour.ts';
 import { renderTable } from './table.ts';
 

@@ -1,11 +1,11 @@
 // The worker side of `explore --workers N`: explores one cell in a pool thread and sends back only
 // plain data (the failure's trace holds immer worlds, which do not survive a structured clone).
 
-import type { CellResult } from '../matrix.ts';
-import { runCell } from '../matrix.ts';
+import type { CellResult } from '../runner/matrix.ts';
+import { runCell } from '../runner/matrix.ts';
 import { scenarioNamed } from '../cli/names.ts';
-import type { ExploreSpec } from '../strategies.ts';
-import { Watchdog } from '../watchdog.ts';
+import type { ExploreSpec } from '../runner/strategies.ts';
+import { Watchdog } from '../runner/watchdog.ts';
 
 /** What the main thread sends: one cell by name, and how to explore it. */
 export interface CellTask {

@@ -4,9 +4,9 @@
 import { availableParallelism } from 'node:os';
 import Tinypool from 'tinypool';
 import type { Scenario } from '../../scenarios/scenario.ts';
-import { runCell, type CellHooks, type CellResult } from '../matrix.ts';
-import type { ExploreSpec } from '../strategies.ts';
-import { Watchdog } from '../watchdog.ts';
+import { runCell, type CellHooks, type CellResult } from '../runner/matrix.ts';
+import type { ExploreSpec } from '../runner/strategies.ts';
+import { Watchdog } from '../runner/watchdog.ts';
 import type { CellTask, WireResult } from './cellTask.ts';
 import { rehydrate } from './rehydrate.ts';
 

@@ -4,7 +4,7 @@
 import { explain, parseSchedule, type Failure, type Guard } from '../../sim/index.ts';
 import type { MmuWorld } from '../../model/index.ts';
 import type { Scenario } from '../../scenarios/scenario.ts';
-import type { CellResult } from '../matrix.ts';
+import type { CellResult } from '../runner/matrix.ts';
 import type { WireResult } from './cellTask.ts';
 
 /** The worker's row with its `failure` restored (a holding cell comes back as it is). */

@@ -3,7 +3,7 @@
 
 import { createHash } from 'node:crypto';
 import { badValue } from '../cli/errors.ts';
-import type { ExploreSpec } from '../strategies.ts';
+import type { ExploreSpec } from '../runner/strategies.ts';
 
 /** Shard `index` (1-based) of `count`. */
 export interface Shard {

@@ -12,7 +12,7 @@ export interface RacingPreemptionOptions {
 
 /**
  * Random preemptions at racing points (see `isRacingPoint`), the randomized twin of the fast-check
- * driver (properties/guided.ts): each execution starts a random thread and lets the running thread
+ * driver (sim/strategies/guided.ts): each execution starts a random thread and lets the running thread
  * go on, but draws 1..maxPreemptions gaps, each uniform in 0..maxGap, and once a gap's worth of
  * racing points has passed it preempts the running thread for another runnable one chosen at
  * random. A thread that blocks or finishes hands over to a random runnable one; once the gaps run

@@ -2,13 +2,13 @@
 
 import { ALL_PRESETS } from '../../../model/config.ts';
 import type { Scenario } from '../../../scenarios/scenario.ts';
-import { envSeed } from '../../env.ts';
-import { failureDir } from '../../failures.ts';
-import { exitStatus, type CellResult } from '../../matrix.ts';
+import { envSeed } from '../../runner/env.ts';
+import { failureDir } from '../../runner/failures.ts';
+import { exitStatus, type CellResult } from '../../runner/matrix.ts';
 import { defaultWorkers, runCells, type Cell } from '../../parallel/pool.ts';
 import { parseShard, runFingerprint, shardPositions, type ShardJson } from '../../parallel/shard.ts';
-import { DEFAULT_BUDGET, DEFAULT_STRATEGY, ignoredOptions, STRATEGY_NAMES, type ExploreSpec, type StrategyName } from '../../strategies.ts';
-import { DEFAULT_TIMEOUT_SECONDS, Watchdog } from '../../watchdog.ts';
+import { DEFAULT_BUDGET, DEFAULT_STRATEGY, ignoredOptions, STRATEGY_NAMES, type ExploreSpec, type StrategyName } from '../../runner/strategies.ts';
+import { DEFAULT_TIMEOUT_SECONDS, Watchdog } from '../../runner/watchdog.ts';
 import { flag, list, value, type ParsedArgs } from '../args.ts';
 import { chooseCells } from '../cells.ts';
 import { err, out, type Command } from '../command.ts';

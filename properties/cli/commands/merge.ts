@@ -2,7 +2,7 @@
 // the JSON outputs of its shards, and exits as that run would have.
 
 import { readFileSync } from 'node:fs';
-import { exitStatus, type CellResult } from '../../matrix.ts';
+import { exitStatus, type CellResult } from '../../runner/matrix.ts';
 import { mergeShards, type ShardFile } from '../../parallel/merge.ts';
 import { flag } from '../args.ts';
 import { out, type Command } from '../command.ts';

@@ -5,7 +5,7 @@ import { existsSync, readFileSync, rmSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { PRESETS } from '../../../model/config.ts';
-import { writeFileAtomically } from '../../atomicWrite.ts';
+import { writeFileAtomically } from '../../runner/atomicWrite.ts';
 import { out, type Command } from '../command.ts';
 import { badScenarioName, indexMarkerMissing, IoError, ioReason, missingArgument, scenarioExists, unexpectedArguments, UsageError } from '../errors.ts';
 import { scenarioNames } from '../names.ts';

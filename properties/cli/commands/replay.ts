@@ -15,7 +15,7 @@ import {
 } from '../../../sim/index.ts';
 import type { MmuWorld } from '../../../model/world.ts';
 import { kernelsOf } from '../../../scenarios/scenario.ts';
-import { scheduleLineOf } from '../../failures.ts';
+import { scheduleLineOf } from '../../runner/failures.ts';
 import { flag } from '../args.ts';
 import { out, type Command } from '../command.ts';
 import { paint } from '../colour.ts';

@@ -1,9 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import { access, invlpg, store, type MmuWorld } from '../model/index.ts';
-import { update, type Proc } from '../sim/index.ts';
-import { raceProgram, type RaceSpec, droppedStep } from '../scenarios/program.ts';
-import { byPreset, holds, violated, type Expectation, type Scenario } from '../scenarios/scenario.ts';
-import { NEW_GFN, SAME_PT, TARGET, xiaoGuest } from '../scenarios/layout.ts';
+import { access, invlpg, store, type MmuWorld } from '../../model/index.ts';
+import { update, type Proc } from '../../sim/index.ts';
+import { raceProgram, type RaceSpec, droppedStep } from '../../scenarios/program.ts';
+import { byPreset, holds, violated, type Expectation, type Scenario } from '../../scenarios/scenario.ts';
+import { NEW_GFN, SAME_PT, TARGET, xiaoGuest } from '../../scenarios/layout.ts';
 import { exitStatus, runCell, type CellResult } from './matrix.ts';
 import { Watchdog } from './watchdog.ts';
 

@@ -1,13 +1,13 @@
 import { afterAll, describe, expect, it } from 'vitest';
-import { formatSchedule, parseSchedule, replay, runOnce } from '../sim/index.ts';
-import { SCENARIOS } from '../scenarios/index.ts';
-import { kernelsOf } from '../scenarios/scenario.ts';
-import { exploreWithFastCheck } from './fastcheck.ts';
+import { formatSchedule, parseSchedule, replay, runOnce } from '../../sim/index.ts';
+import { SCENARIOS } from '../../scenarios/index.ts';
+import { kernelsOf } from '../../scenarios/scenario.ts';
+import { exploreWithFastCheck } from '../../sim/strategies/fastcheck.ts';
 import { saveFailure } from './failures.ts';
 import { exitStatus, runCell, type CellResult } from './matrix.ts';
 import { DEFAULT_STRATEGY, isExhaustive, type StrategyName } from './strategies.ts';
-import { twoColumnTable } from './report/twoColumn.ts';
-import { renderFailure } from './cli/failureReport.ts';
+import { twoColumnTable } from '../report/twoColumn.ts';
+import { renderFailure } from '../cli/failureReport.ts';
 
 // Reproducible in CI; run with a fresh seed by setting MMU_RACE_SEED (printed on failure).
 const SEED = Number(process.env.MMU_RACE_SEED ?? 42);

@@ -1,4 +1,4 @@
-import { dfs, dpor, pct, portfolio, randomWalk, type Strategy } from '../sim/index.ts';
+import { dfs, dpor, pct, portfolio, randomWalk, type Strategy } from '../../sim/index.ts';
 
 /** Strategy names accepted by `explore --strategy` and the property tests. */
 export const STRATEGY_NAMES = ['dpor', 'dfs', 'random', 'pct-d1', 'pct-d2', 'pct-d3', 'portfolio', 'fast-check'] as const;
@@ -49,7 +49,7 @@ export function makeStrategy(spec: ExploreSpec): Strategy {
     case 'portfolio':
       return portfolio(spec.seed, spec.runs);
     case 'fast-check':
-      throw new Error('fast-check drives the engine through properties/fastcheck.ts');
+      throw new Error('fast-check drives the engine through sim/strategies/fastcheck.ts');
   }
 }
 

@@ -1,5 +1,5 @@
 import fc from 'fast-check';
-import { explain, runOnce, ScenarioError, type Guard, type Program, type Verdict } from '../sim/index.ts';
+import { explain, runOnce, ScenarioError, type Guard, type Program, type Verdict } from '../index.ts';
 import { guided } from './guided.ts';
 
 /**

@@ -1,6 +1,6 @@
 // Environment variables mmu-race reads, checked as strictly as the options they stand for.
 
-import { shown, UsageError } from './cli/errors.ts';
+import { shown, UsageError } from '../cli/errors.ts';
 
 /** MMU_RACE_SEED as a seed (undefined when unset or empty); a UsageError when it is not a non-negative integer. */
 export function envSeed(env: NodeJS.ProcessEnv = process.env): number | undefined {

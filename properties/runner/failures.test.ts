@@ -2,9 +2,9 @@ import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSyn
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { scenarioByName } from '../scenarios/index.ts';
-import type { Failure } from '../sim/index.ts';
-import { expectedViolations } from './cli/testCells.ts';
+import { scenarioByName } from '../../scenarios/index.ts';
+import type { Failure } from '../../sim/index.ts';
+import { expectedViolations } from '../cli/testCells.ts';
 import { failurePath, saveFailure, scheduleLineOf } from './failures.ts';
 import { runCell } from './matrix.ts';
 

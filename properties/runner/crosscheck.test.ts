@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { dfs, explore } from '../sim/index.ts';
-import { dpor } from '../sim/strategies/dpor.ts';
-import { SCENARIOS, scenarioByName } from '../scenarios/index.ts';
-import { kernelsOf } from '../scenarios/scenario.ts';
+import { dfs, explore } from '../../sim/index.ts';
+import { dpor } from '../../sim/strategies/dpor.ts';
+import { SCENARIOS, scenarioByName } from '../../scenarios/index.ts';
+import { kernelsOf } from '../../scenarios/scenario.ts';
 
 // Cells small enough for plain dfs to enumerate every interleaving in a few seconds (measured:
 // 1 to 24k executions); the other cells need 10^5 to 10^6 and are left to dpor alone.

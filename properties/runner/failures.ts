@@ -1,7 +1,7 @@
 import { mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { writeFileAtomically } from './atomicWrite.ts';
-import { formatSchedule, type Failure } from '../sim/index.ts';
+import { formatSchedule, type Failure } from '../../sim/index.ts';
 
 /** Where failing schedules are saved so a CI failure can be replayed from the artifact alone. */
 export const FAILURE_DIR = join('.mmu-race', 'failures');

@@ -1,10 +1,10 @@
 import { describe, expect, it } from 'vitest';
-import { access, invlpg, store } from '../model/index.ts';
+import { access, invlpg, store } from '../../model/index.ts';
 import { runCell } from './matrix.ts';
-import { twoColumnTable } from './report/twoColumn.ts';
-import { raceProgram } from '../scenarios/program.ts';
-import { byPreset, holds, violated, type Scenario } from '../scenarios/scenario.ts';
-import { NEW_GFN, SAME_PT, TARGET, xiaoGuest } from '../scenarios/layout.ts';
+import { twoColumnTable } from '../report/twoColumn.ts';
+import { raceProgram } from '../../scenarios/program.ts';
+import { byPreset, holds, violated, type Scenario } from '../../scenarios/scenario.ts';
+import { NEW_GFN, SAME_PT, TARGET, xiaoGuest } from '../../scenarios/layout.ts';
 
 /**
  * The README's three-vCPU example: case 2 (leaf table shadowed) with a second vCPU faulting on

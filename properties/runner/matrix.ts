@@ -1,8 +1,8 @@
-import { explore, formatSchedule, minimize, ScenarioError, type ExploreDriver, type Failure, type Guard, type VerdictKind } from '../sim/index.ts';
-import { ALL_PRESETS, type MmuWorld } from '../model/index.ts';
-import { didYouMeanPreset, type Expectation, type Scenario } from '../scenarios/scenario.ts';
-import { scenarioFile } from '../scenarios/source.ts';
-import { exploreWithFastCheck } from './fastcheck.ts';
+import { explore, formatSchedule, minimize, ScenarioError, type ExploreDriver, type Failure, type Guard, type VerdictKind } from '../../sim/index.ts';
+import { ALL_PRESETS, type MmuWorld } from '../../model/index.ts';
+import { didYouMeanPreset, type Expectation, type Scenario } from '../../scenarios/scenario.ts';
+import { scenarioFile } from '../../scenarios/source.ts';
+import { exploreWithFastCheck } from '../../sim/strategies/fastcheck.ts';
 import { DEFAULT_BUDGET, isExhaustive, makeStrategy, type ExploreSpec } from './strategies.ts';
 import { HungError } from './watchdog.ts';
 

@@ -1,5 +1,5 @@
-import type { Strategy } from '../sim/index.ts';
-import { isRacingPoint } from '../sim/racing.ts';
+import type { Strategy } from '../index.ts';
+import { isRacingPoint } from '../racing.ts';
 
 export { isRacingPoint };
 

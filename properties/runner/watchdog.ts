@@ -11,7 +11,7 @@
 // clock: the slicing only decides when the timer is re-armed.
 
 import vm from 'node:vm';
-import { activity, type Activity, type ExploreDriver, type Guard } from '../sim/index.ts';
+import { activity, type Activity, type ExploreDriver, type Guard } from '../../sim/index.ts';
 
 /** Default for `--timeout`: seconds one execution or build may run before it counts as hung. */
 export const DEFAULT_TIMEOUT_SECONDS = 10;
