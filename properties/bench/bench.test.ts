@@ -53,6 +53,13 @@ describe('bench --quick --json', () => {
     expect(fc.fixedHolds).toBe(true);
   });
 
+  it('should explore the same cells with --workers 1 and 2 and get the same results', () => {
+    expect(report.parallel.cells).toBeGreaterThan(1);
+    expect(report.parallel.runs.map((r) => r.workers)).toEqual([1, 2]);
+    expect(report.parallel.identical).toBe(true);
+    expect(report.parallel.speedup).toBeGreaterThan(0);
+  });
+
   it('should pass every correctness check of its own', () => {
     // The memory limit is not among them: vitest's fork is not the CLI process.
     for (const c of report.checks) expect(c, c.name).toMatchObject({ ok: true });

@@ -3,6 +3,7 @@
 
 import { cpus } from 'node:os';
 import { measureMemory } from './memory.ts';
+import { measureParallel } from './parallel.ts';
 import { benchHelp, parseBenchOptions, type BenchOptions } from './options.ts';
 import { measureReduction } from './reduction.ts';
 import { checksOf, type BenchReport } from './report.ts';
@@ -48,6 +49,8 @@ export async function runBench(o: BenchOptions, io: BenchIo = STDIO): Promise<Be
   });
   phase('holding cells: dfs vs dpor');
   const reduction = measureReduction(o.dfsCap, o.kernels);
+  phase(`parallel: the matrix with --workers 1 vs 2, ${o.parallelRounds} round${o.parallelRounds === 1 ? '' : 's'}`);
+  const parallel = await measureParallel(o.parallelKernels, o.parallelRounds);
   const { json: _json, help: _help, ...options } = o;
   const partial = {
     version: 1 as const,
@@ -58,6 +61,7 @@ export async function runBench(o: BenchOptions, io: BenchIo = STDIO): Promise<Be
     versus,
     runsToFailure: { strategies: BENCH_STRATEGIES.map((s) => s.name), giveUpAfter: GIVE_UP_AFTER, cells },
     reduction,
+    parallel,
   };
   return { ...partial, checks: checksOf(partial), totalMs: performance.now() - t0 };
 }

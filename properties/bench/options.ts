@@ -24,6 +24,10 @@ export interface BenchOptions {
   readonly long: number;
   /** The kernels whose matrix cells the per-cell phases measure (absent: every cell). */
   readonly kernels?: readonly string[];
+  /** The kernels of the matrix the --workers 1 vs 2 phase explores (absent: every cell). */
+  readonly parallelKernels?: readonly string[];
+  /** Alternating rounds of --workers 1 and 2 in that phase. */
+  readonly parallelRounds: number;
 }
 
 /** Defaults of a full `npm run bench` (4 to 5 minutes on a 2-core machine). */
@@ -37,6 +41,8 @@ export const DEFAULTS: Omit<BenchOptions, 'json' | 'quick' | 'help'> = {
   dfsCap: 10_000,
   // The issue's memory goal is stated for 1,000,000 executions: about a minute on its own.
   long: 1_000_000,
+  // The whole matrix twice, 1 2 then 2 1: about a minute on 2 cores.
+  parallelRounds: 2,
 };
 
 /** `--quick`: enough to exercise every phase in seconds (the bench's own test uses it). */
@@ -51,6 +57,9 @@ export const QUICK: Omit<BenchOptions, 'json' | 'quick' | 'help'> = {
   long: 20_000,
   // One column of each era keeps every phase exercised while the matrix grows.
   kernels: ['v2.6.25', 'v2.6.36', 'v7.2', 'v2.6.36+unsync', 'no-mmu-notifier-retry'],
+  // Seven cheap cells (tens of ms in all): the phase costs little more than starting the pool.
+  parallelKernels: ['v2.6.33+unsync', 'no-mmu-notifier-retry', 'no-flush-on-write-protect'],
+  parallelRounds: 1,
 };
 
 /** Options `mmu-race bench` accepts (parsed by the shared CLI parser, so errors read the same). */

@@ -1,6 +1,7 @@
 // The bench's result: one object, printed as a table or, with --json, as it is.
 
 import type { MemoryResult } from './memory.ts';
+import type { ParallelResult } from './parallel.ts';
 import type { BenchOptions } from './options.ts';
 import type { ReductionResult } from './reduction.ts';
 import type { BuggyCell } from './runsToFailure.ts';
@@ -31,6 +32,7 @@ export interface BenchReport {
   readonly versus: VersusResult;
   readonly runsToFailure: { readonly strategies: readonly string[]; readonly giveUpAfter: number; readonly cells: readonly BuggyCell[] };
   readonly reduction: ReductionResult;
+  readonly parallel: ParallelResult;
   readonly checks: readonly Check[];
   readonly totalMs: number;
 }
@@ -52,5 +54,6 @@ export function checksOf(r: Omit<BenchReport, 'checks' | 'totalMs'>): Check[] {
     { name: 'dfs found no failure in a holding cell', ok: r.reduction.cells.every((c) => c.dfs.verdict === 'holds') },
     // Peak RSS is reported against its limit in the table, not here: it depends on V8's heap sizing.
     { name: 'the long memory run held', ok: r.memory.verdict === 'holds' },
+    { name: '--workers 2 found the same verdicts, executions and schedules as --workers 1', ok: r.parallel.identical },
   ];
 }

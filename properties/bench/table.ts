@@ -159,6 +159,20 @@ export function renderReport(r: BenchReport): string {
     ),
   );
 
+  const par = r.parallel;
+  parts.push(
+    section(
+      `6. Parallel exploration: ${int(par.cells)} cells (${par.kernels ? `kernels ${par.kernels.join(', ')}` : 'the whole matrix'}, dpor), --workers 1 and 2 in alternating rounds`,
+      ['round', 'workers', 'wall time', 'cell time (sum)'],
+      par.runs.map((x, i) => [String(Math.floor(i / 2) + 1), String(x.workers), duration(x.ms), duration(x.cellMs)]),
+      ['right', 'right', 'right', 'right'],
+      [
+        `   --workers 1 / --workers 2 wall time (fastest round of each): ${ratio(par.speedup)} (goal: 1.8x or more); ` +
+          `results identical: ${par.identical ? 'yes' : 'NO'}. Cells are the unit of work: a single cell runs on one core.`,
+      ],
+    ),
+  );
+
   parts.push(['Checks (correctness of the bench, not timing):', ...r.checks.map((c) => `  ${c.ok ? 'ok  ' : 'FAIL'}  ${c.name}`)].join('\n'));
   return parts.join('\n\n');
 }

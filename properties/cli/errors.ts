@@ -109,7 +109,7 @@ export function flagTakesNoValue(option: string, got: string): UsageError {
 }
 
 export function noCommand(): UsageError {
-  return new UsageError(`expected a command: list, explore, replay, new or bench (see 'mmu-race --help')`);
+  return new UsageError(`expected a command: list, explore, merge, replay, new or bench (see 'mmu-race --help')`);
 }
 
 export function noScenariosChosen(valid: readonly string[]): UsageError {

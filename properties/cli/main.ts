@@ -6,11 +6,12 @@ import { err, out, type Command } from './command.ts';
 import { benchCommand } from './commands/bench.ts';
 import { exploreCommand } from './commands/explore.ts';
 import { listCommand } from './commands/list.ts';
+import { mergeCommand } from './commands/merge.ts';
 import { newCommand } from './commands/new.ts';
 import { replayCommand } from './commands/replay.ts';
 import { EXIT, IoError, ioReason, isSystemError, noCommand, shown, unknownCommand, UsageError } from './errors.ts';
 
-const COMMANDS: readonly Command[] = [listCommand, exploreCommand, replayCommand, newCommand, benchCommand];
+const COMMANDS: readonly Command[] = [listCommand, exploreCommand, mergeCommand, replayCommand, newCommand, benchCommand];
 
 function version(): string {
   const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };

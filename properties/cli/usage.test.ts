@@ -10,7 +10,7 @@ describe('mmu-race usage errors (exit 2, a specific message)', () => {
   });
 
   const cases: [string[], RegExp][] = [
-    [[], /expected a command: list, explore, replay, new or bench/],
+    [[], /expected a command: list, explore, merge, replay, new or bench/],
     [['explroe'], /unknown command 'explroe'; did you mean 'explore'\?/],
     [['explore'], /explore needs SCENARIO names or --all/],
     [['explore', 'case-1a-gdpe'], /unknown scenario 'case-1a-gdpe'; did you mean 'case-1a-gpde'/],

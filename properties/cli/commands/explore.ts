@@ -4,7 +4,9 @@ import { ALL_PRESETS } from '../../../model/config.ts';
 import type { Scenario } from '../../../scenarios/scenario.ts';
 import { envSeed } from '../../runner/env.ts';
 import { failureDir } from '../../runner/failures.ts';
-import { exitStatus, runCell, type CellResult } from '../../runner/matrix.ts';
+import { exitStatus, type CellResult } from '../../runner/matrix.ts';
+import { defaultWorkers, runCells, type Cell } from '../../parallel/pool.ts';
+import { parseShard, runFingerprint, shardPositions, type ShardJson } from '../../parallel/shard.ts';
 import { DEFAULT_BUDGET, DEFAULT_STRATEGY, ignoredOptions, STRATEGY_NAMES, type ExploreSpec, type StrategyName } from '../../runner/strategies.ts';
 import { DEFAULT_TIMEOUT_SECONDS, Watchdog } from '../../runner/watchdog.ts';
 import { flag, list, value, type ParsedArgs } from '../args.ts';
@@ -19,7 +21,7 @@ import { cellJson, summaryLine, verdictTable } from '../verdictTable.ts';
 
 const USAGE =
   'mmu-race explore [SCENARIO...|--all] [--kernel PRESET...] [--strategy S] [--runs N] [--seed N] [--preemptions K]\n' +
-  '                 [--budget N] [--timeout S] [--require-proof] [--json] [--summary] [--failures-dir DIR] [--html DIR]';
+  '                 [--budget N] [--timeout S] [--require-proof] [--json] [--summary] [--failures-dir DIR] [--html DIR] [--workers N] [--shard K/N]';
 
 const isPreset = (token: string): boolean => ALL_PRESETS.some((p) => p.name === token || p.aliases.includes(token));
 
@@ -34,6 +36,10 @@ explanation (once per run) and message, the replay command and the file it was s
 verdict table. A failure that cannot be saved is still printed, with a warning on stderr.
 --summary prints each failure as its headline, replay command and file only. --html DIR also
 writes each failure as a self-contained HTML page, DIR/SCENARIO--KERNEL.html (see 'replay --html').
+
+--workers N explores N cells at a time on worker threads (default: the machine's cores; 1 explores
+in this process); output and results are the same for every N. --shard K/N runs only every N-th
+cell from the K-th (a deterministic share); 'mmu-race merge' joins the --json outputs of all N.
 
 Strategies: ${STRATEGY_NAMES.join(', ')} (default ${DEFAULT_STRATEGY}). dpor and dfs are exhaustive:
 they ignore --runs and --seed, --preemptions bounds both, and --budget caps their executions.
@@ -61,7 +67,8 @@ that could not be read or written.
 Examples:
   mmu-race explore --all
   mmu-race explore case-1a-gpde --kernel v2.6.33 v2.6.36
-  mmu-race explore case-1a-gpde --kernel v2.6.33 --strategy random --runs 50 --seed 7 --json`,
+  mmu-race explore case-1a-gpde --kernel v2.6.33 --strategy random --runs 50 --seed 7 --json
+  mmu-race explore --all --shard 1/4 --json > shard-1.json`,
   options: [
     { name: 'all', kind: 'flag', help: 'explore every scenario' },
     {
@@ -82,6 +89,8 @@ Examples:
     { name: 'summary', kind: 'flag', help: 'print each failure as its headline, replay command and saved file (no trace table)' },
     { name: 'failures-dir', kind: 'text', value: 'DIR', help: 'save failures here (default $MMU_RACE_FAILURES_DIR, else .mmu-race/failures)' },
     { name: 'html', kind: 'text', value: 'DIR', help: 'also write each failure as an HTML page, DIR/SCENARIO--KERNEL.html' },
+    { name: 'workers', kind: 'positive', value: 'N', help: 'cells explored in parallel on worker threads (default: the cores; 1 = in this process)' },
+    { name: 'shard', kind: 'text', value: 'K/N', help: "run only shard K of N of the cells (every N-th from the K-th); join them with 'mmu-race merge'" },
   ],
   async run(args) {
     const scenarios = chooseScenarios(args.positionals, flag(args, 'all'));
@@ -98,25 +107,46 @@ Examples:
     const failures = new FailureOutput({ json, summary: flag(args, 'summary'), dir: value<string>(args, 'failures-dir') ?? failureDir(), htmlDir: value<string>(args, 'html') });
     const results: CellResult[] = [];
     const saved = new Map<CellResult, SaveOutcome>();
-    for (const scenario of scenarios) {
-      for (const kernel of cellsOf(scenario)) {
-        const cell = `${scenario.name} x ${kernel}`;
-        const done = results.length;
+    const matrix: Cell[] = scenarios.flatMap((scenario) => cellsOf(scenario).map((kernel) => ({ scenario, kernel })));
+    const shardText = value<string>(args, 'shard');
+    const shard = shardText === undefined ? undefined : parseShard(shardText);
+    const positions = shard ? shardPositions(total, shard) : matrix.map((_, i) => i);
+    if (shard) err(`mmu-race: shard ${shard.index}/${shard.count}: ${positions.length} of ${total} cells`);
+    const cells = positions.map((i) => matrix[i]);
+    const workers = value<number>(args, 'workers') ?? defaultWorkers();
+    const running = runCells(cells, spec, {
+      workers,
+      timeout: watchdog.seconds,
+      hooksFor: (done, { scenario, kernel }) => {
         progress.startCell();
-        const r = runCell(scenario, kernel, spec, {
-          onExecution: (n) => progress.update(() => `[${done + 1}/${total}] ${cell}: ${n.toLocaleString('en')} executions (${spec.strategy}), ${progress.rate(n)}, ${progress.elapsed()}`),
+        return {
+          onExecution: (n) =>
+            progress.update(() => `[${done + 1}/${cells.length}] ${scenario.name} x ${kernel}: ${n.toLocaleString('en')} executions (${spec.strategy}), ${progress.rate(n)}, ${progress.elapsed()}`),
           guard: watchdog.guard,
           driver: watchdog.driver,
-        });
-        progress.clear();
-        results.push(r);
-        if (r.failure) saved.set(r, failures.report(r, scenario));
-        else if (r.outcome === 'error' && !json) printError(r);
-      }
+        };
+      },
+      onCellDone: (done) => progress.update(() => `[${done}/${cells.length}] cells explored on ${Math.min(workers, cells.length)} workers, ${progress.elapsed()}`),
+    });
+    for await (const r of running) {
+      progress.clear();
+      const scenario = cells[results.length].scenario;
+      results.push(r);
+      if (r.failure) saved.set(r, failures.report(r, scenario));
+      else if (r.outcome === 'error' && !json) printError(r);
     }
     progress.clear();
     if (json) {
-      out(JSON.stringify({ results: results.map((r) => jsonRow(r, saved.get(r))) }, null, 2));
+      const rows = results.map((r) => jsonRow(r, saved.get(r)));
+      // Only a shard's output carries "shard" (last), so an unsharded run's JSON is as it always was.
+      const record: ShardJson | undefined = shard && {
+        index: shard.index,
+        count: shard.count,
+        of: total,
+        positions,
+        run: runFingerprint(matrix.map((c) => [c.scenario.name, c.kernel] as const), spec),
+      };
+      out(JSON.stringify(record ? { results: rows, shard: record } : { results: rows }, null, 2));
     } else {
       out(verdictTable(results));
       out();
