@@ -52,7 +52,8 @@ describe('library API', () => {
     expect(r.verdict.kind).toBe('violated');
     expect(r.report.schedule).toBe(cell.schedule);
     expect(r.text()).toContain(noStaleSpte.explanation);
-    expect(r.text()).not.toMatch(/\x1b\[/); // eslint-disable-line no-control-regex
+    // biome-ignore lint/suspicious/noControlCharactersInRegex: ANSI escapes start with ESC (0x1b).
+    expect(r.text()).not.toMatch(/\x1b\[/);
     expect(r.html()).toContain(`id="step-${r.report.provenance.read!.step}"`);
     expect(JSON.parse(traceJsonText(r.traceJson())).traceEvents.length).toBeGreaterThan(r.report.events.length);
   });

@@ -74,7 +74,7 @@ export function raceProgram(spec: RaceSpec): Program<MmuWorld> {
   if (names.length !== bodies.length) {
     throw new ScenarioError(`names has ${names.length} entries (${names.join(', ')}) but there are ${bodies.length} vCPU bodies: give one name per vCPU`);
   }
-  bodies.forEach((body, i) => checkNoDroppedSteps(body, names[i]));
+  for (const [i, body] of bodies.entries()) checkNoDroppedSteps(body, names[i]);
   checkFileForDroppedSteps(spec.scenario);
   let world = initialWorld({ guest: spec.guest, vcpus: bodies.length, config: presetByName(spec.preset), hostInvalidates: spec.hostInvalidates, tlbs: spec.tlbs });
   const vcpus = bodies.map((_, i) => vcpuOf(world, i));

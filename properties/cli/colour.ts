@@ -29,6 +29,6 @@ export function verdictColour(verdict: string): string {
 
 /** Removes ANSI colour codes (to measure the printed width of a coloured string). */
 export function stripAnsi(s: string): string {
-  // eslint-disable-next-line no-control-regex
+  // biome-ignore lint/suspicious/noControlCharactersInRegex: ANSI escapes start with ESC (0x1b).
   return s.replace(/\x1b\[[0-9;]*m/g, '');
 }

@@ -25,7 +25,7 @@ beforeAll(async () => {
   violating = (JSON.parse((await inProcess(['explore', c.scenario, '--kernel', c.kernel, '--json'])).stdout) as { results: (typeof violating)[] }).results[0];
 });
 
-const escape = (s: string): string => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+const escapeRegex = (s: string): string => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 
 /** main() in this process with MMU_RACE_SEED set (restored afterwards). */
 async function withSeedEnv(seed: string, args: string[]): ReturnType<typeof inProcess> {
@@ -187,7 +187,7 @@ describe('replay of files that are not saved failures', () => {
     const r = await inProcess(['replay', bin]);
     expect(r.code).toBe(2);
     expect(r.stderr).toContain(`'${bin}' is not a text file (byte 0x00 at offset 6)`);
-    // eslint-disable-next-line no-control-regex
+    // biome-ignore lint/suspicious/noControlCharactersInRegex: the test looks for raw control characters.
     expect(r.stderr).not.toMatch(/[\x00-\x08\x1b\x7f]/);
   });
 
@@ -236,7 +236,7 @@ describe('explore output volume', () => {
     const r = await inProcess(args);
     const text = stripAnsi(r.stdout);
     expect(r.code).toBe(0);
-    expect(text.match(new RegExp(`: violated ${escape(c1.invariant)} \\(expected\\)`, 'g'))).toHaveLength(2);
+    expect(text.match(new RegExp(`: violated ${escapeRegex(c1.invariant)} \\(expected\\)`, 'g'))).toHaveLength(2);
     expect(text.split(explanation())).toHaveLength(2);
     expect(text.match(/^VCPU0\s+\| VCPU1$/gm)).toHaveLength(2);
   });
@@ -247,7 +247,7 @@ describe('explore output volume', () => {
     expect(r.code).toBe(0);
     expect(text).not.toContain(explanation());
     expect(text).not.toMatch(/\| VCPU1/);
-    const block = `^${escape(`${c1.scenario} x ${c1.kernel}: violated ${c1.invariant} (expected)`)}\n {2}replay: {3}npx mmu-race replay '[^']+'\n {2}saved: {4}\\S+${escape(`${c1.scenario}--${c1.kernel}.txt`)}\n\n`;
+    const block = `^${escapeRegex(`${c1.scenario} x ${c1.kernel}: violated ${c1.invariant} (expected)`)}\n {2}replay: {3}npx mmu-race replay '[^']+'\n {2}saved: {4}\\S+${escapeRegex(`${c1.scenario}--${c1.kernel}.txt`)}\n\n`;
     expect(text).toMatch(new RegExp(block, 'm'));
     expect(text.split('\n').length).toBeLessThan(2 * 4 + 10);
   });

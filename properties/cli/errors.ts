@@ -61,7 +61,7 @@ const ECHO_LIMIT = 120;
  */
 export function shown(input: string, limit = ECHO_LIMIT): string {
   const cut = input.length > limit ? input.slice(0, limit) : input;
-  // eslint-disable-next-line no-control-regex
+  // biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are what it escapes.
   const safe = cut.replace(/[\u0000-\u001f\u007f-\u009f\ufffd]/g, (c) => (c === '\ufffd' ? '?' : `\\x${c.charCodeAt(0).toString(16).padStart(2, '0')}`));
   return input.length > limit ? `${safe}… (${input.length.toLocaleString('en')} characters)` : safe;
 }

@@ -68,5 +68,5 @@ export async function inProcess(args: string[]): Promise<{ code: number; stdout:
   }
 }
 
-// eslint-disable-next-line no-control-regex
+// biome-ignore lint/suspicious/noControlCharactersInRegex: ANSI escapes start with ESC (0x1b).
 export const ANSI = /\x1b\[/;

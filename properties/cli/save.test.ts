@@ -49,7 +49,7 @@ beforeAll(async () => {
   MIXED = ['explore', ...new Set([A.scenario, B.scenario]), '--kernel', ...new Set([A.kernel, B.kernel]), '--preemptions', '0'];
 });
 
-const escape = (s: string): string => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+const escapeRegex = (s: string): string => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 
 describe('explore when a failure cannot be saved', () => {
   it('should print the failure, warn naming the path, go on, and exit with the verdicts (1: a cell is not as expected)', () => {
@@ -61,7 +61,7 @@ describe('explore when a failure cannot be saved', () => {
       `mmu-race: warning: cannot save '${join('.mmu-race', 'failures', `${A.scenario}--${A.kernel}.txt`)}': '.mmu-race' is a file, not a directory`,
     );
     expect(r.stderr).not.toMatch(/internal error/);
-    expect(r.stdout).toMatch(new RegExp(`^${escape(B.scenario)}\\s+${escape(B.kernel)}\\s+violated\\s+(holds|unrefuted) ✗`, 'm'));
+    expect(r.stdout).toMatch(new RegExp(`^${escapeRegex(B.scenario)}\\s+${escapeRegex(B.kernel)}\\s+violated\\s+(holds|unrefuted) ✗`, 'm'));
     expect(r.code).toBe(1);
   });
 
@@ -101,7 +101,7 @@ describe('where failures are saved', () => {
     expect(byEnv.code).toBe(0);
     expect(byEnv.stdout).toContain(`saved:    ${join(env, f1)}`);
     expect(readdirSync(env)).toEqual([f1]);
-    expect(readFileSync(join(env, f1), 'utf8')).toMatch(new RegExp(`^mmu-race/1 ${escape(c1.scenario)} .*\\n# violated: ${escape(c1.invariant)}\\n`));
+    expect(readFileSync(join(env, f1), 'utf8')).toMatch(new RegExp(`^mmu-race/1 ${escapeRegex(c1.scenario)} .*\\n# violated: ${escapeRegex(c1.invariant)}\\n`));
 
     const both = cli(['explore', c2.scenario, '--kernel', c2.kernel, '--failures-dir', option, '--json'], { cwd: tmp, env: { MMU_RACE_FAILURES_DIR: env } });
     expect((JSON.parse(both.stdout) as { results: Row[] }).results[0].saved).toBe(join(option, f2));

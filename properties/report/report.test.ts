@@ -100,7 +100,7 @@ describe('renderHtml', () => {
     for (const e of real.events) {
       const cells = [...row(e.index).matchAll(/<div class="cell ([^"]*)"/g)].map((m) => m[1]);
       expect(cells).toHaveLength(real.threads.length);
-      cells.forEach((cls, t) => expect(cls.includes('held'), `step ${e.index} lane ${t}`).toBe(real.locks[e.index][t].length > 0));
+      for (const [t, cls] of cells.entries()) expect(cls.includes('held'), `step ${e.index} lane ${t}`).toBe(real.locks[e.index][t].length > 0);
     }
     expect(real.locks.some((perThread) => perThread.some((l) => l.length > 0))).toBe(true);
   });

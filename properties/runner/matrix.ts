@@ -1,4 +1,4 @@
-import { explore, formatSchedule, minimize, ScenarioError, type ExploreDriver, type Failure, type Guard, type VerdictKind } from '../../sim/index.ts';
+import { explore, formatSchedule, minimize, ScenarioError, type ExploreDriver, type Failure, type Guard, type Program, type Verdict, type VerdictKind } from '../../sim/index.ts';
 import { ALL_PRESETS, type MmuWorld } from '../../model/index.ts';
 import { didYouMeanPreset, type Expectation, type Scenario } from '../../scenarios/scenario.ts';
 import { scenarioFile } from '../../scenarios/source.ts';
@@ -109,7 +109,7 @@ export function runCell(scenario: Scenario, kernel: string, spec: ExploreSpec, h
   } catch (e) {
     return broken(e instanceof ScenarioError ? e.message : 'expect() threw', e instanceof ScenarioError ? undefined : e);
   }
-  let program;
+  let program: Program<MmuWorld>;
   try {
     program = guard(() => scenario.build(kernel));
   } catch (e) {
@@ -117,8 +117,8 @@ export function runCell(scenario: Scenario, kernel: string, spec: ExploreSpec, h
   }
   const threadNames = program.threads.map((t) => t.name);
   try {
-    let verdict;
-    let executions;
+    let verdict: Verdict<MmuWorld>;
+    let executions: number;
     let abandoned = 0;
     let complete = false;
     let exhaustive = false;

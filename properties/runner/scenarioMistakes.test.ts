@@ -104,6 +104,7 @@ describe('scenario mistakes', () => {
       spec: {
         *vcpu1(ctx, v): Proc<MmuWorld> {
           yield* store(ctx, v, 0x13008, 0x60063);
+          // biome-ignore lint/correctness/useValidForDirection: an endless loop is the mistake under test.
           for (let spins = 0; spins >= 0; spins++); // never yields: the mistake under test
         },
       },
@@ -119,6 +120,7 @@ describe('scenario mistakes (more)', () => {
   it('should stop a build() that loops and say it was outside any thread', () => {
     const s = scenario({
       build: () => {
+        // biome-ignore lint/correctness/useValidForDirection: an endless loop is the mistake under test.
         for (let i = 0; i >= 0; i++); // the mistake under test
         throw new Error('unreachable');
       },
@@ -132,6 +134,7 @@ describe('scenario mistakes (more)', () => {
         *vcpu1(ctx, v) {
           yield* invlpg(ctx, v, TARGET);
           yield* update<MmuWorld>('spin', { reads: [], writes: ['x'] }, () => {
+            // biome-ignore lint/correctness/useValidForDirection: an endless loop is the mistake under test.
             for (let i = 0; i >= 0; i++); // the mistake under test
           });
         },

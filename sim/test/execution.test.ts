@@ -57,6 +57,7 @@ describe('runOnce', () => {
   });
 
   it('should report a failed lock-held assertion as a scenario error', () => {
+    // biome-ignore lint/correctness/useYield: the body fails its assertion before its first step.
     const p = program([{ name: 'T0', *body(ctx) { ctx.assertHeld('mmu_lock', 'fetch'); } }]);
     const r = runOnce(p, randomWalk(1, 1));
     expect(r.verdict.kind).toBe('scenario-error');
