@@ -18,7 +18,7 @@ interface Ordering {
 }
 
 /**
- * Every verdict below was derived by exploration (`npx mmu-race explore 'case-2-trapped@pae'` …) and
+ * Every verdict below was derived by exploration (`npx mmu-race explore 'case-2-trapped+pae'` …) and
  * matched the 4-level row of the same preset in every mode, with the same dpor execution counts:
  * the orderings turn on which gptes fetch re-reads and when a store traps, and both are
  * mode-independent once the layout keeps each case's shadowed/unshadowed tables (modeLayout.ts).
@@ -83,11 +83,12 @@ const ORDERINGS: readonly Ordering[] = [
   { base: 'case-2-untrapped', title: 'VCPU1 changes the leaf GPTE; the leaf table is not shadowed yet (store does not trap)', level: 1, prelude: (l) => [l.samePd], expected: everyMode(CASE_2_UNTRAPPED) },
 ];
 
-/** `case-2-trapped@pae`: the ordering in another guest paging mode (the plain name stays 4-level). */
+/** `case-2-trapped+pae`: the ordering in another guest paging mode (the plain name stays 4-level). */
 function modeCase(o: Ordering, l: ModeLayout): Scenario | undefined {
   const prelude = o.prelude(l);
   if (prelude === undefined) return undefined;
-  const name = `${o.base}@${l.mode.suffix}`;
+  // "+" rather than "@": the schedule text (sim/schedule.ts) allows letters, digits, ".", "_", "+", "-" in a scenario name.
+  const name = `${o.base}+${l.mode.suffix}`;
   return xiaoCase({
     name,
     title: `${o.title}; ${l.mode.name} guest paging`,
