@@ -96,6 +96,13 @@ export const PRESET_NAMES = [
 /** A preset's name (see PRESET_NAMES). */
 export type PresetName = (typeof PRESET_NAMES)[number];
 
+/**
+ * How union kvm_mmu_page_role tells gpte formats apart: 'glevels' (v2.6.24 to v2.6.34: the guest's
+ * paging levels), 'cr4_pae' (v2.6.35, 5b7e0102ae7 "Replace role.glevels with role.cr4_pae", to v5.x;
+ * cleared in direct pages), 'has_4_byte_gpte' (the 2022 rename, the inverse of cr4_pae, kept in direct pages).
+ */
+export type RoleGpteField = 'glevels' | 'cr4_pae' | 'has_4_byte_gpte';
+
 /** A preset is a released kernel, a state of the upstream tree between two commits, or a mutant that never shipped. */
 export type PresetKind = 'release' | 'upstream' | 'mutant';
 
@@ -135,6 +142,8 @@ export interface KernelConfig {
    * that points to the table (gw->pt_access[level - 2], commit b1bd5cba3306, 2021).
    */
   readonly roleAccess: 'walk' | 'per-level';
+  /** Which role field separates 32-bit, PAE and long-mode guest tables (see RoleGpteField). */
+  readonly roleGpte: RoleGpteField;
   readonly pteWrite: PteWriteMode;
   readonly pteWriteGpte: PteWriteGpte;
   readonly adUpdate: AdUpdate;
@@ -179,6 +188,7 @@ const V2636: KernelConfig = {
   topLevelCheck: true,
   verifyChildSp: 'none',
   roleAccess: 'walk',
+  roleGpte: 'cr4_pae',
   pteWrite: 'update',
   pteWriteGpte: 'emulator',
   adUpdate: 'cmpxchg',
@@ -216,6 +226,7 @@ const V2633: KernelConfig = {
   aliases: [],
   recheck: 'when-not-present',
   topLevelCheck: false,
+  roleGpte: 'glevels',
   invlpg: 'zap',
   invlpgCounter: false,
   getPageSync: 'full',
@@ -296,6 +307,7 @@ export const PRESETS: readonly KernelConfig[] = [
     ...V2633,
     name: 'v2.6.35',
     aliases: [],
+    roleGpte: 'cr4_pae',
     invlpg: 'zap-reread',
     invlpgCounter: true,
     description:
@@ -364,6 +376,7 @@ export const PRESETS: readonly KernelConfig[] = [
     aliases: ['2026'],
     verifyChildSp: 'role',
     roleAccess: 'per-level',
+    roleGpte: 'has_4_byte_gpte',
     pteWrite: 'zap',
     pteWriteGpte: 'reread-under-lock',
     invlpg: 'sync-spte',

@@ -2,14 +2,12 @@
 // One implementation; the historical variants differ only in KernelConfig (docs/background.md: fetch and its re-checks).
 
 import { read, type Proc, type ThreadContext } from '../sim/step.ts';
-import { ACC_ALL, ACC_WRITE, formatAccess, hex, isDirty, PAGING_4LEVEL, pagesPerLevel } from './pte.ts';
-import { directRole, dropSpte, indirectRole, kvmMmuGetPage, linkShadowPage, mmuSetSpte } from './shadow/ops.ts';
+import { ACC_ALL, ACC_WRITE, formatAccess, hex, isDirty, pagesPerLevel } from './pte.ts';
+import { dropSpte, kvmMmuGetPage, linkShadowPage, mmuSetSpte } from './shadow/ops.ts';
+import { sameRole, shadowIndex, vcpuPageRole } from './shadow/role.ts';
 import type { GuestWalker } from './walk.ts';
 import type { KernelConfig } from './config.ts';
 import { gmemObj, gmemRead, MMU_LOCK, SHADOW, type GpteSource, type MmuWorld, type SpRole, type Spte, type Vcpu } from './world.ts';
-
-/** Roles are equal in every field (role.word == role.word). */
-const sameRole = (a: SpRole, b: SpRole): boolean => a.level === b.level && a.direct === b.direct && a.access === b.access && a.quadrant === b.quadrant;
 
 const describeChild = (c: { gfn: number; role: SpRole }): string => `gfn ${hex(c.gfn)} L${c.role.level}${c.role.direct ? ' direct' : ''} access ${formatAccess(c.role.access)}`;
 
@@ -67,17 +65,18 @@ export interface FetchAccess {
 export function* fetch(ctx: ThreadContext, vcpu: Vcpu, gw: GuestWalker, acc: FetchAccess, root: number, pfn?: number): Proc<MmuWorld, FetchResult> {
   ctx.assertHeld(MMU_LOCK, 'FNAME(fetch)');
   const cfg = vcpu.config;
-  const mode = PAGING_4LEVEL;
+  // A PAE or 2-level guest's shadow walk starts at the pae_root entry's level-2 page: v2.6.36 FNAME(fetch) "top_level = PT32_ROOT_LEVEL" and shadow_walk_init.
+  const top = vcpu.mode.paeRoots ? 2 : vcpu.mode.rootLevel;
   const checks = cfg.recheck !== 'none';
-  if (checks && cfg.topLevelCheck && (yield* gpteChanged(ctx, gw, mode.rootLevel))) return { kind: 'changed', level: mode.rootLevel };
+  if (checks && cfg.topLevelCheck && (yield* gpteChanged(ctx, gw, top))) return { kind: 'changed', level: top };
 
   let sp = root;
-  let level = mode.rootLevel;
+  let level = top;
   for (; level > gw.level; level--) {
-    const index = mode.index(gw.gva, level);
+    const index = shadowIndex(gw.gva, level);
     const tableGfn = gw.tableGfn[level - 2];
     const view = yield* readSpte(sp, index, level);
-    const role = indirectRole(level - 1, cfg.roleAccess === 'per-level' ? gw.accessAt[level - 1] : gw.ptAccess);
+    const role = vcpuPageRole(vcpu, gw.gva, level - 1, false, cfg.roleAccess === 'per-level' ? gw.accessAt[level - 1] : gw.ptAccess);
     let present = view.spte?.kind === 'link';
     if (present && childSpMismatch(cfg.verifyChildSp, view.child, tableGfn, role)) {
       yield* dropSpte(ctx, `fetch: kvm_mmu_get_child_sp: zap spte sp#${sp}[${hex(index)}] (child ${describeChild(view.child!)}, walk wants ${describeChild({ gfn: tableGfn, role })})`, sp, index);
@@ -103,10 +102,10 @@ export function* fetch(ctx: ThreadContext, vcpu: Vcpu, gw: GuestWalker, acc: Fet
   const dirty = isDirty(gw.ptes[gw.level - 1]);
   const directAccess = gw.pteAccess & (dirty ? ACC_ALL : ~ACC_WRITE);
   for (; level > 1; level--) {
-    const index = mode.index(gw.gva, level);
+    const index = shadowIndex(gw.gva, level);
     const view = yield* readSpte(sp, index, level);
     const directGfn = gw.gfn - (gw.gfn % pagesPerLevel(level));
-    const role = directRole(level - 1, directAccess);
+    const role = vcpuPageRole(vcpu, gw.gva, level - 1, true, directAccess);
     let present = view.spte?.kind === 'link';
     // validate_direct_spte compares only role.access, as the kernel does (not role.direct).
     if (present && view.child?.role.access !== directAccess) {
@@ -129,7 +128,7 @@ export function* fetch(ctx: ThreadContext, vcpu: Vcpu, gw: GuestWalker, acc: Fet
 
   const r = yield* mmuSetSpte(ctx, vcpu, 'fetch', {
     sp,
-    index: mode.index(gw.gva, 1),
+    index: shadowIndex(gw.gva, 1),
     gfn: gw.gfn,
     pteAccess: gw.pteAccess,
     dirty,

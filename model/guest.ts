@@ -4,11 +4,13 @@
 import { acquire, read, release, update, waitUntil, type Proc, type ThreadContext } from '../sim/step.ts';
 import { invlpg as fnameInvlpg } from './invlpg.ts';
 import { pageFault } from './pageFault.ts';
-import { formatPte, gpaToGfn, hex, PAGING_4LEVEL } from './pte.ts';
+import { formatPte, gpaToGfn, hex } from './pte.ts';
+import { shadowIndex } from './shadow/role.ts';
+import { loadCr3Pae } from './pae.ts';
 import { kvmMmuPteWrite } from './pteWrite.ts';
 import { indirectSpsOf, isWriteProtected, shadowWalk, stepStart } from './shadow/pages.ts';
 import { mmuNeedWriteProtect } from './shadow/spte.ts';
-import { mmuAllocRoots } from './shadow/ops.ts';
+import { mmuAllocRoots, shadowRootFor } from './shadow/ops.ts';
 import { lockMmu, unlockMmu } from './mmuLock.ts';
 import { kvmMmuSyncRoots } from './shadow/sync.ts';
 import type { AccessKind } from './walk.ts';
@@ -36,7 +38,10 @@ export interface AccessOptions {
 }
 
 interface Translation {
+  /** The root shadow page translating the gva (root_hpa, or the pae_root entry). */
   readonly root?: number;
+  /** The vCPU's roots are loaded (for 4-level: root !== undefined). */
+  readonly loaded: boolean;
   readonly pfn?: number;
   /** The leaf that granted the access (what a TLB caches). */
   readonly leaf?: TlbEntry;
@@ -44,13 +49,13 @@ interface Translation {
 
 /** The hardware walk of the shadow tables: the pfn if a leaf grants the access. */
 function translate(w: MmuWorld, vcpu: Vcpu, gva: number, kind: AccessKind, user: boolean): Translation {
-  const root = w.vcpus[vcpu.id].root;
-  const path = shadowWalk(w, root, gva, PAGING_4LEVEL.index);
+  const { root, loaded } = shadowRootFor(w, vcpu.id, gva);
+  const path = shadowWalk(w, root, gva, shadowIndex);
   const last = path[path.length - 1];
   const s = last?.spte;
-  if (!s || s.kind !== 'leaf') return { root };
+  if (!s || s.kind !== 'leaf') return { root, loaded };
   const denied = (kind === 'write' && !s.writable) || (user && !s.user) || (kind === 'fetch' && s.nx);
-  return denied ? { root } : { root, pfn: s.pfn, leaf: { gfn: s.gfn, pfn: s.pfn, writable: s.writable } };
+  return denied ? { root, loaded } : { root, loaded, pfn: s.pfn, leaf: { gfn: s.gfn, pfn: s.pfn, writable: s.writable } };
 }
 
 /**
@@ -60,7 +65,7 @@ function translate(w: MmuWorld, vcpu: Vcpu, gva: number, kind: AccessKind, user:
 function translateCached(d: Draft<MmuWorld>, vcpu: Vcpu, gva: number, kind: AccessKind, user: boolean): Translation {
   const w = stepStart(d);
   const cached = kind === 'fetch' || user ? undefined : tlbLookup(w, vcpu.id, gva);
-  if (cached && (kind !== 'write' || cached.writable)) return { root: w.vcpus[vcpu.id].root, pfn: cached.pfn, leaf: cached };
+  if (cached && (kind !== 'write' || cached.writable)) return { ...shadowRootFor(w, vcpu.id, gva), pfn: cached.pfn, leaf: cached };
   const t = translate(w, vcpu, gva, kind, user);
   if (t.leaf && !user && kind !== 'fetch') tlbFill(d, vcpu.id, gva, t.leaf);
   return t;
@@ -82,7 +87,7 @@ export function* tryAccess(ctx: ThreadContext, vcpu: Vcpu, gva: number, kind: Ac
       ? yield* update<MmuWorld, Translation>(label, { reads: [SHADOW, TLB], writes: [TLB] }, (d) => translateCached(d, vcpu, gva, kind, user))
       : yield* read<MmuWorld, Translation>(label, [SHADOW], (w) => translate(w, vcpu, gva, kind, user));
     if (t.pfn !== undefined) return { kind: 'ok', pfn: t.pfn, faults };
-    const root = t.root ?? (yield* mmuAllocRoots(ctx, vcpu));
+    const root = t.root ?? (t.loaded ? -1 : yield* mmuAllocRoots(ctx, vcpu, gva));
     faults++;
     const pf = yield* pageFault(ctx, vcpu, gva, { kind, user }, root);
     if (pf.kind === 'guest-fault') return { kind: 'guest-fault', errorCode: pf.errorCode, faults };
@@ -229,6 +234,8 @@ export function* invlpg(ctx: ThreadContext, vcpu: Vcpu, gva: number): Proc<MmuWo
  * kvm_mmu_flush_tlb. With unsync pages off there is nothing to sync.
  */
 export function* reloadCr3(ctx: ThreadContext, vcpu: Vcpu): Proc<MmuWorld> {
+  // A PAE guest's CR3 load also reloads the PDPTEs, and drops the roots when they changed (model/pae.ts).
+  if (vcpu.mode.pdptes && (yield* loadCr3Pae(ctx, vcpu))) return;
   yield* kvmMmuSyncRoots(ctx, vcpu);
   yield* kvmMmuFlushTlb(vcpu, 'kvm_set_cr3: kvm_mmu_flush_tlb');
 }

@@ -1,6 +1,6 @@
 // Lays out guest page tables deterministically, so scenarios can say "the GPDE of gva X".
 
-import { hex, isLarge, isPresent, makePte, PAGING_4LEVEL, pagesPerLevel, pteGfn, pteGpa, type PagingMode } from './pte.ts';
+import { hex, isLarge, isPresent, makePte, modePteGpa, PAGING_4LEVEL, pteGfn, type PagingMode } from './pte.ts';
 
 /** Rights and bits of a mapping; all default false except `a` (Accessed). */
 export interface MapOptions {
@@ -54,11 +54,11 @@ export class GuestBuilder {
   /** Maps `gva` to `gfn`, creating missing tables; returns this for chaining. */
   map(gva: number, gfn: number, o: MapOptions = {}): this {
     const leafLevel = o.large ?? 1;
-    if (gfn % pagesPerLevel(leafLevel) !== 0) throw new Error(`map: gfn ${hex(gfn)} is not aligned for a level-${leafLevel} page`);
+    if (gfn % this.mode.pagesPerLevel(leafLevel) !== 0) throw new Error(`map: gfn ${hex(gfn)} is not aligned for a level-${leafLevel} page`);
     if (this.tables.has(gfn)) throw new Error(`map: gfn ${hex(gfn)} is a page table; pick a data gfn outside ${this.tableRange()}`);
     const table = this.walkCreate(gva, leafLevel);
     this.dataGfns.add(gfn);
-    this.mem.set(pteGpa(table, this.mode.index(gva, leafLevel)), this.leafValue(gfn, { ...o, large: o.large }));
+    this.mem.set(this.pteGpa(table, this.mode.index(gva, leafLevel)), this.leafValue(gfn, { ...o, large: o.large }));
     return this;
   }
 
@@ -70,12 +70,19 @@ export class GuestBuilder {
   mapTable(gva: number, tableGfn: number, o: Omit<MapOptions, 'large'> = {}): this {
     if (!this.tables.has(tableGfn)) throw new Error(`mapTable: gfn ${hex(tableGfn)} is not a page table; tables are ${this.tableRange()}`);
     const table = this.walkCreate(gva, 1);
-    this.mem.set(pteGpa(table, this.mode.index(gva, 1)), this.leafValue(tableGfn, o));
+    this.mem.set(this.pteGpa(table, this.mode.index(gva, 1)), this.leafValue(tableGfn, o));
     return this;
+  }
+
+  /** Gpa of entry `index` of the table at `table` (4 or 8 bytes per entry, by mode). */
+  pteGpa(table: number, index: number): number {
+    return modePteGpa(this.mode, table, index);
   }
 
   /** The value of a leaf gpte mapping `gfn` with these options. */
   leafValue(gfn: number, o: MapOptions = {}): number {
+    if (o.nx && !this.mode.hasNx) throw new Error(`leafValue: ${this.mode.name} gptes have no NX bit`);
+    if (o.large !== undefined && !this.mode.largeLevels.includes(o.large)) throw new Error(`leafValue: ${this.mode.name} has no large pages at level ${o.large}`);
     return makePte({ gfn, p: true, w: o.w, u: o.u, nx: o.nx, a: o.a ?? true, d: o.d, ps: o.large !== undefined });
   }
 
@@ -83,7 +90,7 @@ export class GuestBuilder {
   tableGfn(gva: number, level: number): number {
     let table = this.cr3;
     for (let l = this.mode.rootLevel; l > level; l--) {
-      const e = this.mem.get(pteGpa(table, this.mode.index(gva, l))) ?? 0;
+      const e = this.mem.get(this.pteGpa(table, this.mode.index(gva, l))) ?? 0;
       if (!isPresent(e) || isLarge(e)) throw new Error(`tableGfn: gva ${hex(gva)} has no level-${level} table (level-${l} entry is ${isPresent(e) ? 'large' : 'not present'})`);
       table = pteGfn(e);
     }
@@ -92,7 +99,7 @@ export class GuestBuilder {
 
   /** Gpa of the level-`level` gpte for `gva` (e.g. level 2: "the GPDE of gva X"). */
   gpteGpa(gva: number, level: number): number {
-    return pteGpa(this.tableGfn(gva, level), this.mode.index(gva, level));
+    return this.pteGpa(this.tableGfn(gva, level), this.mode.index(gva, level));
   }
 
   /** Current value of the level-`level` gpte for `gva` in the builder's image. */
@@ -128,13 +135,13 @@ export class GuestBuilder {
     for (let l = level; l > leafLevel; l--) {
       const t = this.allocTable();
       fresh.push(t);
-      const entry = this.tableEntry(t);
+      const entry = this.tableEntry(t, l);
       if (l === level) top = entry;
-      else this.mem.set(pteGpa(table, this.mode.index(gva, l)), entry);
+      else this.mem.set(this.pteGpa(table, this.mode.index(gva, l)), entry);
       table = t;
     }
     this.dataGfns.add(gfn);
-    this.mem.set(pteGpa(table, this.mode.index(gva, leafLevel)), this.leafValue(gfn, o));
+    this.mem.set(this.pteGpa(table, this.mode.index(gva, leafLevel)), this.leafValue(gfn, o));
     return { gpa, value: top, tables: fresh };
   }
 
@@ -153,7 +160,7 @@ export class GuestBuilder {
   private walkCreate(gva: number, leafLevel: number): number {
     let table = this.cr3;
     for (let l = this.mode.rootLevel; l > leafLevel; l--) {
-      const gpa = pteGpa(table, this.mode.index(gva, l));
+      const gpa = this.pteGpa(table, this.mode.index(gva, l));
       const e = this.mem.get(gpa) ?? 0;
       if (isPresent(e) && isLarge(e)) throw new Error(`map: gva ${hex(gva)} is already inside a large page at level ${l}`);
       if (isPresent(e)) {
@@ -161,14 +168,16 @@ export class GuestBuilder {
         continue;
       }
       const t = this.allocTable();
-      this.mem.set(gpa, this.tableEntry(t));
+      this.mem.set(gpa, this.tableEntry(t, l));
       table = t;
     }
     return table;
   }
 
-  private tableEntry(gfn: number): number {
-    return makePte({ gfn, p: true, ...this.tableBits });
+  /** The value of a level-`level` entry pointing at table `gfn`; a PAE PDPTE has only P (its R/W, U/S, A, NX bits are reserved). */
+  private tableEntry(gfn: number, level: number): number {
+    if (this.mode.pdptes && level === this.mode.rootLevel) return makePte({ gfn, p: true });
+    return makePte({ gfn, p: true, ...this.tableBits, nx: this.tableBits.nx && this.mode.hasNx });
   }
 
   private allocTable(): number {

@@ -22,7 +22,10 @@ export {
   shadowWalk,
   spteValue,
   describeSp,
-  sameRole,
   type ShadowStep,
 } from './shadow/pages.ts';
+export { sameRole } from './shadow/role.ts';
 export { stateKey } from './stateKey.ts';
+export { pageRole, vcpuPageRole, quadrantOf, shadowedGpte, sptesForStore, shadowIndex, type ShadowedGpte } from './shadow/role.ts';
+export { shadowRootFor } from './shadow/ops.ts';
+export { loadCr3Pae } from './pae.ts';

@@ -7,7 +7,9 @@
 import { read, update, type Proc, type ThreadContext } from '../sim/step.ts';
 import type { InvlpgMode } from './config.ts';
 import { lockMmu, unlockMmu } from './mmuLock.ts';
-import { hex, isAccessed, isPresent, PAGING_4LEVEL, pteGpa } from './pte.ts';
+import { hex, isAccessed, isPresent } from './pte.ts';
+import { shadowedGpte, shadowIndex } from './shadow/role.ts';
+import { shadowRootFor } from './shadow/ops.ts';
 import { countsInvlpg, kvmMmuPteWrite, updatePte } from './pteWrite.ts';
 import { shadowWalk, zapSpte } from './shadow/pages.ts';
 import { syncSpte } from './shadow/sync.ts';
@@ -21,6 +23,8 @@ interface InvlpgTarget {
   readonly gfn: number;
   readonly unsync: boolean;
   readonly present: boolean;
+  /** The guest entry the SPTE shadows (quadrant-aware for 32-bit guests). */
+  readonly gpa: number;
 }
 
 /** Modes that leave a leaf in a sync (write-protected) page alone: store traps keep those exact. */
@@ -31,7 +35,7 @@ const rights = (s: Spte | undefined): string => (s?.kind === 'leaf' ? `${s.writa
 
 /** __kvm_mmu_invalidate_addr -> kvm_sync_spte under mmu_lock, then kvm_flush_remote_tlbs_sptep if the SPTE changed. */
 function* syncSpteStep(vcpu: Vcpu, t: InvlpgTarget): Proc<MmuWorld> {
-  const gpa = pteGpa(t.gfn, t.index);
+  const gpa = t.gpa;
   const changed = yield* update<MmuWorld, boolean>(
     `invlpg: kvm_sync_spte sp#${t.sp}[${hex(t.index)}]: kvm_vcpu_read_guest_atomic @${hex(gpa)}, drop or update the spte`,
     { reads: [gmemObj(gpa), SHADOW, HOST_MM], writes: [SHADOW] },
@@ -56,11 +60,11 @@ export function* invlpg(ctx: ThreadContext, vcpu: Vcpu, gva: number): Proc<MmuWo
   // for_each_shadow_entry stops at a non-present upper SPTE; at level 1 is_last_spte() is true
   // whether or not the SPTE is present, so an empty slot's gpte is re-read too.
   const t = yield* read<MmuWorld, InvlpgTarget | undefined>(`invlpg: for_each_shadow_entry(gva ${hex(gva)})`, [SHADOW], (w) => {
-    const path = shadowWalk(w, w.vcpus[vcpu.id].root, gva, PAGING_4LEVEL.index);
+    const path = shadowWalk(w, shadowRootFor(w, vcpu.id, gva).root, gva, shadowIndex);
     const last = path[path.length - 1];
     if (!last || last.level !== 1 || (last.spte !== undefined && last.spte.kind !== 'leaf')) return undefined;
     const sp = w.sps[last.sp];
-    return { sp: last.sp, index: last.index, gfn: sp.gfn, unsync: sp.unsync, present: last.spte !== undefined };
+    return { sp: last.sp, index: last.index, gfn: sp.gfn, unsync: sp.unsync, present: last.spte !== undefined, gpa: shadowedGpte(sp, last.index).gpa };
   });
   const target = t !== undefined && (t.unsync || !unsyncOnly(mode)) ? t : undefined;
   if (mode === 'sync-spte') {
@@ -75,7 +79,7 @@ export function* invlpg(ctx: ThreadContext, vcpu: Vcpu, gva: number): Proc<MmuWo
     });
     yield* kvmFlushRemoteTlbs(vcpu, 'invlpg: kvm_flush_remote_tlbs');
   }
-  const gpa = target === undefined ? undefined : pteGpa(target.gfn, target.index);
+  const gpa = target?.gpa;
   if (mode === 'unsync-locked' && target !== undefined && gpa !== undefined) {
     // v4.x: kvm_vcpu_read_guest_atomic and FNAME(update_pte) while still holding mmu_lock.
     yield* update<MmuWorld>(

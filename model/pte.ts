@@ -90,10 +90,12 @@ export function formatPte(v: number): string {
 /** Short hex for addresses and frame numbers: 0x5008. */
 export const hex = (n: number): string => `0x${n.toString(16)}`;
 
-/** A guest paging mode: how a gva splits into table indices. Only 4-level is implemented. */
+/** A guest paging mode: how a gva splits into table indices, and what its entries hold. */
 export interface PagingMode {
   readonly name: string;
-  /** Level of the table CR3 points to (4 for 4-level paging). */
+  /** Scenario-name suffix (`case-2-trapped@pae`); '' for 4-level, the default. */
+  readonly suffix: string;
+  /** Level of the table CR3 points to (4 for 4-level paging, 3 for PAE's PDPT). */
   readonly rootLevel: number;
   readonly bitsPerLevel: number;
   /** Bytes per gpte. */
@@ -102,17 +104,82 @@ export interface PagingMode {
   readonly largeLevels: readonly number[];
   /** Index of the gpte for `gva` in the level-`level` table. */
   index(gva: number, level: number): number;
+  /** 4K frames one level-`level` entry covers (1 at level 1; 1024 at level 2 of 2-level paging). */
+  pagesPerLevel(level: number): number;
+  /** gptes have an XD/NX bit (not in 2-level paging, where bit 63 does not exist). */
+  readonly hasNx: boolean;
+  /** PAE: the root level's four entries (PDPTEs) are loaded into the vCPU at CR3 load, not walked in memory. */
+  readonly pdptes: boolean;
+  /** Shadowed through KVM's four pae_root entries (mmu_alloc_roots' PAE branch): PAE and 2-level guests. */
+  readonly paeRoots: boolean;
+  /** role.has_4_byte_gpte (role.cr4_pae == 0): 32-bit gptes, so a guest table spans several shadow pages (role.quadrant). */
+  readonly has4ByteGpte: boolean;
 }
+
+/** 4K frames a level-`level` entry spans when each level resolves `bits` index bits. */
+const spanOf = (bits: number) => (level: number): number => 2 ** (bits * (level - 1));
 
 /** 4-level (long mode) paging: 9 bits per level, 8-byte gptes, 2M and 1G pages. */
 export const PAGING_4LEVEL: PagingMode = {
   name: '4-level',
+  suffix: '',
   rootLevel: 4,
   bitsPerLevel: 9,
   pteSize: 8,
   largeLevels: [2, 3],
   index: (gva, level) => ptIndex(gva, level),
+  pagesPerLevel: spanOf(9),
+  hasNx: true,
+  pdptes: false,
+  paeRoots: false,
+  has4ByteGpte: false,
 };
+
+/** 5-level paging (CR4.LA57): one more 9-bit level (the PML5) above 4-level paging; SDM vol. 3 4.5. */
+export const PAGING_5LEVEL: PagingMode = { ...PAGING_4LEVEL, name: '5-level', suffix: '5level', rootLevel: 5 };
+
+/** PAE paging: a 4-entry PDPT (CR3), then 512-entry PD and PT of 8-byte gptes, 2M pages; SDM vol. 3 4.4. */
+export const PAGING_PAE: PagingMode = {
+  ...PAGING_4LEVEL,
+  name: 'pae',
+  suffix: 'pae',
+  rootLevel: 3,
+  largeLevels: [2],
+  index: (gva, level) => (level === 3 ? Math.floor(gva / 2 ** 30) % 4 : ptIndex(gva, level)),
+  pdptes: true,
+  paeRoots: true,
+};
+
+/** 32-bit (2-level) paging: 1024-entry tables of 4-byte gptes, 4M pages with CR4.PSE, no NX; SDM vol. 3 4.3. */
+export const PAGING_2LEVEL: PagingMode = {
+  name: '2-level',
+  suffix: '2level',
+  rootLevel: 2,
+  bitsPerLevel: 10,
+  pteSize: 4,
+  largeLevels: [2],
+  index: (gva, level) => Math.floor(gva / 2 ** (12 + 10 * (level - 1))) % 1024,
+  pagesPerLevel: spanOf(10),
+  hasNx: false,
+  pdptes: false,
+  paeRoots: true,
+  has4ByteGpte: true,
+};
+
+/** Every guest paging mode, the default first. */
+export const PAGING_MODES: readonly PagingMode[] = [PAGING_4LEVEL, PAGING_5LEVEL, PAGING_PAE, PAGING_2LEVEL];
+
+/** The mode with this name or suffix; throws otherwise. */
+export function pagingModeByName(name: string): PagingMode {
+  const m = PAGING_MODES.find((x) => x.name === name || (x.suffix !== '' && x.suffix === name));
+  if (!m) throw new Error(`unknown paging mode "${name}"; expected one of: ${PAGING_MODES.map((x) => x.name).join(', ')}`);
+  return m;
+}
+
+/** Guest physical address of entry `index` in a `mode` table at `tableGfn` (4 or 8 bytes per gpte). */
+export function modePteGpa(mode: PagingMode, tableGfn: number, index: number): number {
+  return tableGfn * PAGE_SIZE + index * mode.pteSize;
+}
 
 /** Entries per table in 4-level paging. */
 export const PT_ENTRIES = 512;

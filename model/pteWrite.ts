@@ -4,8 +4,9 @@
 
 import { read, update, type Proc, type ThreadContext } from '../sim/step.ts';
 import { lockMmu, unlockMmu } from './mmuLock.ts';
-import { formatPte, gpaToGfn, gpaToIndex, gpteAccess, hex, isAccessed, isDirty, isPresent, pteGfn } from './pte.ts';
+import { formatPte, gpaToGfn, gpteAccess, hex, isAccessed, isDirty, isPresent, pteGfn } from './pte.ts';
 import { indirectSpsOf, zapSpte } from './shadow/pages.ts';
+import { sptesForStore } from './shadow/role.ts';
 import { setSpte } from './shadow/spte.ts';
 import { kvmFlushRemoteTlbs } from './tlb.ts';
 import type { Draft } from 'immer';
@@ -74,7 +75,6 @@ interface Gentry {
  */
 export function* kvmMmuPteWrite(ctx: ThreadContext, vcpu: Vcpu, gpa: number, written?: EmulatedWrite, o: PteWriteOptions = {}): Proc<MmuWorld> {
   const gfn = gpaToGfn(gpa);
-  const index = gpaToIndex(gpa);
   const counted = countsInvlpg(vcpu);
   const sampled = counted
     ? yield* read<MmuWorld, number>('kvm_mmu_pte_write: invlpg_counter = atomic_read(&kvm->arch.invlpg_counter)', [SHADOW], (w) => w.invlpgCounter)
@@ -98,18 +98,25 @@ export function* kvmMmuPteWrite(ctx: ThreadContext, vcpu: Vcpu, gpa: number, wri
     );
   }
   const what = counted ? `; invlpg_counter still ${sampled}?` : '';
-  const found = yield* read<MmuWorld, { sps: { id: number; level: number }[]; moved: boolean }>(
+  // Each page's SPTEs for this gpa; a 32-bit table's page of the other quadrant has none (v2.6.36 mmu.c kvm_mmu_pte_write, "quadrant != sp->role.quadrant").
+  const found = yield* read<MmuWorld, { sps: { id: number; level: number; indices: number[] }[]; moved: boolean }>(
     `kvm_mmu_pte_write: for_each_gfn_indirect_valid_sp(gfn ${hex(gfn)})${what}`,
     [SHADOW],
-    (w) => ({ sps: indirectSpsOf(w, gfn).map((id) => ({ id, level: w.sps[id].role.level })), moved: counted && w.invlpgCounter !== sampled }),
+    (w) => ({
+      sps: indirectSpsOf(w, gfn)
+        .map((id) => ({ id, level: w.sps[id].role.level, indices: sptesForStore(w.sps[id], gpa) }))
+        .filter((sp) => sp.indices.length > 0),
+      moved: counted && w.invlpgCounter !== sampled,
+    }),
   );
   // "if (atomic_read(&vcpu->kvm->arch.invlpg_counter) != invlpg_counter) gentry = 0;"
   const value = found.moved ? 0 : gentry.value;
   const source = { value, gpa, readAtStep: gentry.at, ...(gentry.emulated ? { emulated: true } : {}) };
   for (const sp of found.sps) {
+    const index = sp.indices[0];
     if (vcpu.config.pteWrite === 'zap' || sp.level > 1) {
-      yield* update<MmuWorld>(`kvm_mmu_pte_write: zap spte sp#${sp.id}[${hex(index)}]`, { reads: [SHADOW], writes: [SHADOW] }, (d) => {
-        if (d.sps[sp.id]) zapSpte(d, sp.id, index);
+      yield* update<MmuWorld>(`kvm_mmu_pte_write: zap spte ${sp.indices.map((i) => `sp#${sp.id}[${hex(i)}]`).join(', ')}`, { reads: [SHADOW], writes: [SHADOW] }, (d) => {
+        for (const i of sp.indices) if (d.sps[sp.id]) zapSpte(d, sp.id, i);
       });
       continue;
     }

@@ -19,9 +19,12 @@ export function stateKey(world: MmuWorld): string {
       .map(Number)
       .sort((a, b) => a - b)
       .map((i) => `${i}:${spteKey(sp.spt[i])}`);
-    parts.push(`sp${id}(${hex(sp.gfn)},L${r.level}${r.direct ? 'd' : ''},a${r.access}${sp.unsync ? ',unsync' : ''})[${entries.join(',')}]`);
+    // Only a non-4-level world shows the mode's role fields, so 4-level keys stay as they were.
+    const modal = world.paging === undefined ? '' : `,q${r.quadrant}${r.has4ByteGpte ? ',4b' : ''},g${r.glevels}`;
+    parts.push(`sp${id}(${hex(sp.gfn)},L${r.level}${r.direct ? 'd' : ''},a${r.access}${modal}${sp.unsync ? ',unsync' : ''})[${entries.join(',')}]`);
   }
   parts.push(`roots=${world.vcpus.map((v) => v.root ?? '-').join(',')}`);
+  if (world.paging !== undefined) parts.push(`paging=${world.paging} pae_roots=${world.vcpus.map((v) => (v.paeRoot ?? ['-']).map((r) => r ?? 0).join('/')).join(',')} pdptrs=${world.vcpus.map((v) => (v.pdptrs ?? []).map(formatPte).join('/')).join(',')}`);
   const flags = Object.keys(world.flags).sort().filter((f) => world.flags[f]);
   parts.push(`flags=${flags.join(',')}`);
   if (world.invlpgCounter !== 0) parts.push(`invlpg_counter=${world.invlpgCounter}`);

@@ -13,15 +13,13 @@ import {
   isUser,
   isWritable,
   isAccessed,
-  PAGING_4LEVEL,
-  pagesPerLevel,
+  modePteGpa,
   pteGfn,
-  pteGpa,
   PT_ACCESSED,
   PT_DIRTY,
   withFlags,
 } from './pte.ts';
-import { gmemObj, gmemRead, type MmuWorld, type Vcpu } from './world.ts';
+import { gmemObj, gmemRead, pdptrsObj, type MmuWorld, type Vcpu } from './world.ts';
 
 /** x86 page-fault error code bits (PFERR_*). */
 export const PFERR_PRESENT = 1;
@@ -68,7 +66,7 @@ interface Gpte {
 
 /** FNAME(walk_addr), arch/x86/kvm/paging_tmpl.h: one scheduling point per gpte read and per A/D write. */
 export function* walkAddr(_ctx: ThreadContext, vcpu: Vcpu, gva: number, acc: FaultAccess): Proc<MmuWorld, WalkResult> {
-  const mode = PAGING_4LEVEL;
+  const mode = vcpu.mode;
   const write = acc.kind === 'write';
   const fetchFault = acc.kind === 'fetch';
   const st = vcpu;
@@ -83,9 +81,22 @@ export function* walkAddr(_ctx: ThreadContext, vcpu: Vcpu, gva: number, acc: Fau
     let pteAccess = ACC_ALL;
     let level = mode.rootLevel;
     for (;;) {
-      const gpa = pteGpa(table, mode.index(gva, level));
+      const gpa = modePteGpa(mode, table, mode.index(gva, level));
       tables[level - 1] = table;
       gpas[level - 1] = gpa;
+      if (mode.pdptes && level === mode.rootLevel) {
+        // PAE: the PDPTE comes from the vCPU's PDPTE registers, loaded at CR3 load (v2.6.36 paging_tmpl.h FNAME(walk_addr), kvm_pdptr_read).
+        const i = mode.index(gva, level);
+        const pdpte: Gpte = yield* read(`walk_addr: kvm_pdptr_read(${i})`, [pdptrsObj(vcpu.id)], (w: MmuWorld, info) => ({ value: w.vcpus[vcpu.id].pdptrs?.[i] ?? 0, at: info.index }));
+        readAt[level - 1] = pdpte.at;
+        if (!isPresent(pdpte.value)) return { ok: false, errorCode: errorCode(false, acc, st.eferNx) };
+        // A PDPTE has no R/W, U/S, NX or A bits (SDM vol. 3 4.4.1): it adds no rights and is never written.
+        ptes[level - 1] = pdpte.value;
+        accessAt[level - 1] = ACC_ALL;
+        table = pteGfn(pdpte.value);
+        level--;
+        continue;
+      }
       const g: Gpte = yield* read(`walk_addr: read gpte L${level} @${hex(gpa)}`, [gmemObj(gpa)], (w: MmuWorld, info) => ({
         value: gmemRead(w, gpa),
         at: info.index,
@@ -118,7 +129,8 @@ export function* walkAddr(_ctx: ThreadContext, vcpu: Vcpu, gva: number, acc: Fau
       if (!ok) continue walk;
       ptes[level - 1] = withFlags(leafPte, PT_DIRTY);
     }
-    const gfn = pteGfn(leafPte) - (pteGfn(leafPte) % pagesPerLevel(level)) + (Math.floor(gva / 4096) % pagesPerLevel(level));
+    const span = mode.pagesPerLevel(level);
+    const gfn = pteGfn(leafPte) - (pteGfn(leafPte) % span) + (Math.floor(gva / 4096) % span);
     return { ok: true, gw: { gva, level, ptes, pteGpa: gpas, tableGfn: tables, readAt, ptAccess, pteAccess, accessAt, gfn } };
   }
 }

@@ -3,7 +3,7 @@
 
 import type { KernelConfig } from './config.ts';
 import type { GuestBuilder } from './guestBuilder.ts';
-import { hex } from './pte.ts';
+import { hex, modePteGpa, PAGING_4LEVEL, pagingModeByName, type PagingMode } from './pte.ts';
 
 /** Who wrote a guest-memory word last: lets invariants name the store that made an SPTE stale. */
 export interface GuestStore {
@@ -56,15 +56,40 @@ export interface LeafSpte {
 /** A present SPTE; a non-present SPTE is simply absent from `spt`. */
 export type Spte = LinkSpte | LeafSpte;
 
-/** union kvm_mmu_page_role, reduced to what 4-level shadow paging distinguishes. */
+/**
+ * union kvm_mmu_page_role: every field a shadow page's identity depends on in the modelled modes;
+ * the hash lookup (kvm_mmu_get_page) and kvm_mmu_get_child_sp compare all of them (role.word).
+ * Fields the kernel has but that never differ here (invalid, nxe/efer_nx, cr0_wp, smep/smap_andnot_wp,
+ * ad_disabled, smm, passthrough) are left out: every vCPU of a scenario has the same CR0/CR4/EFER.
+ */
 export interface SpRole {
+  /** Shadow level, 1 = 4K SPTEs (every release). */
   readonly level: number;
-  /** True for pages shadowing no guest table (a guest large page mapped with 4K host pages). */
+  /** True for pages shadowing no guest table (a guest large page mapped with 4K host pages); "metaphysical" until v2.6.27. */
   readonly direct: boolean;
-  /** ACC_* rights of the walk that created the page (the kernel's role.access). */
+  /** ACC_* rights of the walk that created the page (role.access; "hugepage_access" for direct pages only in v2.6.24). */
   readonly access: number;
-  readonly quadrant: 0;
+  /**
+   * Which 512-entry slice of a 1024-entry 32-bit guest table this page shadows: 0-1 at level 1,
+   * 0-3 at level 2 (v2.6.24 on, kvm_mmu_get_page; only non-zero when has4ByteGpte).
+   */
+  readonly quadrant: number;
+  /**
+   * 32-bit gptes: !role.cr4_pae (v2.6.35 5b7e0102ae7 to v5.x; a direct page has cr4_pae = 0 there),
+   * role.has_4_byte_gpte (2022 on). Implied by glevels == 2 before v2.6.35.
+   */
+  readonly has4ByteGpte: boolean;
+  /**
+   * role.glevels (v2.6.24 to v2.6.34): the guest's paging levels (2, 3 PAE, 4, 5 here), so a PAE and a
+   * long-mode table of one gfn get distinct pages; 0 in kernels whose role has no glevels.
+   */
+  readonly glevels: number;
+  /** role.guest_mode (2017 on, nested paging): always false until nested guests are modelled. */
+  readonly guestMode: boolean;
 }
+
+/** The role fields a 4-level guest's pages have besides level, direct and access (the model's defaults). */
+export const ROLE_4LEVEL_DEFAULTS = { quadrant: 0, has4ByteGpte: false, glevels: 0, guestMode: false } as const;
 
 /** A parent SPTE pointing at a shadow page (sp->parent_ptes). */
 export interface ParentLink {
@@ -105,6 +130,13 @@ export interface VcpuState {
   readonly eferNx: boolean;
   /** Root shadow page (root_hpa), undefined until kvm_mmu_load. */
   readonly root?: number;
+  /** PAE guests: the four PDPTEs loaded at the last CR3 load (load_pdptrs); walks use these, not memory. */
+  readonly pdptrs?: readonly number[];
+  /**
+   * PAE and 2-level guests: mmu.pae_root, the four root shadow pages (one per PDPTE or per 1G
+   * quadrant of the 32-bit PD), null for a not-present PDPTE; undefined until kvm_mmu_load.
+   */
+  readonly paeRoot?: readonly (number | null)[];
 }
 
 /** The whole simulated VM. */
@@ -141,6 +173,8 @@ export interface MmuWorld {
   readonly tlbs: boolean;
   /** Per vCPU: gva page -> cached translation (always empty when `tlbs` is off). */
   readonly tlb: readonly Readonly<Record<number, TlbEntry>>[];
+  /** The guests' paging mode (PagingMode.name); absent means 4-level, the default. */
+  readonly paging?: string;
 }
 
 /** What a vCPU thread carries: its index, the kernel variant and its (static) paging registers. */
@@ -154,6 +188,8 @@ export interface Vcpu {
   readonly hostInvalidates: boolean;
   /** MmuWorld.tlbs, fixed for the scenario. */
   readonly tlbs: boolean;
+  /** The guest paging mode (MmuWorld.paging), fixed for the scenario. */
+  readonly mode: PagingMode;
 }
 
 /** Options of initialWorld. */
@@ -174,7 +210,13 @@ export interface WorldOptions {
 /** A fresh VM: guest memory from the builder, no shadow pages, every vCPU with CR3 = guest root. */
 export function initialWorld(o: WorldOptions): MmuWorld {
   const vcpus: VcpuState[] = [];
-  for (let i = 0; i < o.vcpus; i++) vcpus.push({ cr3Gfn: o.guest.cr3, cr0Wp: o.cr0Wp ?? true, eferNx: o.eferNx ?? true });
+  const mode = o.guest.mode;
+  const mem = o.guest.memory();
+  // The vCPUs start with CR3 loaded: a PAE guest's PDPTEs are read from memory now (load_pdptrs).
+  const pdptrs = mode.pdptes ? [0, 1, 2, 3].map((i) => mem[modePteGpa(mode, o.guest.cr3, i)] ?? 0) : undefined;
+  for (let i = 0; i < o.vcpus; i++) {
+    vcpus.push({ cr3Gfn: o.guest.cr3, cr0Wp: o.cr0Wp ?? true, eferNx: (o.eferNx ?? true) && mode.hasNx, ...(pdptrs ? { pdptrs } : {}) });
+  }
   return {
     config: o.config,
     pfnOffset: o.pfnOffset ?? 0x100000,
@@ -192,6 +234,7 @@ export function initialWorld(o: WorldOptions): MmuWorld {
     hostInvalidates: o.hostInvalidates ?? false,
     tlbs: o.tlbs ?? false,
     tlb: vcpus.map(() => ({})),
+    ...(mode === PAGING_4LEVEL ? {} : { paging: mode.name }),
   };
 }
 
@@ -199,7 +242,18 @@ export function initialWorld(o: WorldOptions): MmuWorld {
 export function vcpuOf(world: MmuWorld, id: number): Vcpu {
   if (id < 0 || id >= world.vcpus.length) throw new Error(`vcpuOf: no vCPU ${id}; the world has ${world.vcpus.length}`);
   const v = world.vcpus[id];
-  return { id, config: world.config, cr3Gfn: v.cr3Gfn, cr0Wp: v.cr0Wp, eferNx: v.eferNx, hostInvalidates: world.hostInvalidates, tlbs: world.tlbs };
+  return { id, config: world.config, cr3Gfn: v.cr3Gfn, cr0Wp: v.cr0Wp, eferNx: v.eferNx, hostInvalidates: world.hostInvalidates, tlbs: world.tlbs, mode: modeOf(world) };
+}
+
+/** The world's guest paging mode (4-level unless the guest builder said otherwise). */
+export function modeOf(world: MmuWorld): PagingMode {
+  return world.paging === undefined ? PAGING_4LEVEL : pagingModeByName(world.paging);
+}
+
+/** The root shadow pages of one vCPU: root_hpa, or the present pae_root entries. */
+export function rootsOf(v: VcpuState): number[] {
+  if (v.root !== undefined) return [v.root];
+  return (v.paeRoot ?? []).filter((r): r is number => r !== null);
 }
 
 /** Memslot lookup (gfn_to_pfn): the host frame backing gfn now. */
@@ -218,6 +272,8 @@ export const TLB = 'tlb';
 export const HOST_MM = 'host_mm';
 /** Footprint object of kvm->mmu_notifier_seq and mmu_notifier_count. */
 export const MMU_NOTIFIER = 'mmu_notifier';
+/** Footprint object of one vCPU's PDPTE registers (PAE): written only by that vCPU's CR3 load. */
+export const pdptrsObj = (vcpu: number): string => `pdptrs:${vcpu}`;
 /** Footprint object of a scenario flag. */
 export const flagObj = (name: string): string => `flag:${name}`;
 export const MMU_LOCK = 'mmu_lock';

@@ -19,6 +19,7 @@ import { roleBlindReuse } from './roleBlindReuse.ts';
 import { sharedTableReuse } from './sharedTableReuse.ts';
 import { largePageRemap } from './largePageRemap.ts';
 import { tableAccessChange } from './tableAccessChange.ts';
+import { MODE_SCENARIOS } from './modeMatrix.ts';
 // mmu-race new: imports
 
 /** Every scenario, in the order `list` and the verdict table show them. */
@@ -43,6 +44,7 @@ export const SCENARIOS: readonly Scenario[] = [
   sharedTableReuse,
   largePageRemap,
   tableAccessChange,
+  ...MODE_SCENARIOS,
   // mmu-race new: entries
 ];
 

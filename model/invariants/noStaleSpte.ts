@@ -16,8 +16,9 @@ import {
   isPresent,
   pagesPerLevel,
   pteGfn,
-  pteGpa,
   reachableSps,
+  rootsOf,
+  shadowedGpte,
   spIds,
   type LeafSpte,
   type MmuWorld,
@@ -43,7 +44,7 @@ function checkIndirect(world: MmuWorld, sp: ShadowPage, eferNx: boolean, wpOff: 
   const level = sp.role.level;
   for (const index of Object.keys(sp.spt).map(Number).sort((a, b) => a - b)) {
     const s = sp.spt[index];
-    const gpa = pteGpa(sp.gfn, index);
+    const { gpa, largeOffset } = shadowedGpte(sp, index);
     const gpte = gmemRead(world, gpa);
     const now = `${gpteName(level)} @${hex(gpa)} now`;
     const tail = `${describeOrigin(s)}; ${describeStaleness(world, gpa, s)}`;
@@ -58,7 +59,9 @@ function checkIndirect(world: MmuWorld, sp: ShadowPage, eferNx: boolean, wpOff: 
       const large = level > 1 && isLarge(gpte);
       const wantDirect = large;
       const accOk = large ? (child.role.access & ~(gAcc & (isDirty(gpte) ? ACC_ALL : ~ACC_WRITE))) === 0 : (child.role.access & ~gAcc) === 0;
-      if (child.role.direct !== wantDirect || child.gfn !== pteGfn(gpte) || child.role.level !== level - 1) {
+      // A 4M page of a 32-bit guest is two 2M shadow entries: this one's direct page starts largeOffset frames in.
+      const wantGfn = large ? pteGfn(gpte) - (pteGfn(gpte) % pagesPerLevel(level)) + largeOffset : pteGfn(gpte);
+      if (child.role.direct !== wantDirect || child.gfn !== wantGfn || child.role.level !== level - 1) {
         const target = large ? `maps a large page at gfn ${hex(pteGfn(gpte))}` : `points to table gfn ${hex(pteGfn(gpte))}`;
         out.push(`${head} links ${describeSp(child)} but ${now} ${target} (${formatPte(gpte)}): ${tail}`);
       } else if (!accOk) {
@@ -108,7 +111,7 @@ function checkPaths(world: MmuWorld, eferNx: boolean, wpOff: boolean, out: strin
     if (!sp || depth > 5) return;
     for (const index of Object.keys(sp.spt).map(Number).sort((a, b) => a - b)) {
       const s = sp.spt[index];
-      const gpte = gmemRead(world, pteGpa(sp.gfn, index));
+      const gpte = gmemRead(world, shadowedGpte(sp, index).gpa);
       if (!sp.role.direct && !isPresent(gpte)) continue; // reported by the per-entry check
       const here = sp.role.direct ? acc : acc & gpteAccess(gpte, eferNx);
       if (s.kind === 'link') {
@@ -123,7 +126,26 @@ function checkPaths(world: MmuWorld, eferNx: boolean, wpOff: boolean, out: strin
       }
     }
   };
-  for (const v of world.vcpus) if (v.root !== undefined) visit(v.root, ACC_ALL, 0);
+  for (const v of world.vcpus) for (const r of rootsOf(v)) visit(r, ACC_ALL, 0);
+}
+
+/**
+ * A PAE guest's pae_root entries follow the PDPTEs the vCPU loaded at its last CR3 load, not the
+ * PDPT in memory (SDM vol. 3 4.4.1): a root for a PD the loaded PDPTE does not name is stale.
+ */
+function checkPaeRoots(world: MmuWorld, out: string[]): void {
+  world.vcpus.forEach((v, id) => {
+    if (v.paeRoot === undefined || v.pdptrs === undefined) return;
+    v.paeRoot.forEach((root, i) => {
+      const pdpte = v.pdptrs![i];
+      const want = isPresent(pdpte) ? pteGfn(pdpte) : undefined;
+      const have = root === null ? undefined : world.sps[root]?.gfn;
+      if (have !== want) {
+        const what = root === null ? 'is empty' : world.sps[root] ? `is ${describeSp(world.sps[root])}` : `is sp#${root} (zapped)`;
+        out.push(`VCPU${id} pae_root[${i}] ${what} but its loaded PDPTE ${i} is ${formatPte(pdpte)}${want === undefined ? ' (not present)' : ` (PD gfn ${hex(want)})`}`);
+      }
+    });
+  });
 }
 
 /**
@@ -151,6 +173,7 @@ export const noStaleSpte: Invariant<MmuWorld> = {
       if (sp.role.direct) checkDirect(world, sp, wpOff, out);
       else checkIndirect(world, sp, eferNx, wpOff, out);
     }
+    checkPaeRoots(world, out);
     if (out.length === 0) checkPaths(world, eferNx, wpOff, out);
     if (out.length === 0) return undefined;
     const more = out.length > MAX_REPORTED ? `\n(and ${out.length - MAX_REPORTED} more)` : '';

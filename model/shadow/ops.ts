@@ -1,10 +1,11 @@
 // Shadow-MMU operations as steps: each is one atomic action on `shadow`, run under mmu_lock.
 
-import { update, type Proc, type ThreadContext } from '../../sim/step.ts';
-import { ACC_ALL, hex } from '../pte.ts';
+import { read, update, type Proc, type ThreadContext } from '../../sim/step.ts';
+import { ACC_ALL, hex, isPresent, pteGfn } from '../pte.ts';
+import { vcpuPageRole } from './role.ts';
 import { flushAllTlbs } from '../tlb.ts';
 import { lockMmu, unlockMmu } from '../mmuLock.ts';
-import { HOST_MM, MMU_LOCK, SHADOW, TLB, type GpteSource, type MmuWorld, type SpRole, type Vcpu } from '../world.ts';
+import { HOST_MM, MMU_LOCK, pdptrsObj, ROLE_4LEVEL_DEFAULTS, SHADOW, TLB, type GpteSource, type MmuWorld, type SpRole, type Vcpu } from '../world.ts';
 import { createSp, findSp, rmapWriteProtect, setLink, stepStart, unsyncSpsOf, zapSpte } from './pages.ts';
 import { setSpte, type SpteInputs } from './spte.ts';
 import { kvmSyncPage } from './sync.ts';
@@ -15,11 +16,11 @@ const SET_SPTE_RW = { reads: [SHADOW, HOST_MM], writes: [SHADOW] };
 /** kvm_mmu_get_page where TLBs are modelled: its write protection may flush them. */
 const SHADOW_TLB_RW = { reads: [SHADOW], writes: [SHADOW, TLB] };
 
-/** Role of a non-direct shadow page at `level` with rights `access`. */
-export const indirectRole = (level: number, access: number): SpRole => ({ level, direct: false, access, quadrant: 0 });
+/** Role of a non-direct shadow page of a 4-level guest at `level` with rights `access` (the other fields at their defaults). */
+export const indirectRole = (level: number, access: number): SpRole => ({ level, direct: false, access, ...ROLE_4LEVEL_DEFAULTS });
 
-/** Role of a direct shadow page (a guest large page split into 4K host pages). */
-export const directRole = (level: number, access: number): SpRole => ({ level, direct: true, access, quadrant: 0 });
+/** Role of a direct shadow page of a 4-level guest (a guest large page split into 4K host pages). */
+export const directRole = (level: number, access: number): SpRole => ({ level, direct: true, access, ...ROLE_4LEVEL_DEFAULTS });
 
 /** What kvm_mmu_get_page returned. */
 export interface GetPageResult {
@@ -107,15 +108,21 @@ export function* kvmMmuLoad(ctx: ThreadContext, vcpu: Vcpu): Proc<MmuWorld> {
   yield* mmuAllocRoots(ctx, vcpu);
 }
 
-/** mmu_alloc_roots, arch/x86/kvm/mmu.c: takes mmu_lock, finds or creates the root sp; returns its id. */
-export function* mmuAllocRoots(ctx: ThreadContext, vcpu: Vcpu): Proc<MmuWorld, number> {
+/**
+ * mmu_alloc_roots, arch/x86/kvm/mmu.c: takes mmu_lock, finds or creates the root sp; returns its id.
+ * For a PAE or 2-level guest it fills the four pae_root entries instead and returns the one that
+ * translates `gva` (-1 when that PDPTE is not present: the walk faults before fetch needs it).
+ */
+export function* mmuAllocRoots(ctx: ThreadContext, vcpu: Vcpu, gva = 0): Proc<MmuWorld, number> {
+  if (vcpu.mode.paeRoots) return yield* mmuAllocPaeRoots(ctx, vcpu, gva);
   yield* lockMmu(vcpu);
   ctx.assertHeld(MMU_LOCK, 'mmu_alloc_roots');
+  const level = vcpu.mode.rootLevel;
   const root = yield* update<MmuWorld, number>(
-    `mmu_alloc_roots: kvm_mmu_get_page(gfn ${hex(vcpu.cr3Gfn)}, L4) (write-protect gfn ${hex(vcpu.cr3Gfn)} if new)`,
+    `mmu_alloc_roots: kvm_mmu_get_page(gfn ${hex(vcpu.cr3Gfn)}, L${level}) (write-protect gfn ${hex(vcpu.cr3Gfn)} if new)`,
     SHADOW_RW,
     (d, info) => {
-      const role = indirectRole(4, ACC_ALL);
+      const role = vcpuPageRole(vcpu, 0, level, false, ACC_ALL);
       const before = stepStart(d);
       let sp = findSp(before, vcpu.cr3Gfn, role);
       if (sp === undefined) {
@@ -129,4 +136,62 @@ export function* mmuAllocRoots(ctx: ThreadContext, vcpu: Vcpu): Proc<MmuWorld, n
   );
   yield* unlockMmu(vcpu);
   return root;
+}
+
+/**
+ * mmu_alloc_roots' PAE branch (v2.6.36 arch/x86/kvm/mmu.c): pae_root[i] is the level-2 shadow page
+ * of the PD the i-th loaded PDPTE names (kvm_pdptr_read, not guest memory; 0 when not present), or
+ * for a 2-level guest of CR3's PD with quadrant i (gaddr i << 30). The kernel takes mmu_lock per
+ * entry; one step under one lock here, since nothing else can observe the half-built array.
+ */
+function* mmuAllocPaeRoots(ctx: ThreadContext, vcpu: Vcpu, gva: number): Proc<MmuWorld, number> {
+  yield* lockMmu(vcpu);
+  ctx.assertHeld(MMU_LOCK, 'mmu_alloc_roots');
+  const roots = yield* update<MmuWorld, (number | null)[]>(
+    `mmu_alloc_roots: pae_root[0..3] = kvm_mmu_get_page(${vcpu.mode.pdptes ? 'PDPTE gfn' : `gfn ${hex(vcpu.cr3Gfn)}, quadrant i`}, L2) (write-protect if new)`,
+    { reads: [SHADOW, pdptrsObj(vcpu.id)], writes: [SHADOW] },
+    (d, info) => {
+      const out: (number | null)[] = [];
+      for (let i = 0; i < 4; i++) {
+        let gfn = vcpu.cr3Gfn;
+        if (vcpu.mode.pdptes) {
+          const pdptr = d.vcpus[vcpu.id].pdptrs?.[i] ?? 0;
+          if (!isPresent(pdptr)) {
+            out.push(null);
+            continue;
+          }
+          gfn = pteGfn(pdptr);
+        }
+        const role = vcpuPageRole(vcpu, i * 2 ** 30, 2, false, ACC_ALL);
+        const before = stepStart(d);
+        let sp = findSp(before, gfn, role) ?? findSp(d as MmuWorld, gfn, role);
+        if (sp === undefined) {
+          sp = createSp(d, gfn, role, info.index, info.threadName);
+          rmapWriteProtect(d, gfn, before);
+        }
+        d.sps[sp].rootCount++;
+        out.push(sp);
+      }
+      d.vcpus[vcpu.id].paeRoot = out;
+      return out;
+    },
+  );
+  yield* unlockMmu(vcpu);
+  return roots[Math.floor(gva / 2 ** 30) % 4] ?? -1;
+}
+
+/**
+ * The root shadow page that translates `gva` for vCPU `id` (root_hpa, or pae_root[gva bits 31:30]),
+ * and whether the roots are loaded at all (kvm_mmu_load ran since the last unload).
+ */
+export function shadowRootFor(w: MmuWorld, id: number, gva: number): { readonly loaded: boolean; readonly root?: number } {
+  const v = w.vcpus[id];
+  if (v.root !== undefined) return { loaded: true, root: v.root };
+  if (v.paeRoot === undefined) return { loaded: false };
+  return { loaded: true, root: v.paeRoot[Math.floor(gva / 2 ** 30) % 4] ?? undefined };
+}
+
+/** Reads the vCPU's root shadow page (root_hpa). */
+export function* readRoot(vcpu: Vcpu, label: string): Proc<MmuWorld, number | undefined> {
+  return yield* read<MmuWorld, number | undefined>(label, [SHADOW], (w) => w.vcpus[vcpu.id].root);
 }

@@ -3,7 +3,8 @@
 
 import { isDraft, original, type Draft } from 'immer';
 import { hex } from '../pte.ts';
-import { spIds, type LeafSpte, type MmuWorld, type ShadowPage, type SpRole, type Spte, type SpteProvenance } from '../world.ts';
+import { sameRole } from './role.ts';
+import { rootsOf, spIds, type LeafSpte, type MmuWorld, type ShadowPage, type SpRole, type Spte, type SpteProvenance } from '../world.ts';
 
 type D = Draft<MmuWorld>;
 
@@ -17,10 +18,7 @@ export function stepStart(d: D): MmuWorld {
   return (isDraft(d) ? original(d) : d) as MmuWorld;
 }
 
-/** Two roles are the same shadow-page kind (the kernel compares role.word). */
-export function sameRole(a: SpRole, b: SpRole): boolean {
-  return a.level === b.level && a.direct === b.direct && a.access === b.access && a.quadrant === b.quadrant;
-}
+export { sameRole } from './role.ts';
 
 /** Hash lookup (for_each_gfn_sp): the shadow page for (gfn, role), or undefined. */
 export function findSp(world: MmuWorld, gfn: number, role: SpRole): number | undefined {
@@ -55,7 +53,7 @@ export function unsyncSpsOf(world: MmuWorld, gfn: number): number[] {
 }
 
 /** Ids of the shadow pages reachable from some vCPU's root through link SPTEs. */
-export function reachableSps(world: MmuWorld, roots: readonly (number | undefined)[] = world.vcpus.map((v) => v.root)): Set<number> {
+export function reachableSps(world: MmuWorld, roots: readonly (number | undefined)[] = world.vcpus.flatMap(rootsOf)): Set<number> {
   const seen = new Set<number>();
   const visit = (id: number | undefined): void => {
     if (id === undefined || seen.has(id) || !world.sps[id]) return;
@@ -126,6 +124,8 @@ export function zapPage(d: D, spId: number): void {
   for (const p of [...sp.parents]) zapSpte(d, p.sp, p.index);
   for (const idx of Object.keys(sp.spt)) zapSpte(d, spId, Number(idx));
   for (const v of d.vcpus) if (v.root === spId) v.root = undefined;
+  // A zapped PAE root invalidates all four (kvm_mmu_reload frees and reallocates pae_root as a whole).
+  for (const v of d.vcpus) if (v.paeRoot?.includes(spId)) v.paeRoot = undefined;
   delete d.sps[spId];
 }
 

@@ -3,8 +3,9 @@
 
 import { acquire, read, release, update, type Proc, type StepInfo, type ThreadContext } from '../../sim/step.ts';
 import type { Draft } from 'immer';
-import { gpteAccess, hex, isAccessed, isDirty, isPresent, pteGfn, pteGpa } from '../pte.ts';
-import { gmemObj, gmemRead, HOST_MM, MMU_LOCK, SHADOW, type MmuWorld, type Vcpu } from '../world.ts';
+import { gpteAccess, hex, isAccessed, isDirty, isPresent, pteGfn } from '../pte.ts';
+import { shadowedGpte } from './role.ts';
+import { gmemObj, gmemRead, HOST_MM, MMU_LOCK, rootsOf, SHADOW, type MmuWorld, type SpRole, type Vcpu } from '../world.ts';
 import { reachableSps, rmapWriteProtect, stepStart, zapPage, zapSpte } from './pages.ts';
 import { setSpte } from './spte.ts';
 import { kvmFlushRemoteTlbs, kvmMmuFlushTlb } from '../tlb.ts';
@@ -21,7 +22,7 @@ const SHADOW_RW = { reads: [SHADOW], writes: [SHADOW] };
  */
 export function* kvmSyncPage(ctx: ThreadContext, vcpu: Vcpu, who: string, sp: number, transient = false): Proc<MmuWorld, boolean> {
   ctx.assertHeld(MMU_LOCK, 'kvm_sync_page');
-  const start = yield* update<MmuWorld, { gfn: number; indices: number[]; protectedAny: boolean } | undefined>(
+  const start = yield* update<MmuWorld, { gfn: number; role: SpRole; indices: number[]; protectedAny: boolean } | undefined>(
     transient ? `${who}: kvm_sync_page_transient sp#${sp} (stays unsync)` : `${who}: kvm_sync_page sp#${sp}: rmap_write_protect + kvm_unlink_unsync_page`,
     SHADOW_RW,
     (d) => {
@@ -31,14 +32,14 @@ export function* kvmSyncPage(ctx: ThreadContext, vcpu: Vcpu, who: string, sp: nu
       const s = d.sps[sp];
       if (!transient) s.unsync = false;
       const indices = Object.keys(s.spt).map(Number).sort((a, b) => a - b);
-      return { gfn: s.gfn, indices, protectedAny };
+      return { gfn: s.gfn, role: before.sps[sp].role, indices, protectedAny };
     },
   );
   if (!start) return false;
   if (start.protectedAny) yield* kvmFlushRemoteTlbs(vcpu, `${who}: kvm_sync_page: kvm_flush_remote_tlbs`);
   let present = 0;
   for (const index of start.indices) {
-    const gpa = pteGpa(start.gfn, index);
+    const gpa = shadowedGpte(start, index).gpa;
     const kept = yield* update<MmuWorld, boolean>(
       `${who}: FNAME(sync_page) sp#${sp}[${hex(index)}]: re-read gpte @${hex(gpa)}, update or drop the spte`,
       { reads: [gmemObj(gpa), SHADOW, HOST_MM], writes: [SHADOW] },
@@ -65,7 +66,7 @@ export function syncSpte(d: Draft<MmuWorld>, vcpu: Vcpu, sp: number, index: numb
   const s = d.sps[sp];
   const spte = s?.spt[index];
   if (!s || spte?.kind !== 'leaf') return false;
-  const gpa = pteGpa(s.gfn, index);
+  const gpa = shadowedGpte(s, index).gpa;
   const gpte = gmemRead(d as MmuWorld, gpa);
   if (!isPresent(gpte) || !isAccessed(gpte) || pteGfn(gpte) !== spte.gfn) {
     zapSpte(d, sp, index); // drop_spte: the gpte now maps another frame (or nothing)
@@ -95,7 +96,7 @@ export function* kvmMmuSyncRoots(ctx: ThreadContext, vcpu: Vcpu): Proc<MmuWorld>
   yield* acquire<MmuWorld>(MMU_LOCK);
   ctx.assertHeld(MMU_LOCK, 'kvm_mmu_sync_roots');
   const pages = yield* read<MmuWorld, number[]>(`kvm_mmu_sync_roots: mmu_unsync_walk from the root of VCPU${vcpu.id}`, [SHADOW], (w) =>
-    [...reachableSps(w, [w.vcpus[vcpu.id].root])].filter((id) => w.sps[id].unsync).sort((a, b) => a - b),
+    [...reachableSps(w, rootsOf(w.vcpus[vcpu.id]))].filter((id) => w.sps[id].unsync).sort((a, b) => a - b),
   );
   for (const sp of pages) yield* kvmSyncPage(ctx, vcpu, 'mmu_sync_children', sp);
   yield* release<MmuWorld>(MMU_LOCK);
