@@ -1,13 +1,40 @@
 import { describe, expect, it } from 'vitest';
-import { acceptedPresetNames, ALL_PRESETS, canonicalPresetName, PRESET_NAMES, EXTRA_PRESETS, presetByName, PRESETS, UNSYNC_MUTANTS, UNSYNC_PRESETS, type KernelConfig } from './config.ts';
+import {
+  acceptedPresetNames,
+  ALL_PRESETS,
+  canonicalPresetName,
+  PRESET_NAMES,
+  EXTRA_PRESETS,
+  presetByName,
+  PRESETS,
+  UNSYNC_MUTANTS,
+  UNSYNC_PRESETS,
+  type KernelConfig,
+} from './config.ts';
 
 /** One field of every default-row preset, by name (the table the tests below pin). */
 const column = <K extends keyof KernelConfig>(key: K) => Object.fromEntries(PRESETS.map((p) => [p.name, p[key]]));
 
 describe('presets', () => {
   it('should be the releases in order, with the two 2010 variants before v2.6.36', () => {
-    expect(PRESETS.map((p) => p.name)).toEqual(['v2.6.24', 'v2.6.25', 'v2.6.32', 'v2.6.33', 'v2.6.35', 'xiao-proposal', 'check-before-protect', 'v2.6.36', 'v4.20', 'v7.2']);
-    expect(column('kind')).toMatchObject({ 'xiao-proposal': 'mutant', 'check-before-protect': 'mutant', 'v2.6.36': 'release', 'v7.2': 'release' });
+    expect(PRESETS.map((p) => p.name)).toEqual([
+      'v2.6.24',
+      'v2.6.25',
+      'v2.6.32',
+      'v2.6.33',
+      'v2.6.35',
+      'xiao-proposal',
+      'check-before-protect',
+      'v2.6.36',
+      'v4.20',
+      'v7.2',
+    ]);
+    expect(column('kind')).toMatchObject({
+      'xiao-proposal': 'mutant',
+      'check-before-protect': 'mutant',
+      'v2.6.36': 'release',
+      'v7.2': 'release',
+    });
   });
 
   it('should give every preset a source for every code path, and say what a mutant varies', () => {
@@ -71,7 +98,12 @@ describe('behaviour per release', () => {
       'v4.20': 'unsync-locked',
       'v7.2': 'sync-spte',
     });
-    expect(PRESETS.filter((p) => p.invlpgCounter).map((p) => p.name)).toEqual(['v2.6.35', 'xiao-proposal', 'check-before-protect', 'v2.6.36']);
+    expect(PRESETS.filter((p) => p.invlpgCounter).map((p) => p.name)).toEqual([
+      'v2.6.35',
+      'xiao-proposal',
+      'check-before-protect',
+      'v2.6.36',
+    ]);
   });
 
   it('should set A/D in place in v2.6.24, with cmpxchg_gpte from v2.6.25, and by write-back only in the unlocked mutant', () => {
@@ -99,7 +131,13 @@ describe('behaviour per release', () => {
   });
 
   it('should sync a reused unsync page fully until v2.6.35 and transiently from v2.6.36', () => {
-    expect(PRESETS.filter((p) => p.getPageSync === 'full').map((p) => p.name)).toEqual(['v2.6.24', 'v2.6.25', 'v2.6.32', 'v2.6.33', 'v2.6.35']);
+    expect(PRESETS.filter((p) => p.getPageSync === 'full').map((p) => p.name)).toEqual([
+      'v2.6.24',
+      'v2.6.25',
+      'v2.6.32',
+      'v2.6.33',
+      'v2.6.35',
+    ]);
   });
 });
 
@@ -116,7 +154,11 @@ describe('unsync and extra presets', () => {
 
   it('should vary one behaviour of its base in each mutant', () => {
     const differs = (p: KernelConfig, b: KernelConfig) =>
-      Object.keys(p).filter((k) => !['name', 'kind', 'aliases', 'description', 'citation', 'sources'].includes(k) && p[k as keyof KernelConfig] !== b[k as keyof KernelConfig]);
+      Object.keys(p).filter(
+        (k) =>
+          !['name', 'kind', 'aliases', 'description', 'citation', 'sources'].includes(k) &&
+          p[k as keyof KernelConfig] !== b[k as keyof KernelConfig],
+      );
     expect(presetByName('child-sp-gfn-only').kind).toBe('upstream');
     expect(presetByName('recheck-only-new-sp').kind).toBe('upstream');
     expect(differs(presetByName('no-mmu-notifier-retry'), presetByName('v2.6.36'))).toEqual(['mmuNotifier']);

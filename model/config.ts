@@ -69,7 +69,18 @@ export type InvlpgMode = 'not-trapped' | 'zap' | 'zap-reinstall' | 'zap-reread' 
 export type GetPageSync = 'full' | 'transient';
 
 /** The releases and the 2010 variants, in the default row's order. */
-const BASE_NAMES = ['v2.6.24', 'v2.6.25', 'v2.6.32', 'v2.6.33', 'v2.6.35', 'xiao-proposal', 'check-before-protect', 'v2.6.36', 'v4.20', 'v7.2'] as const;
+const BASE_NAMES = [
+  'v2.6.24',
+  'v2.6.25',
+  'v2.6.32',
+  'v2.6.33',
+  'v2.6.35',
+  'xiao-proposal',
+  'check-before-protect',
+  'v2.6.36',
+  'v4.20',
+  'v7.2',
+] as const;
 
 /** Every preset's name, in ALL_PRESETS order: typed, so a misspelt name in a scenario fails the typecheck. */
 export const PRESET_NAMES = [
@@ -175,7 +186,6 @@ export interface KernelConfig {
   readonly sources: Sources;
 }
 
-
 /** v2.6.36, the release with Avi Kivity's July 2010 fetch series: the base most presets differ from. */
 const V2636: KernelConfig = {
   name: 'v2.6.36',
@@ -204,15 +214,18 @@ const V2636: KernelConfig = {
     'gpte_changed(top level) first, then at every level whether or not the SPTE existed, after kvm_mmu_get_page write-protects the table; link only after the check. invlpg acts on unsync leaves only.',
   citation: `v2.6.36 (release commit f6f94e2ab1b), arch/x86/kvm/paging_tmpl.h and mmu.c; fetch: Avi Kivity's series of 13 Jul 2010 (5991b33237b)`,
   sources: {
-    locking: 'v2.6.36 arch/x86/kvm/paging_tmpl.h FNAME(page_fault): walk_addr and gfn_to_pfn without mmu_lock, fetch under the mmu_lock spinlock',
+    locking:
+      'v2.6.36 arch/x86/kvm/paging_tmpl.h FNAME(page_fault): walk_addr and gfn_to_pfn without mmu_lock, fetch under the mmu_lock spinlock',
     walk: 'v2.6.36 paging_tmpl.h FNAME(walk_addr): A/D through FNAME(cmpxchg_gpte), restart on failure (b3e4e63fd9ee, v2.6.25)',
     fetch:
       'v2.6.36 paging_tmpl.h FNAME(fetch): gpte_changed(top_level), then per indirect level kvm_mmu_get_page, gpte_changed(level-1), link (5991b33237b "Validate all gptes during fetch, not just those used for new pages", 0b3c9333022, 39c8c672a18)',
     pteWrite:
-      'v2.6.36 mmu.c kvm_mmu_pte_write: invlpg_counter sampled on entry, gentry from the emulator\'s buffer before spin_lock, zap then FNAME(update_pte) on level-1 pages if present and accessed (08e850c6536d, 72016f3a422)',
-    invlpg: 'v2.6.36 paging_tmpl.h FNAME(invlpg): unsync leaves only (f78978aa3a8 "only update unsync page in invlpg path"), counter bumped, kvm_mmu_pte_write(NULL) after unlock',
+      "v2.6.36 mmu.c kvm_mmu_pte_write: invlpg_counter sampled on entry, gentry from the emulator's buffer before spin_lock, zap then FNAME(update_pte) on level-1 pages if present and accessed (08e850c6536d, 72016f3a422)",
+    invlpg:
+      'v2.6.36 paging_tmpl.h FNAME(invlpg): unsync leaves only (f78978aa3a8 "only update unsync page in invlpg path"), counter bumped, kvm_mmu_pte_write(NULL) after unlock',
     sync: 'v2.6.36 mmu.c kvm_mmu_get_page: a same-role unsync page is resynced and stays unsync (kvm_sync_page_transient, 1d9dc7e0009); kvm_sync_page write-protects and clears unsync',
-    mmuNotifier: 'v2.6.36 paging_tmpl.h FNAME(page_fault): mmu_seq sampled, smp_rmb, gfn_to_pfn, mmu_notifier_retry under mmu_lock (e930bffe95e1, 4c2155ce81c1)',
+    mmuNotifier:
+      'v2.6.36 paging_tmpl.h FNAME(page_fault): mmu_seq sampled, smp_rmb, gfn_to_pfn, mmu_notifier_retry under mmu_lock (e930bffe95e1, 4c2155ce81c1)',
   },
 };
 
@@ -230,13 +243,16 @@ const V2633: KernelConfig = {
   invlpg: 'zap',
   invlpgCounter: false,
   getPageSync: 'full',
-  description: 're-check only when the SPTE at L was not present, re-reading ptes[L-2] after kvm_mmu_get_page; no top-level check, no leaf check. invlpg zaps the leaf, sync or unsync, and re-installs nothing.',
+  description:
+    're-check only when the SPTE at L was not present, re-reading ptes[L-2] after kvm_mmu_get_page; no top-level check, no leaf check. invlpg zaps the leaf, sync or unsync, and re-installs nothing.',
   citation: `v2.6.33 (release commit 60b341b778c), arch/x86/kvm/paging_tmpl.h and mmu.c`,
   sources: {
     ...V2636.sources,
     fetch: `v2.6.33 ${FETCH_WHEN_NOT_PRESENT}`,
-    pteWrite: 'v2.6.33 mmu.c kvm_mmu_pte_write: gentry from the emulator\'s buffer (mmu_guess_page_from_pte_write before spin_lock), zap then FNAME(update_pte) on level-1 pages if present and accessed; no invlpg_counter',
-    invlpg: 'v2.6.33 paging_tmpl.h FNAME(invlpg): zap the leaf SPTE (sync or unsync) and flush; no re-install (fb341f572d2 "remove prefault from invlpg handler")',
+    pteWrite:
+      "v2.6.33 mmu.c kvm_mmu_pte_write: gentry from the emulator's buffer (mmu_guess_page_from_pte_write before spin_lock), zap then FNAME(update_pte) on level-1 pages if present and accessed; no invlpg_counter",
+    invlpg:
+      'v2.6.33 paging_tmpl.h FNAME(invlpg): zap the leaf SPTE (sync or unsync) and flush; no re-install (fb341f572d2 "remove prefault from invlpg handler")',
     sync: 'v2.6.33 mmu.c kvm_mmu_get_page: an unsync page of the gfn is fully synced (kvm_sync_page: rmap_write_protect, kvm_unlink_unsync_page, FNAME(sync_page))',
   },
 };
@@ -256,9 +272,11 @@ export const PRESETS: readonly KernelConfig[] = [
       'kvm->lock (a mutex) held across the whole fault and the emulated store, kvm_mmu_pte_write before the bytes reach memory; fetch re-checks nothing; A/D set by a non-atomic |=; INVLPG not intercepted.',
     citation: `v2.6.24 (release commit 49914084e79), drivers/kvm/`,
     sources: {
-      locking: 'v2.6.24 drivers/kvm/vmx.c handle_exception, svm.c pf_interception: mutex_lock(&kvm->lock) around kvm_mmu_page_fault and emulate_instruction (no mmu_lock yet)',
+      locking:
+        'v2.6.24 drivers/kvm/vmx.c handle_exception, svm.c pf_interception: mutex_lock(&kvm->lock) around kvm_mmu_page_fault and emulate_instruction (no mmu_lock yet)',
       walk: 'v2.6.24 drivers/kvm/paging_tmpl.h FNAME(walk_addr): reads the mapped guest table in place, sets Accessed with a plain |= (Dirty likewise, in FNAME(set_pte_common))',
-      fetch: 'v2.6.24 drivers/kvm/paging_tmpl.h FNAME(fetch): builds missing levels with kvm_mmu_get_page from the walk, no re-read of any gpte',
+      fetch:
+        'v2.6.24 drivers/kvm/paging_tmpl.h FNAME(fetch): builds missing levels with kvm_mmu_get_page from the walk, no re-read of any gpte',
       pteWrite:
         'v2.6.24 drivers/kvm/kvm_main.c emulator_write_phys: kvm_mmu_pte_write before the copy into guest memory; mmu.c kvm_mmu_pte_write: zap, then FNAME(update_pte) on level-1 pages if present and accessed',
       invlpg: 'v2.6.24: INVLPG is not intercepted in shadow mode and emulate_invlpg is a no-op (first handler: a7052897b3bc, v2.6.28)',
@@ -276,10 +294,12 @@ export const PRESETS: readonly KernelConfig[] = [
       'walk_addr without a lock (cmpxchg_gpte), fetch under the new mmu_lock spinlock, re-checking ptes[L-2] only where the SPTE at L was not present; the emulator writes memory, then kvm_mmu_pte_write; INVLPG not intercepted.',
     citation: `v2.6.25 (release commit 4b119e21d0c), arch/x86/kvm/; 10589a4699bb "Concurrent guest walkers", aaee2c94f7a1 "Switch to mmu spinlock"`,
     sources: {
-      locking: 'v2.6.25 arch/x86/kvm/paging_tmpl.h FNAME(page_fault): walk under slots_lock (read), which does not serialise vCPUs; fetch under mmu_lock (10589a4699bb, aaee2c94f7a1)',
+      locking:
+        'v2.6.25 arch/x86/kvm/paging_tmpl.h FNAME(page_fault): walk under slots_lock (read), which does not serialise vCPUs; fetch under mmu_lock (10589a4699bb, aaee2c94f7a1)',
       walk: 'v2.6.25 paging_tmpl.h FNAME(walk_addr): gptes copied with kvm_read_guest, A/D through FNAME(cmpxchg_gpte), restart on failure (b3e4e63fd9ee)',
       fetch: `v2.6.25 ${FETCH_WHEN_NOT_PRESENT}`,
-      pteWrite: 'v2.6.25 x86.c emulator_write_phys: kvm_write_guest, then kvm_mmu_pte_write: gentry from the emulator\'s buffer before spin_lock, zap then FNAME(update_pte) on level-1 pages if present and accessed',
+      pteWrite:
+        "v2.6.25 x86.c emulator_write_phys: kvm_write_guest, then kvm_mmu_pte_write: gentry from the emulator's buffer before spin_lock, zap then FNAME(update_pte) on level-1 pages if present and accessed",
       invlpg: 'v2.6.25: INVLPG is not intercepted in shadow mode and emulate_invlpg is a no-op (first handler: a7052897b3bc, v2.6.28)',
       sync: 'none: unsync pages arrived in v2.6.28 (4731d4c7a077)',
       mmuNotifier: 'none: guest memory is pinned (mmu notifiers arrived in v2.6.27, e930bffe95e1)',
@@ -317,8 +337,9 @@ export const PRESETS: readonly KernelConfig[] = [
       ...V2633.sources,
       fetch: `v2.6.35 ${FETCH_WHEN_NOT_PRESENT}`,
       pteWrite:
-        'v2.6.35 mmu.c kvm_mmu_pte_write: invlpg_counter sampled on entry, gentry from the emulator\'s buffer (or kvm_read_guest for new == NULL) before spin_lock, gentry = 0 if the counter moved, zap then FNAME(update_pte) on level-1 pages if present and accessed (08e850c6536d, 72016f3a422)',
-      invlpg: 'v2.6.35 paging_tmpl.h FNAME(invlpg): zap the leaf (sync or unsync), atomic_inc(invlpg_counter) under mmu_lock, then kvm_mmu_pte_write(pte_gpa, NULL) (08e850c6536d)',
+        "v2.6.35 mmu.c kvm_mmu_pte_write: invlpg_counter sampled on entry, gentry from the emulator's buffer (or kvm_read_guest for new == NULL) before spin_lock, gentry = 0 if the counter moved, zap then FNAME(update_pte) on level-1 pages if present and accessed (08e850c6536d, 72016f3a422)",
+      invlpg:
+        'v2.6.35 paging_tmpl.h FNAME(invlpg): zap the leaf (sync or unsync), atomic_inc(invlpg_counter) under mmu_lock, then kvm_mmu_pte_write(pte_gpa, NULL) (08e850c6536d)',
       sync: V2633.sources.sync.replace('v2.6.33', 'v2.6.35'),
     },
   },
@@ -331,11 +352,13 @@ export const PRESETS: readonly KernelConfig[] = [
     recheckGpte: 'parent-entry',
     topLevelCheck: false,
     description:
-      'mutant (a mailing-list proposal, never merged): v2.6.35\'s fetch re-reading ptes[L-1] (the gpte at level L that points to the new table) instead of ptes[L-2], on the kvm.git tree of July 2010 (invlpg_counter, unsync-only invlpg).',
-    citation: 'Xiao Guangrong, Re: [PATCH v4 5/6] KVM: MMU: combine guest pte read between walk and pte prefetch, 4 Jul 2010 (not merged; fixed instead by 5991b33237b)',
+      "mutant (a mailing-list proposal, never merged): v2.6.35's fetch re-reading ptes[L-1] (the gpte at level L that points to the new table) instead of ptes[L-2], on the kvm.git tree of July 2010 (invlpg_counter, unsync-only invlpg).",
+    citation:
+      'Xiao Guangrong, Re: [PATCH v4 5/6] KVM: MMU: combine guest pte read between walk and pte prefetch, 4 Jul 2010 (not merged; fixed instead by 5991b33237b)',
     sources: {
       ...V2636.sources,
-      fetch: 'the proposal of 4 Jul 2010 on v2.6.35 paging_tmpl.h FNAME(fetch): where the shadow entry is not present, kvm_mmu_get_page then re-read ptes[level-1]; no top-level check',
+      fetch:
+        'the proposal of 4 Jul 2010 on v2.6.35 paging_tmpl.h FNAME(fetch): where the shadow entry is not present, kvm_mmu_get_page then re-read ptes[level-1]; no top-level check',
     },
   },
   {
@@ -344,7 +367,8 @@ export const PRESETS: readonly KernelConfig[] = [
     kind: 'mutant',
     aliases: [],
     recheckOrder: 'before-protect',
-    description: 'mutant of v2.6.36: the re-check runs before kvm_mmu_get_page write-protects the table, the order "the trick" of the 2010 thread forbids.',
+    description:
+      'mutant of v2.6.36: the re-check runs before kvm_mmu_get_page write-protects the table, the order "the trick" of the 2010 thread forbids.',
     citation: 'mutant of v2.6.36 FNAME(fetch); see "the trick" in Xiao Guangrong, 4 Jul 2010',
     sources: { ...V2636.sources, fetch: 'v2.6.36 paging_tmpl.h FNAME(fetch) with gpte_changed moved before kvm_mmu_get_page (mutant)' },
   },
@@ -357,7 +381,7 @@ export const PRESETS: readonly KernelConfig[] = [
     invlpg: 'unsync-locked',
     invlpgCounter: false,
     description:
-      'fetch as v2.6.36; kvm_mmu_pte_write re-reads the written gpte under mmu_lock (mmu_pte_write_fetch_gpte) instead of installing the emulator\'s value, and still updates level-1 SPTEs; invlpg rebuilds an unsync leaf from a gpte read under mmu_lock.',
+      "fetch as v2.6.36; kvm_mmu_pte_write re-reads the written gpte under mmu_lock (mmu_pte_write_fetch_gpte) instead of installing the emulator's value, and still updates level-1 SPTEs; invlpg rebuilds an unsync leaf from a gpte read under mmu_lock.",
     citation:
       'v4.20, arch/x86/kvm/mmu.c and paging_tmpl.h; Junaid Shahid, commit 0e0fee5c539b "kvm: mmu: Fix race in emulated page table writes" (Oct 2018, in "KVM fixes for 4.20-rc4")',
     sources: {
@@ -390,11 +414,13 @@ export const PRESETS: readonly KernelConfig[] = [
       walk: 'arch/x86/kvm/mmu/paging_tmpl.h FNAME(walk_addr): FNAME(cmpxchg_gpte), restart on failure; pt_access recorded per level (b1bd5cba3306, 2021)',
       fetch:
         'arch/x86/kvm/mmu/paging_tmpl.h FNAME(fetch): gpte_changed(top_level); indirect loop kvm_mmu_get_child_sp(table_gfn, pt_access[level-2]) then gpte_changed every level; direct loop validate_direct_spte then kvm_mmu_get_child_sp(base_gfn); mmu/mmu.c kvm_mmu_get_child_sp compares gfn (0cb2af2ea66a) and role.word (81ccda30b4e8), __link_shadow_page zaps a present SPTE first',
-      pteWrite: 'arch/x86/kvm/mmu/mmu.c kvm_mmu_track_write: gentry read under mmu_lock only for a statistic; the SPTEs of the written gpte are zapped (update_pte removed by c5e2184d1544, v5.12)',
+      pteWrite:
+        'arch/x86/kvm/mmu/mmu.c kvm_mmu_track_write: gentry read under mmu_lock only for a statistic; the SPTEs of the written gpte are zapped (update_pte removed by c5e2184d1544, v5.12)',
       invlpg:
         'arch/x86/kvm/mmu/mmu.c kvm_mmu_invalidate_addr: for an unsync leaf on the path, kvm_sync_spte re-reads the gpte under mmu_lock and drops the SPTE if it maps another frame, else updates its rights',
       sync: 'arch/x86/kvm/mmu/mmu.c kvm_mmu_find_shadow_page: a same-role unsync page is resynced with kvm_sync_page and stays unsync',
-      mmuNotifier: 'arch/x86/kvm/mmu/mmu.c kvm_faultin_pfn / is_page_fault_stale: mmu_invalidate_seq sampled before the pfn, checked under mmu_lock',
+      mmuNotifier:
+        'arch/x86/kvm/mmu/mmu.c kvm_faultin_pfn / is_page_fault_stale: mmu_invalidate_seq sampled before the pfn, checked under mmu_lock',
     },
   },
 ];
@@ -407,9 +433,25 @@ function base(name: PresetName): KernelConfig {
 }
 
 /** A variant of `of` with the fields in `changes` (a mutant unless `changes.kind` says otherwise), saying what it varies and why. */
-function mutant(of: PresetName, name: PresetName, changes: Partial<KernelConfig>, description: string, citation: string, source?: Partial<Sources>): KernelConfig {
+function mutant(
+  of: PresetName,
+  name: PresetName,
+  changes: Partial<KernelConfig>,
+  description: string,
+  citation: string,
+  source?: Partial<Sources>,
+): KernelConfig {
   const b = base(of);
-  return { ...b, ...changes, name, kind: changes.kind ?? 'mutant', aliases: changes.aliases ?? [], description, citation, sources: { ...b.sources, ...source } };
+  return {
+    ...b,
+    ...changes,
+    name,
+    kind: changes.kind ?? 'mutant',
+    aliases: changes.aliases ?? [],
+    description,
+    citation,
+    sources: { ...b.sources, ...source },
+  };
 }
 
 /**
@@ -429,7 +471,7 @@ export const EXTRA_PRESETS: readonly KernelConfig[] = [
       getPageSync: 'full',
     },
     'mutant (formerly "2007"): the unlocked walker of v2.6.25 with no re-check in fetch and an A/D write-back of the value the walk read. Never shipped: v2.6.24 held kvm->lock across the fault, and the re-check came in before the unlocked walk. Shows what every later re-check is for.',
-    'mutant of v2.6.25 without 7819026eefee/f7d9c7b7b902 and b3e4e63fd9ee; its invlpg is v2.6.36\'s without the counter, as the preset always had',
+    "mutant of v2.6.25 without 7819026eefee/f7d9c7b7b902 and b3e4e63fd9ee; its invlpg is v2.6.36's without the counter, as the preset always had",
     {
       fetch: 'v2.6.25 paging_tmpl.h FNAME(fetch) without the re-check (mutant)',
       walk: 'v2.6.25 paging_tmpl.h FNAME(walk_addr) with a plain write-back of gpte|bit instead of cmpxchg_gpte (mutant)',
@@ -464,9 +506,9 @@ export const EXTRA_PRESETS: readonly KernelConfig[] = [
     'v7.2',
     'child-sp-gfn-only',
     { verifyChildSp: 'gfn', kind: 'upstream' },
-    'upstream between commits 0cb2af2ea66a and 81ccda30b4e8 (2026): kvm_mmu_get_child_sp trusts a present child whose gfn is the walk\'s table gfn without comparing the role, so a direct page (a large mapping at that gfn) passes for the table\'s shadow page.',
+    "upstream between commits 0cb2af2ea66a and 81ccda30b4e8 (2026): kvm_mmu_get_child_sp trusts a present child whose gfn is the walk's table gfn without comparing the role, so a direct page (a large mapping at that gfn) passes for the table's shadow page.",
     'upstream state after 0cb2af2ea66a "Fix shadow paging use-after-free due to unexpected GFN" and before 81ccda30b4e8 "... due to unexpected role" (2026)',
-    { fetch: 'arch/x86/kvm/mmu/mmu.c kvm_mmu_get_child_sp after 0cb2af2ea66a: compares the child\'s gfn only' },
+    { fetch: "arch/x86/kvm/mmu/mmu.c kvm_mmu_get_child_sp after 0cb2af2ea66a: compares the child's gfn only" },
   ),
   mutant(
     'v7.2',
@@ -513,8 +555,10 @@ export const UNSYNC_MUTANTS: readonly KernelConfig[] = [
     kind: 'mutant',
     aliases: [],
     syncBeforeLink: false,
-    description: 'mutant of v2.6.36+unsync: kvm_mmu_get_page hands out an unsync shadow page without syncing it, so fetch links a page whose SPTEs may be stale.',
-    citation: 'mutant; the rule it breaks: commit 65855ed8b034 "KVM: X86: Synchronize the shadow pagetable before link it" (2021); v2.6.36 mmu.c kvm_mmu_get_page',
+    description:
+      'mutant of v2.6.36+unsync: kvm_mmu_get_page hands out an unsync shadow page without syncing it, so fetch links a page whose SPTEs may be stale.',
+    citation:
+      'mutant; the rule it breaks: commit 65855ed8b034 "KVM: X86: Synchronize the shadow pagetable before link it" (2021); v2.6.36 mmu.c kvm_mmu_get_page',
     sources: { ...V2636.sources, sync: 'v2.6.36 mmu.c kvm_mmu_get_page without the sync of an unsync page (mutant)' },
   },
   {
@@ -551,6 +595,7 @@ export function presetByName(name: string): KernelConfig {
   const found = ALL_PRESETS.find((p) => p.name === name || p.aliases.includes(name));
   if (found) return found;
   const b = name.endsWith(UNSYNC_SUFFIX) ? name.slice(0, -UNSYNC_SUFFIX.length) : undefined;
-  if (b !== undefined && NO_UNSYNC.has(canonicalPresetName(b))) throw new Error(`kernel variant "${name}" does not exist: ${b} predates unsync shadow pages (v2.6.28); use "${b}"`);
+  if (b !== undefined && NO_UNSYNC.has(canonicalPresetName(b)))
+    throw new Error(`kernel variant "${name}" does not exist: ${b} predates unsync shadow pages (v2.6.28); use "${b}"`);
   throw new Error(`unknown kernel variant "${name}"; expected one of: ${ALL_PRESETS.map((p) => p.name).join(', ')}`);
 }

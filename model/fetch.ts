@@ -9,7 +9,8 @@ import type { GuestWalker } from './walk.ts';
 import type { KernelConfig } from './config.ts';
 import { gmemObj, gmemRead, MMU_LOCK, SHADOW, type GpteSource, type MmuWorld, type SpRole, type Spte, type Vcpu } from './world.ts';
 
-const describeChild = (c: { gfn: number; role: SpRole }): string => `gfn ${hex(c.gfn)} L${c.role.level}${c.role.direct ? ' direct' : ''} access ${formatAccess(c.role.access)}`;
+const describeChild = (c: { gfn: number; role: SpRole }): string =>
+  `gfn ${hex(c.gfn)} L${c.role.level}${c.role.direct ? ' direct' : ''} access ${formatAccess(c.role.access)}`;
 
 /** How fetch ended: a leaf installed (ptwrite: the write must be emulated), or a gpte changed under it. */
 export type FetchResult =
@@ -22,7 +23,11 @@ export function* gpteChanged(ctx: ThreadContext, gw: GuestWalker, level: number)
   ctx.assertHeld(MMU_LOCK, 'gpte_changed');
   const gpa = gw.pteGpa[level - 1];
   const old = gw.ptes[level - 1];
-  return yield* read<MmuWorld, boolean>(`fetch: gpte_changed(L${level}) re-read @${hex(gpa)}`, [gmemObj(gpa)], (w) => gmemRead(w, gpa) !== old);
+  return yield* read<MmuWorld, boolean>(
+    `fetch: gpte_changed(L${level}) re-read @${hex(gpa)}`,
+    [gmemObj(gpa)],
+    (w) => gmemRead(w, gpa) !== old,
+  );
 }
 
 /** The SPTE at one shadow entry plus, for a link, what its child shadows. */
@@ -50,7 +55,11 @@ export function childSpMismatch(verify: KernelConfig['verifyChildSp'], child: Sp
   return verify === 'role' && !sameRole(child.role, role);
 }
 
-const source = (gw: GuestWalker, level: number): GpteSource => ({ value: gw.ptes[level - 1], gpa: gw.pteGpa[level - 1], readAtStep: gw.readAt[level - 1] });
+const source = (gw: GuestWalker, level: number): GpteSource => ({
+  value: gw.ptes[level - 1],
+  gpa: gw.pteGpa[level - 1],
+  readAtStep: gw.readAt[level - 1],
+});
 
 /** What the faulting access was, as fetch needs it. */
 export interface FetchAccess {
@@ -62,7 +71,14 @@ export interface FetchAccess {
  * FNAME(fetch), arch/x86/kvm/paging_tmpl.h. The caller holds mmu_lock and has loaded the root;
  * `pfn` is the frame FNAME(page_fault) resolved for gw.gfn without the lock (absent: resolved here).
  */
-export function* fetch(ctx: ThreadContext, vcpu: Vcpu, gw: GuestWalker, acc: FetchAccess, root: number, pfn?: number): Proc<MmuWorld, FetchResult> {
+export function* fetch(
+  ctx: ThreadContext,
+  vcpu: Vcpu,
+  gw: GuestWalker,
+  acc: FetchAccess,
+  root: number,
+  pfn?: number,
+): Proc<MmuWorld, FetchResult> {
   ctx.assertHeld(MMU_LOCK, 'FNAME(fetch)');
   const cfg = vcpu.config;
   // A PAE or 2-level guest's shadow walk starts at the pae_root entry's level-2 page: v2.6.36 FNAME(fetch) "top_level = PT32_ROOT_LEVEL" and shadow_walk_init.
@@ -79,18 +95,25 @@ export function* fetch(ctx: ThreadContext, vcpu: Vcpu, gw: GuestWalker, acc: Fet
     const role = vcpuPageRole(vcpu, gw.gva, level - 1, false, cfg.roleAccess === 'per-level' ? gw.accessAt[level - 1] : gw.ptAccess);
     let present = view.spte?.kind === 'link';
     if (present && childSpMismatch(cfg.verifyChildSp, view.child, tableGfn, role)) {
-      yield* dropSpte(ctx, `fetch: kvm_mmu_get_child_sp: zap spte sp#${sp}[${hex(index)}] (child ${describeChild(view.child!)}, walk wants ${describeChild({ gfn: tableGfn, role })})`, sp, index);
+      yield* dropSpte(
+        ctx,
+        `fetch: kvm_mmu_get_child_sp: zap spte sp#${sp}[${hex(index)}] (child ${describeChild(view.child!)}, walk wants ${describeChild({ gfn: tableGfn, role })})`,
+        sp,
+        index,
+      );
       present = false;
     }
     const check = cfg.recheck === 'every-level' || (cfg.recheck === 'when-not-present' && !present);
     const checkLevel = cfg.recheckGpte === 'child-table' ? level - 1 : level;
     let created: number | undefined;
     if (!present) {
-      if (check && cfg.recheckOrder === 'before-protect' && (yield* gpteChanged(ctx, gw, checkLevel))) return { kind: 'changed', level: checkLevel };
+      if (check && cfg.recheckOrder === 'before-protect' && (yield* gpteChanged(ctx, gw, checkLevel)))
+        return { kind: 'changed', level: checkLevel };
       const got = yield* kvmMmuGetPage(ctx, vcpu, 'fetch', tableGfn, role);
       created = got.sp;
       const checkNow = check || (cfg.recheck === 'when-created' && got.created);
-      if (checkNow && cfg.recheckOrder === 'after-protect' && (yield* gpteChanged(ctx, gw, checkLevel))) return { kind: 'changed', level: checkLevel };
+      if (checkNow && cfg.recheckOrder === 'after-protect' && (yield* gpteChanged(ctx, gw, checkLevel)))
+        return { kind: 'changed', level: checkLevel };
       yield* linkShadowPage(ctx, 'fetch', sp, index, created, source(gw, level));
       sp = created;
     } else {
@@ -114,7 +137,12 @@ export function* fetch(ctx: ThreadContext, vcpu: Vcpu, gw: GuestWalker, acc: Fet
     }
     // The 2026 kernels call kvm_mmu_get_child_sp in this (direct) loop too, with the large page's base gfn.
     if (present && childSpMismatch(cfg.verifyChildSp, view.child, directGfn, role)) {
-      yield* dropSpte(ctx, `fetch: kvm_mmu_get_child_sp: zap spte sp#${sp}[${hex(index)}] (child ${describeChild(view.child!)}, walk wants ${describeChild({ gfn: directGfn, role })})`, sp, index);
+      yield* dropSpte(
+        ctx,
+        `fetch: kvm_mmu_get_child_sp: zap spte sp#${sp}[${hex(index)}] (child ${describeChild(view.child!)}, walk wants ${describeChild({ gfn: directGfn, role })})`,
+        sp,
+        index,
+      );
       present = false;
     }
     if (present) {

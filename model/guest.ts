@@ -77,14 +77,22 @@ export function* access(ctx: ThreadContext, vcpu: Vcpu, gva: number, kind: Acces
 }
 
 /** A guest load, store or instruction fetch at `gva`: one shadow translation step, faulting as needed. */
-export function* tryAccess(ctx: ThreadContext, vcpu: Vcpu, gva: number, kind: AccessKind, o: AccessOptions = {}): Proc<MmuWorld, AccessResult> {
+export function* tryAccess(
+  ctx: ThreadContext,
+  vcpu: Vcpu,
+  gva: number,
+  kind: AccessKind,
+  o: AccessOptions = {},
+): Proc<MmuWorld, AccessResult> {
   const user = o.user ?? false;
   const maxTries = o.maxTries ?? 5;
   let faults = 0;
   for (let tries = 0; tries < maxTries; tries++) {
     const label = `guest ${kind} @${hex(gva)}${user ? ' (user)' : ''}`;
     const t = vcpu.tlbs
-      ? yield* update<MmuWorld, Translation>(label, { reads: [SHADOW, TLB], writes: [TLB] }, (d) => translateCached(d, vcpu, gva, kind, user))
+      ? yield* update<MmuWorld, Translation>(label, { reads: [SHADOW, TLB], writes: [TLB] }, (d) =>
+          translateCached(d, vcpu, gva, kind, user),
+        )
       : yield* read<MmuWorld, Translation>(label, [SHADOW], (w) => translate(w, vcpu, gva, kind, user));
     if (t.pfn !== undefined) return { kind: 'ok', pfn: t.pfn, faults };
     const root = t.root ?? (t.loaded ? -1 : yield* mmuAllocRoots(ctx, vcpu, gva));
@@ -170,10 +178,14 @@ function* storeUnderKvmLock(ctx: ThreadContext, vcpu: Vcpu, gpa: number, value: 
   if (trap === DIRECT) return { trapped: false };
   yield* lockMmu(vcpu);
   yield* kvmMmuPteWrite(ctx, vcpu, gpa, { value, step: trap }, { locked: true });
-  yield* update<MmuWorld>(`emulator_write_phys: copy ${formatPte(value)} to @${hex(gpa)}`, { reads: [], writes: [gmemObj(gpa)] }, (d, info) => {
-    d.gmem[gpa] = value;
-    record(d, { gpa, value, step: info.index, thread: info.threadName, how: 'emulated' });
-  });
+  yield* update<MmuWorld>(
+    `emulator_write_phys: copy ${formatPte(value)} to @${hex(gpa)}`,
+    { reads: [], writes: [gmemObj(gpa)] },
+    (d, info) => {
+      d.gmem[gpa] = value;
+      record(d, { gpa, value, step: info.index, thread: info.threadName, how: 'emulated' });
+    },
+  );
   yield* unlockMmu(vcpu);
   return { trapped: true };
 }
@@ -192,9 +204,13 @@ function onlyLevel1(world: MmuWorld, gfn: number): boolean {
 function* unsyncOnWriteFault(ctx: ThreadContext, gfn: number): Proc<MmuWorld> {
   yield* acquire<MmuWorld>(MMU_LOCK);
   ctx.assertHeld(MMU_LOCK, 'set_spte');
-  yield* update<MmuWorld>(`write fault on gfn ${hex(gfn)}: set_spte: mmu_need_write_protect(gfn ${hex(gfn)}, can_unsync) -> kvm_unsync_page`, { reads: [SHADOW], writes: [SHADOW] }, (d) => {
-    mmuNeedWriteProtect(d, gfn, true);
-  });
+  yield* update<MmuWorld>(
+    `write fault on gfn ${hex(gfn)}: set_spte: mmu_need_write_protect(gfn ${hex(gfn)}, can_unsync) -> kvm_unsync_page`,
+    { reads: [SHADOW], writes: [SHADOW] },
+    (d) => {
+      mmuNeedWriteProtect(d, gfn, true);
+    },
+  );
   yield* release<MmuWorld>(MMU_LOCK);
 }
 
@@ -213,7 +229,10 @@ export function* storeVia(ctx: ThreadContext, vcpu: Vcpu, gva: number, gpa: numb
     (d, info) => {
       const t = vcpu.tlbs ? translateCached(d, vcpu, gva, 'write', false) : translate(stepStart(d), vcpu, gva, 'write', false);
       if (!t.leaf) return false;
-      if (t.leaf.gfn !== gfn) throw new Error(`storeVia: gva ${hex(gva)} maps gfn ${hex(t.leaf.gfn)}, not gfn ${hex(gfn)} of ${hex(gpa)}; the step's footprint names ${hex(gpa)}`);
+      if (t.leaf.gfn !== gfn)
+        throw new Error(
+          `storeVia: gva ${hex(gva)} maps gfn ${hex(t.leaf.gfn)}, not gfn ${hex(gfn)} of ${hex(gpa)}; the step's footprint names ${hex(gpa)}`,
+        );
       d.gmem[gpa] = value;
       record(d, { gpa, value, step: info.index, thread: info.threadName, how: 'direct' });
       return true;

@@ -54,7 +54,8 @@ export class GuestBuilder {
   /** Maps `gva` to `gfn`, creating missing tables; returns this for chaining. */
   map(gva: number, gfn: number, o: MapOptions = {}): this {
     const leafLevel = o.large ?? 1;
-    if (gfn % this.mode.pagesPerLevel(leafLevel) !== 0) throw new Error(`map: gfn ${hex(gfn)} is not aligned for a level-${leafLevel} page`);
+    if (gfn % this.mode.pagesPerLevel(leafLevel) !== 0)
+      throw new Error(`map: gfn ${hex(gfn)} is not aligned for a level-${leafLevel} page`);
     if (this.tables.has(gfn)) throw new Error(`map: gfn ${hex(gfn)} is a page table; pick a data gfn outside ${this.tableRange()}`);
     const table = this.walkCreate(gva, leafLevel);
     this.dataGfns.add(gfn);
@@ -82,7 +83,8 @@ export class GuestBuilder {
   /** The value of a leaf gpte mapping `gfn` with these options. */
   leafValue(gfn: number, o: MapOptions = {}): number {
     if (o.nx && !this.mode.hasNx) throw new Error(`leafValue: ${this.mode.name} gptes have no NX bit`);
-    if (o.large !== undefined && !this.mode.largeLevels.includes(o.large)) throw new Error(`leafValue: ${this.mode.name} has no large pages at level ${o.large}`);
+    if (o.large !== undefined && !this.mode.largeLevels.includes(o.large))
+      throw new Error(`leafValue: ${this.mode.name} has no large pages at level ${o.large}`);
     return makePte({ gfn, p: true, w: o.w, u: o.u, nx: o.nx, a: o.a ?? true, d: o.d, ps: o.large !== undefined });
   }
 
@@ -91,7 +93,10 @@ export class GuestBuilder {
     let table = this.cr3;
     for (let l = this.mode.rootLevel; l > level; l--) {
       const e = this.mem.get(this.pteGpa(table, this.mode.index(gva, l))) ?? 0;
-      if (!isPresent(e) || isLarge(e)) throw new Error(`tableGfn: gva ${hex(gva)} has no level-${level} table (level-${l} entry is ${isPresent(e) ? 'large' : 'not present'})`);
+      if (!isPresent(e) || isLarge(e))
+        throw new Error(
+          `tableGfn: gva ${hex(gva)} has no level-${level} table (level-${l} entry is ${isPresent(e) ? 'large' : 'not present'})`,
+        );
       table = pteGfn(e);
     }
     return table;

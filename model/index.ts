@@ -4,15 +4,56 @@ export * from './pte.ts';
 export * from './config.ts';
 export * from './world.ts';
 export * from './guestBuilder.ts';
-export { walkAddr, PFERR_PRESENT, PFERR_WRITE, PFERR_USER, PFERR_FETCH, type AccessKind, type FaultAccess, type GuestWalker, type WalkResult } from './walk.ts';
+export {
+  walkAddr,
+  PFERR_PRESENT,
+  PFERR_WRITE,
+  PFERR_USER,
+  PFERR_FETCH,
+  type AccessKind,
+  type FaultAccess,
+  type GuestWalker,
+  type WalkResult,
+} from './walk.ts';
 export { fetch, gpteChanged, type FetchResult, type FetchAccess } from './fetch.ts';
 export { pageFault, type PageFaultResult } from './pageFault.ts';
 export { kvmMmuPteWrite } from './pteWrite.ts';
-export { hostMigratePage, hostRemap, kvmMmuNotifierInvalidateRangeStart, kvmMmuNotifierInvalidateRangeEnd, gfnToPfnStep, mmuNotifierRetry, readMmuNotifierSeq } from './mmuNotifier.ts';
+export {
+  hostMigratePage,
+  hostRemap,
+  kvmMmuNotifierInvalidateRangeStart,
+  kvmMmuNotifierInvalidateRangeEnd,
+  gfnToPfnStep,
+  mmuNotifierRetry,
+  readMmuNotifierSeq,
+} from './mmuNotifier.ts';
 export { kvmSyncPage, kvmMmuSyncRoots } from './shadow/sync.ts';
 export { mmuNeedWriteProtect } from './shadow/spte.ts';
-export { access, tryAccess, store, storeVia, invlpg, reloadCr3, setFlag, waitFlag, type AccessResult, type AccessOptions, type StoreResult } from './guest.ts';
-export { kvmMmuLoad, mmuAllocRoots, kvmMmuGetPage, linkShadowPage, dropSpte, mmuSetSpte, indirectRole, directRole, type GetPageResult, type SetSpteArgs } from './shadow/ops.ts';
+export {
+  access,
+  tryAccess,
+  store,
+  storeVia,
+  invlpg,
+  reloadCr3,
+  setFlag,
+  waitFlag,
+  type AccessResult,
+  type AccessOptions,
+  type StoreResult,
+} from './guest.ts';
+export {
+  kvmMmuLoad,
+  mmuAllocRoots,
+  kvmMmuGetPage,
+  linkShadowPage,
+  dropSpte,
+  mmuSetSpte,
+  indirectRole,
+  directRole,
+  type GetPageResult,
+  type SetSpteArgs,
+} from './shadow/ops.ts';
 export {
   findSp,
   indirectSpsOf,

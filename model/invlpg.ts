@@ -64,7 +64,14 @@ export function* invlpg(ctx: ThreadContext, vcpu: Vcpu, gva: number): Proc<MmuWo
     const last = path[path.length - 1];
     if (!last || last.level !== 1 || (last.spte !== undefined && last.spte.kind !== 'leaf')) return undefined;
     const sp = w.sps[last.sp];
-    return { sp: last.sp, index: last.index, gfn: sp.gfn, unsync: sp.unsync, present: last.spte !== undefined, gpa: shadowedGpte(sp, last.index).gpa };
+    return {
+      sp: last.sp,
+      index: last.index,
+      gfn: sp.gfn,
+      unsync: sp.unsync,
+      present: last.spte !== undefined,
+      gpa: shadowedGpte(sp, last.index).gpa,
+    };
   });
   const target = t !== undefined && (t.unsync || !unsyncOnly(mode)) ? t : undefined;
   if (mode === 'sync-spte') {
@@ -74,9 +81,13 @@ export function* invlpg(ctx: ThreadContext, vcpu: Vcpu, gva: number): Proc<MmuWo
     return;
   }
   if (target?.present) {
-    yield* update<MmuWorld>(`invlpg: drop_spte sp#${target.sp}[${hex(target.index)}]${target.unsync ? ' (unsync)' : ''}`, { reads: [SHADOW], writes: [SHADOW] }, (d) => {
-      zapSpte(d, target.sp, target.index);
-    });
+    yield* update<MmuWorld>(
+      `invlpg: drop_spte sp#${target.sp}[${hex(target.index)}]${target.unsync ? ' (unsync)' : ''}`,
+      { reads: [SHADOW], writes: [SHADOW] },
+      (d) => {
+        zapSpte(d, target.sp, target.index);
+      },
+    );
     yield* kvmFlushRemoteTlbs(vcpu, 'invlpg: kvm_flush_remote_tlbs');
   }
   const gpa = target?.gpa;
@@ -87,7 +98,11 @@ export function* invlpg(ctx: ThreadContext, vcpu: Vcpu, gva: number): Proc<MmuWo
       { reads: [gmemObj(gpa), SHADOW, HOST_MM], writes: [SHADOW] },
       (d, info) => {
         const value = gmemRead(d as MmuWorld, gpa);
-        updatePte(d, vcpu, target.sp, target.index, value, { installedAt: info.index, thread: info.threadName, fromGpte: { value, gpa, readAtStep: info.index } });
+        updatePte(d, vcpu, target.sp, target.index, value, {
+          installedAt: info.index,
+          thread: info.threadName,
+          fromGpte: { value, gpa, readAtStep: info.index },
+        });
       },
     );
   }
@@ -103,10 +118,14 @@ export function* invlpg(ctx: ThreadContext, vcpu: Vcpu, gva: number): Proc<MmuWo
   }
   if (gpa !== undefined && mode === 'zap-reinstall') {
     // v2.6.29-v2.6.32: kvm_read_guest_atomic here, then kvm_mmu_pte_write(&gpte) if present and accessed.
-    const g = yield* read<MmuWorld, { value: number; at: number }>(`invlpg: kvm_read_guest_atomic @${hex(gpa)} (no mmu_lock)`, [gmemObj(gpa)], (w, info) => ({
-      value: gmemRead(w, gpa),
-      at: info.index,
-    }));
+    const g = yield* read<MmuWorld, { value: number; at: number }>(
+      `invlpg: kvm_read_guest_atomic @${hex(gpa)} (no mmu_lock)`,
+      [gmemObj(gpa)],
+      (w, info) => ({
+        value: gmemRead(w, gpa),
+        at: info.index,
+      }),
+    );
     if (isPresent(g.value) && isAccessed(g.value)) {
       yield* kvmMmuPteWrite(ctx, vcpu, gpa, { value: g.value, step: g.at, emulated: false });
     }

@@ -1,6 +1,18 @@
 import { describe, expect, it } from 'vitest';
 import { runSolo } from '../sim/index.ts';
-import { access, GuestBuilder, gfnToPfn, hostMigratePage, initialWorld, kvmMmuLoad, presetByName, shadowWalk, vcpuOf, PAGING_4LEVEL, type MmuWorld } from './index.ts';
+import {
+  access,
+  GuestBuilder,
+  gfnToPfn,
+  hostMigratePage,
+  initialWorld,
+  kvmMmuLoad,
+  presetByName,
+  shadowWalk,
+  vcpuOf,
+  PAGING_4LEVEL,
+  type MmuWorld,
+} from './index.ts';
 
 const GVA = 0x4020_1000;
 const GFN = 0x50;

@@ -39,9 +39,13 @@ export function* kvmMmuNotifierInvalidateRangeStart(ctx: ThreadContext, gfn: num
 /** The primary MMU moves gfn's page to `pfn` (e.g. migrate_pages): gfn_to_pfn answers `pfn` from now on. */
 export function* hostRemap(gfn: number, pfn: number): Proc<MmuWorld> {
   // Not under mmu_lock: the primary MMU's page tables are not KVM's; every step that reads them declares HOST_MM.
-  yield* update<MmuWorld>(`host: migrate page of gfn ${hex(gfn)} to pfn ${hex(pfn)}, free the old page`, { reads: [HOST_MM], writes: [HOST_MM] }, (d) => {
-    d.hostPfn[gfn] = pfn;
-  });
+  yield* update<MmuWorld>(
+    `host: migrate page of gfn ${hex(gfn)} to pfn ${hex(pfn)}, free the old page`,
+    { reads: [HOST_MM], writes: [HOST_MM] },
+    (d) => {
+      d.hostPfn[gfn] = pfn;
+    },
+  );
 }
 
 /** kvm_mmu_notifier_invalidate_range_end: under mmu_lock, mmu_notifier_seq++ then count--. */

@@ -24,7 +24,10 @@ const run = (w: MmuWorld, body: (ctx: ThreadContext, v: Vcpu) => Proc<MmuWorld, 
   });
 
 describe('2-level guests: one 1024-entry table, several shadow pages (role.quadrant)', () => {
-  const g = () => new GuestBuilder({ firstTableGfn: 0x10, mode: PAGING_2LEVEL }).map(TARGET, 0x50, { w: true, d: true }).map(OTHER_QUADRANT, 0x51, { w: true, d: true });
+  const g = () =>
+    new GuestBuilder({ firstTableGfn: 0x10, mode: PAGING_2LEVEL })
+      .map(TARGET, 0x50, { w: true, d: true })
+      .map(OTHER_QUADRANT, 0x51, { w: true, d: true });
 
   it('should shadow the PD by four root pages and the PT by one page per touched quadrant', () => {
     let w = boot(g());
@@ -36,7 +39,7 @@ describe('2-level guests: one 1024-entry table, several shadow pages (role.quadr
     expect(pages.map((sp) => sp.role.quadrant).sort()).toEqual([0, 1]);
   });
 
-  it('should make a store into either half of the PT reach only that quadrant\'s page', () => {
+  it("should make a store into either half of the PT reach only that quadrant's page", () => {
     const b = g();
     let w = boot(b);
     w = run(w, (ctx, v) => access(ctx, v, TARGET, 'read'));
@@ -73,7 +76,8 @@ describe('the role tells modes apart as the cited release does', () => {
   });
 
   it('should separate PAE and long-mode tables only while the role has glevels (before v2.6.35)', () => {
-    const same = (era: 'glevels' | 'cr4_pae') => sameRole(pageRole(PAGING_PAE, era, 0, 1, false, ACC_ALL), pageRole(PAGING_4LEVEL, era, 0, 1, false, ACC_ALL));
+    const same = (era: 'glevels' | 'cr4_pae') =>
+      sameRole(pageRole(PAGING_PAE, era, 0, 1, false, ACC_ALL), pageRole(PAGING_4LEVEL, era, 0, 1, false, ACC_ALL));
     expect(same('glevels')).toBe(false);
     expect(same('cr4_pae')).toBe(true); // same 8-byte format: KVM may share the page
   });

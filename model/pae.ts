@@ -30,11 +30,15 @@ export function* loadCr3Pae(ctx: ThreadContext, vcpu: Vcpu): Proc<MmuWorld, bool
   if (!changed) return false;
   yield* lockMmu(vcpu);
   ctx.assertHeld(MMU_LOCK, 'mmu_free_roots');
-  yield* update<MmuWorld>('paging_new_cr3: mmu_free_roots (--root_count of each pae_root page, pae_root = INVALID_PAGE)', { reads: [SHADOW], writes: [SHADOW] }, (d) => {
-    const v = d.vcpus[vcpu.id];
-    for (const id of v.paeRoot ?? []) if (id !== null && d.sps[id]) d.sps[id].rootCount--;
-    v.paeRoot = undefined;
-  });
+  yield* update<MmuWorld>(
+    'paging_new_cr3: mmu_free_roots (--root_count of each pae_root page, pae_root = INVALID_PAGE)',
+    { reads: [SHADOW], writes: [SHADOW] },
+    (d) => {
+      const v = d.vcpus[vcpu.id];
+      for (const id of v.paeRoot ?? []) if (id !== null && d.sps[id]) d.sps[id].rootCount--;
+      v.paeRoot = undefined;
+    },
+  );
   yield* unlockMmu(vcpu);
   yield* kvmMmuFlushTlb(vcpu, 'kvm_set_cr3: kvm_mmu_flush_tlb');
   return true;

@@ -44,7 +44,13 @@ export function* pageFault(ctx: ThreadContext, vcpu: Vcpu, gva: number, acc: Fau
 }
 
 /** v2.6.24 handle_exception / pf_interception: mutex_lock(&kvm->lock), then walk and fetch (no notifiers: memory is pinned). */
-function* pageFaultUnderKvmLock(ctx: ThreadContext, vcpu: Vcpu, gva: number, acc: FaultAccess, root: number): Proc<MmuWorld, PageFaultResult> {
+function* pageFaultUnderKvmLock(
+  ctx: ThreadContext,
+  vcpu: Vcpu,
+  gva: number,
+  acc: FaultAccess,
+  root: number,
+): Proc<MmuWorld, PageFaultResult> {
   yield* lockMmu(vcpu);
   const walk = yield* walkAddr(ctx, vcpu, gva, acc);
   if (!walk.ok) {

@@ -1,5 +1,21 @@
 import { describe, expect, it } from 'vitest';
-import { formatPte, isDirty, isLarge, isNx, isPresent, isUser, isWritable, makePte, pageOffset, pteFlags, pteGfn, pteGpa, ptIndex, withFlags, PT_ACCESSED } from './pte.ts';
+import {
+  formatPte,
+  isDirty,
+  isLarge,
+  isNx,
+  isPresent,
+  isUser,
+  isWritable,
+  makePte,
+  pageOffset,
+  pteFlags,
+  pteGfn,
+  pteGpa,
+  ptIndex,
+  withFlags,
+  PT_ACCESSED,
+} from './pte.ts';
 
 describe('makePte / accessors', () => {
   it('should round-trip every field, NX included', () => {

@@ -117,7 +117,10 @@ export interface PagingMode {
 }
 
 /** 4K frames a level-`level` entry spans when each level resolves `bits` index bits. */
-const spanOf = (bits: number) => (level: number): number => 2 ** (bits * (level - 1));
+const spanOf =
+  (bits: number) =>
+  (level: number): number =>
+    2 ** (bits * (level - 1));
 
 /** 4-level (long mode) paging: 9 bits per level, 8-byte gptes, 2M and 1G pages. */
 export const PAGING_4LEVEL: PagingMode = {

@@ -26,7 +26,14 @@ const rereadsGpte = (vcpu: Vcpu): boolean => vcpu.config.pteWrite === 'update' &
  * FNAME(update_pte): a speculative mmu_set_spte (no write fault, can_unsync) from a new gpte into an
  * already zapped slot of a level-1 page; nothing unless the gpte is present and accessed.
  */
-export function updatePte(d: Draft<MmuWorld>, vcpu: Vcpu, sp: number, index: number, value: number, prov: SpteProvenance & { readonly fromGpte: GpteSource }): void {
+export function updatePte(
+  d: Draft<MmuWorld>,
+  vcpu: Vcpu,
+  sp: number,
+  index: number,
+  value: number,
+  prov: SpteProvenance & { readonly fromGpte: GpteSource },
+): void {
   const s = d.sps[sp];
   if (!s || !isPresent(value) || !isAccessed(value)) return;
   setSpte(d, vcpu.config, vcpu.cr0Wp, {
@@ -73,11 +80,21 @@ interface Gentry {
  * Before commit 0e0fee5c539b a trapped store's gentry is the value the emulator wrote, taken before
  * the lock; after it, gentry is re-read from guest memory once the lock is held (pteWriteGpte).
  */
-export function* kvmMmuPteWrite(ctx: ThreadContext, vcpu: Vcpu, gpa: number, written?: EmulatedWrite, o: PteWriteOptions = {}): Proc<MmuWorld> {
+export function* kvmMmuPteWrite(
+  ctx: ThreadContext,
+  vcpu: Vcpu,
+  gpa: number,
+  written?: EmulatedWrite,
+  o: PteWriteOptions = {},
+): Proc<MmuWorld> {
   const gfn = gpaToGfn(gpa);
   const counted = countsInvlpg(vcpu);
   const sampled = counted
-    ? yield* read<MmuWorld, number>('kvm_mmu_pte_write: invlpg_counter = atomic_read(&kvm->arch.invlpg_counter)', [SHADOW], (w) => w.invlpgCounter)
+    ? yield* read<MmuWorld, number>(
+        'kvm_mmu_pte_write: invlpg_counter = atomic_read(&kvm->arch.invlpg_counter)',
+        [SHADOW],
+        (w) => w.invlpgCounter,
+      )
     : 0;
   // A trapped store: pre-fix mmu_pte_write_fetch_gpte copies "*(const u64 *)new", the emulator's value, before spin_lock.
   // invlpg ("new == NULL"): kvm_read_guest without mmu_lock.
@@ -115,9 +132,13 @@ export function* kvmMmuPteWrite(ctx: ThreadContext, vcpu: Vcpu, gpa: number, wri
   for (const sp of found.sps) {
     const index = sp.indices[0];
     if (vcpu.config.pteWrite === 'zap' || sp.level > 1) {
-      yield* update<MmuWorld>(`kvm_mmu_pte_write: zap spte ${sp.indices.map((i) => `sp#${sp.id}[${hex(i)}]`).join(', ')}`, { reads: [SHADOW], writes: [SHADOW] }, (d) => {
-        for (const i of sp.indices) if (d.sps[sp.id]) zapSpte(d, sp.id, i);
-      });
+      yield* update<MmuWorld>(
+        `kvm_mmu_pte_write: zap spte ${sp.indices.map((i) => `sp#${sp.id}[${hex(i)}]`).join(', ')}`,
+        { reads: [SHADOW], writes: [SHADOW] },
+        (d) => {
+          for (const i of sp.indices) if (d.sps[sp.id]) zapSpte(d, sp.id, i);
+        },
+      );
       continue;
     }
     const why = found.moved ? ' (invlpg_counter moved: gentry = 0)' : '';

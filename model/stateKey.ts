@@ -11,7 +11,10 @@ function spteKey(s: Spte): string {
 /** Guest memory, shadow pages (by id: creation order is part of the state), roots and flags. */
 export function stateKey(world: MmuWorld): string {
   const parts: string[] = [];
-  for (const gpa of Object.keys(world.gmem).map(Number).sort((a, b) => a - b)) parts.push(`${hex(gpa)}=${formatPte(world.gmem[gpa])}`);
+  for (const gpa of Object.keys(world.gmem)
+    .map(Number)
+    .sort((a, b) => a - b))
+    parts.push(`${hex(gpa)}=${formatPte(world.gmem[gpa])}`);
   for (const id of spIds(world)) {
     const sp = world.sps[id];
     const r = sp.role;
@@ -21,15 +24,25 @@ export function stateKey(world: MmuWorld): string {
       .map((i) => `${i}:${spteKey(sp.spt[i])}`);
     // Only a non-4-level world shows the mode's role fields, so 4-level keys stay as they were.
     const modal = world.paging === undefined ? '' : `,q${r.quadrant}${r.has4ByteGpte ? ',4b' : ''},g${r.glevels}`;
-    parts.push(`sp${id}(${hex(sp.gfn)},L${r.level}${r.direct ? 'd' : ''},a${r.access}${modal}${sp.unsync ? ',unsync' : ''})[${entries.join(',')}]`);
+    parts.push(
+      `sp${id}(${hex(sp.gfn)},L${r.level}${r.direct ? 'd' : ''},a${r.access}${modal}${sp.unsync ? ',unsync' : ''})[${entries.join(',')}]`,
+    );
   }
   parts.push(`roots=${world.vcpus.map((v) => v.root ?? '-').join(',')}`);
-  if (world.paging !== undefined) parts.push(`paging=${world.paging} pae_roots=${world.vcpus.map((v) => (v.paeRoot ?? ['-']).map((r) => r ?? 0).join('/')).join(',')} pdptrs=${world.vcpus.map((v) => (v.pdptrs ?? []).map(formatPte).join('/')).join(',')}`);
-  const flags = Object.keys(world.flags).sort().filter((f) => world.flags[f]);
+  if (world.paging !== undefined)
+    parts.push(
+      `paging=${world.paging} pae_roots=${world.vcpus.map((v) => (v.paeRoot ?? ['-']).map((r) => r ?? 0).join('/')).join(',')} pdptrs=${world.vcpus.map((v) => (v.pdptrs ?? []).map(formatPte).join('/')).join(',')}`,
+    );
+  const flags = Object.keys(world.flags)
+    .sort()
+    .filter((f) => world.flags[f]);
   parts.push(`flags=${flags.join(',')}`);
   if (world.invlpgCounter !== 0) parts.push(`invlpg_counter=${world.invlpgCounter}`);
-  const remapped = Object.keys(world.hostPfn).map(Number).sort((a, b) => a - b);
+  const remapped = Object.keys(world.hostPfn)
+    .map(Number)
+    .sort((a, b) => a - b);
   if (remapped.length > 0) parts.push(`host=${remapped.map((g) => `${hex(g)}:${hex(world.hostPfn[g])}`).join(',')}`);
-  if (world.mmuNotifierSeq !== 0 || world.mmuNotifierCount !== 0) parts.push(`mmu_notifier=${world.mmuNotifierSeq}/${world.mmuNotifierCount}`);
+  if (world.mmuNotifierSeq !== 0 || world.mmuNotifierCount !== 0)
+    parts.push(`mmu_notifier=${world.mmuNotifierSeq}/${world.mmuNotifierCount}`);
   return parts.join(' ');
 }

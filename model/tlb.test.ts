@@ -1,6 +1,17 @@
 import { describe, expect, it } from 'vitest';
 import { runSolo } from '../sim/index.ts';
-import { access, GuestBuilder, initialWorld, isWriteProtected, kvmMmuLoad, makePte, presetByName, storeVia, vcpuOf, type MmuWorld } from './index.ts';
+import {
+  access,
+  GuestBuilder,
+  initialWorld,
+  isWriteProtected,
+  kvmMmuLoad,
+  makePte,
+  presetByName,
+  storeVia,
+  vcpuOf,
+  type MmuWorld,
+} from './index.ts';
 import { tlbLookup } from './tlb.ts';
 
 const TARGET = 0x4020_1000;

@@ -8,7 +8,11 @@ import { initialWorld, vcpuOf, type MmuWorld } from './world.ts';
 
 const GVA = 0x4020_1000;
 
-function walk(g: GuestBuilder, kind: AccessKind, o: { user?: boolean; cr0Wp?: boolean; eferNx?: boolean; preset?: string } = {}): { r: WalkResult; world: MmuWorld } {
+function walk(
+  g: GuestBuilder,
+  kind: AccessKind,
+  o: { user?: boolean; cr0Wp?: boolean; eferNx?: boolean; preset?: string } = {},
+): { r: WalkResult; world: MmuWorld } {
   const w0 = initialWorld({ guest: g, vcpus: 1, config: presetByName(o.preset ?? 'v2.6.36'), cr0Wp: o.cr0Wp, eferNx: o.eferNx });
   let r: WalkResult | undefined;
   const world = runSolo(w0, function* (ctx) {
@@ -51,7 +55,10 @@ describe('walkAddr', () => {
   it('should deny a supervisor write to a read-only page only with CR0.WP', () => {
     expect(walk(guest({}), 'write').r).toEqual({ ok: false, errorCode: PFERR_PRESENT | PFERR_WRITE });
     expect(walk(guest({}), 'write', { cr0Wp: false }).r.ok).toBe(true);
-    expect(walk(guest({ u: true }), 'write', { user: true, cr0Wp: false }).r).toEqual({ ok: false, errorCode: PFERR_PRESENT | PFERR_WRITE | PFERR_USER });
+    expect(walk(guest({ u: true }), 'write', { user: true, cr0Wp: false }).r).toEqual({
+      ok: false,
+      errorCode: PFERR_PRESENT | PFERR_WRITE | PFERR_USER,
+    });
   });
 
   it('should deny a user access when any level lacks U', () => {
@@ -90,10 +97,13 @@ describe('walkAddr', () => {
     const w0 = initialWorld({ guest: g, vcpus: 1, config: presetByName('v2.6.36') });
     const changed = makePte({ gfn: 0x60, p: true, w: true, a: true, d: true });
     // The guest rewrites the leaf between the walk's read and its cmpxchg: the sequence is spliced by hand.
-    const gen = walkAddr({ id: 0, name: 'VCPU0', holds: () => false, assertHeld: () => {} }, vcpuOf(w0, 0), GVA, { kind: 'read', user: false });
+    const gen = walkAddr({ id: 0, name: 'VCPU0', holds: () => false, assertHeld: () => {} }, vcpuOf(w0, 0), GVA, {
+      kind: 'read',
+      user: false,
+    });
     let world = { ...w0 };
     let input: unknown;
-    let labels: string[] = [];
+    const labels: string[] = [];
     for (let i = 0; ; i++) {
       const s = gen.next(input);
       if (s.done) {

@@ -87,7 +87,10 @@ export function* walkAddr(_ctx: ThreadContext, vcpu: Vcpu, gva: number, acc: Fau
       if (mode.pdptes && level === mode.rootLevel) {
         // PAE: the PDPTE comes from the vCPU's PDPTE registers, loaded at CR3 load (v2.6.36 paging_tmpl.h FNAME(walk_addr), kvm_pdptr_read).
         const i = mode.index(gva, level);
-        const pdpte: Gpte = yield* read(`walk_addr: kvm_pdptr_read(${i})`, [pdptrsObj(vcpu.id)], (w: MmuWorld, info) => ({ value: w.vcpus[vcpu.id].pdptrs?.[i] ?? 0, at: info.index }));
+        const pdpte: Gpte = yield* read(`walk_addr: kvm_pdptr_read(${i})`, [pdptrsObj(vcpu.id)], (w: MmuWorld, info) => ({
+          value: w.vcpus[vcpu.id].pdptrs?.[i] ?? 0,
+          at: info.index,
+        }));
         readAt[level - 1] = pdpte.at;
         if (!isPresent(pdpte.value)) return { ok: false, errorCode: errorCode(false, acc, st.eferNx) };
         // A PDPTE has no R/W, U/S, NX or A bits (SDM vol. 3 4.4.1): it adds no rights and is never written.
@@ -105,9 +108,7 @@ export function* walkAddr(_ctx: ThreadContext, vcpu: Vcpu, gva: number, acc: Fau
       readAt[level - 1] = g.at;
       if (!isPresent(pte)) return { ok: false, errorCode: errorCode(false, acc, st.eferNx) };
       const denied =
-        (write && !isWritable(pte) && (acc.user || st.cr0Wp)) ||
-        (acc.user && !isUser(pte)) ||
-        (fetchFault && st.eferNx && isNx(pte));
+        (write && !isWritable(pte) && (acc.user || st.cr0Wp)) || (acc.user && !isUser(pte)) || (fetchFault && st.eferNx && isNx(pte));
       if (denied) return { ok: false, errorCode: errorCode(true, acc, st.eferNx) };
       if (!isAccessed(pte)) {
         const ok = yield* setAdBit(vcpu, gpa, pte, PT_ACCESSED, `walk_addr: set Accessed on gpte L${level}`);
@@ -126,7 +127,7 @@ export function* walkAddr(_ctx: ThreadContext, vcpu: Vcpu, gva: number, acc: Fau
     const leafPte = ptes[level - 1];
     if (write && !isDirty(leafPte)) {
       const ok = yield* setAdBit(vcpu, gpas[level - 1], leafPte, PT_DIRTY, `walk_addr: set Dirty on gpte L${level}`);
-      if (!ok) continue walk;
+      if (!ok) continue;
       ptes[level - 1] = withFlags(leafPte, PT_DIRTY);
     }
     const span = mode.pagesPerLevel(level);
@@ -154,22 +155,34 @@ function errorCode(present: boolean, acc: FaultAccess, eferNx: boolean): number 
 function* setAdBit(vcpu: Vcpu, gpa: number, old: number, bit: number, what: string): Proc<MmuWorld, boolean> {
   const next = withFlags(old, bit);
   if (vcpu.config.adUpdate === 'cmpxchg') {
-    return yield* update(`${what}: cmpxchg_gpte @${hex(gpa)} ${formatPte(old)} -> ${formatPte(next)}`, { reads: [gmemObj(gpa)], writes: [gmemObj(gpa)] }, (d) => {
-      if ((d.gmem[gpa] ?? 0) !== old) return false;
-      d.gmem[gpa] = next;
-      return true;
-    });
+    return yield* update(
+      `${what}: cmpxchg_gpte @${hex(gpa)} ${formatPte(old)} -> ${formatPte(next)}`,
+      { reads: [gmemObj(gpa)], writes: [gmemObj(gpa)] },
+      (d) => {
+        if ((d.gmem[gpa] ?? 0) !== old) return false;
+        d.gmem[gpa] = next;
+        return true;
+      },
+    );
   }
   if (vcpu.config.adUpdate === 'in-place') {
     // v2.6.24's "*ptep |= bit" on the mapped table: a fresh load and a store, not one atomic step.
     const now = yield* read(`${what}: |= on the mapped table: load @${hex(gpa)}`, [gmemObj(gpa)], (w: MmuWorld) => gmemRead(w, gpa));
-    yield* update(`${what}: |= on the mapped table: store @${hex(gpa)} = ${formatPte(withFlags(now, bit))}`, { reads: [], writes: [gmemObj(gpa)] }, (d) => {
-      d.gmem[gpa] = withFlags(now, bit);
-    });
+    yield* update(
+      `${what}: |= on the mapped table: store @${hex(gpa)} = ${formatPte(withFlags(now, bit))}`,
+      { reads: [], writes: [gmemObj(gpa)] },
+      (d) => {
+        d.gmem[gpa] = withFlags(now, bit);
+      },
+    );
     return true;
   }
-  yield* update(`${what}: write back @${hex(gpa)} = ${formatPte(next)} (plain, not cmpxchg)`, { reads: [], writes: [gmemObj(gpa)] }, (d) => {
-    d.gmem[gpa] = next;
-  });
+  yield* update(
+    `${what}: write back @${hex(gpa)} = ${formatPte(next)} (plain, not cmpxchg)`,
+    { reads: [], writes: [gmemObj(gpa)] },
+    (d) => {
+      d.gmem[gpa] = next;
+    },
+  );
   return true;
 }

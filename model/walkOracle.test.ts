@@ -38,7 +38,8 @@ type Outcome = { ok: false; errorCode: number } | { ok: true; gfn: number; acces
 function sdmWalk(c: Case, mem: Readonly<Record<number, number>>, cr3: number, pdptes: readonly number[]): Outcome {
   const entrySize = c.mode.name === '2-level' ? 4 : 8;
   const xd = c.eferNx && c.mode.name !== '2-level';
-  const code = (present: boolean) => (present ? 1 : 0) | (c.kind === 'write' ? 2 : 0) | (c.user ? 4 : 0) | (c.kind === 'fetch' && xd ? 16 : 0);
+  const code = (present: boolean) =>
+    (present ? 1 : 0) | (c.kind === 'write' ? 2 : 0) | (c.user ? 4 : 0) | (c.kind === 'fetch' && xd ? 16 : 0);
   const used: { gpa: number; value: number }[] = [];
   let table = cr3;
   let level = c.mode.rootLevel;
@@ -56,7 +57,11 @@ function sdmWalk(c: Case, mem: Readonly<Record<number, number>>, cr3: number, pd
     const e = mem[gpa] ?? 0;
     if (e % 2 === 0) return { ok: false, errorCode: code(false) };
     used.push({ gpa, value: e });
-    const ps = (e & 0x80) !== 0 && ((c.mode.name === '2-level' && level === 2) || (c.mode.name === 'pae' && level === 2) || (c.mode.rootLevel >= 4 && (level === 2 || level === 3)));
+    const ps =
+      (e & 0x80) !== 0 &&
+      ((c.mode.name === '2-level' && level === 2) ||
+        (c.mode.name === 'pae' && level === 2) ||
+        (c.mode.rootLevel >= 4 && (level === 2 || level === 3)));
     if (level === 1 || ps) break;
     table = Math.floor((e % 2 ** 52) / 4096);
     level--;
@@ -97,13 +102,24 @@ const caseArb: fc.Arbitrary<Case> = fc
     const levels = r.mode.largeLevels;
     const leaf = r.large ? levels[r.largeAt % levels.length] : 1;
     const n = r.mode.rootLevel - leaf + 1;
-    return { mode: r.mode, gva: r.gvaPage * 4096, leaf, flags: r.entries.slice(0, n), kind: r.kind, user: r.user, cr0Wp: r.cr0Wp, eferNx: r.eferNx };
+    return {
+      mode: r.mode,
+      gva: r.gvaPage * 4096,
+      leaf,
+      flags: r.entries.slice(0, n),
+      kind: r.kind,
+      user: r.user,
+      cr0Wp: r.cr0Wp,
+      eferNx: r.eferNx,
+    };
   });
 
 /** Lays the case's tables out with the builder, then overwrites each entry on the path, leaf first. */
 function build(c: Case): GuestBuilder {
   const span = c.mode.pagesPerLevel(c.leaf);
-  const g = new GuestBuilder({ firstTableGfn: 0x10, mode: c.mode }).map(c.gva, span * 0x40, { large: c.leaf === 1 ? undefined : (c.leaf as 2 | 3) });
+  const g = new GuestBuilder({ firstTableGfn: 0x10, mode: c.mode }).map(c.gva, span * 0x40, {
+    large: c.leaf === 1 ? undefined : (c.leaf as 2 | 3),
+  });
   for (let level = c.leaf; level <= c.mode.rootLevel; level++) {
     const f = c.flags[c.mode.rootLevel - level];
     const old = g.gpte(c.gva, level);
@@ -111,13 +127,25 @@ function build(c: Case): GuestBuilder {
     const pdpte = c.mode.pdptes && level === c.mode.rootLevel;
     const value = pdpte
       ? makePte({ gfn, p: f.p })
-      : makePte({ gfn, p: f.p, w: f.w, u: f.u, a: f.a, d: level === c.leaf && f.d, ps: level === c.leaf && c.leaf > 1, nx: f.nx && c.mode.hasNx });
+      : makePte({
+          gfn,
+          p: f.p,
+          w: f.w,
+          u: f.u,
+          a: f.a,
+          d: level === c.leaf && f.d,
+          ps: level === c.leaf && c.leaf > 1,
+          nx: f.nx && c.mode.hasNx,
+        });
     g.setGpte(c.gva, level, value);
   }
   return g;
 }
 
-function modelWalk(c: Case, g: GuestBuilder): { r: WalkResult; gmem: Readonly<Record<number, number>>; before: Readonly<Record<number, number>>; pdptes: readonly number[] } {
+function modelWalk(
+  c: Case,
+  g: GuestBuilder,
+): { r: WalkResult; gmem: Readonly<Record<number, number>>; before: Readonly<Record<number, number>>; pdptes: readonly number[] } {
   const w0 = initialWorld({ guest: g, vcpus: 1, config: presetByName('v2.6.36'), cr0Wp: c.cr0Wp, eferNx: c.eferNx });
   let r: WalkResult | undefined;
   const w1 = runSolo(w0, function* (ctx) {
@@ -167,7 +195,8 @@ describe('walk_addr against the SDM (oracle)', () => {
       { seed: 42, numRuns: 1500 },
     );
     // The generator reaches successes and several fault kinds in every mode (else the oracle proves little).
-    for (const mode of MODES) for (const what of ['ok', 'not-present', 'protection']) expect(seen.has(`${mode.name}:${what}`), `${mode.name}:${what}`).toBe(true);
+    for (const mode of MODES)
+      for (const what of ['ok', 'not-present', 'protection']) expect(seen.has(`${mode.name}:${what}`), `${mode.name}:${what}`).toBe(true);
   });
 
   it('should report the PDPTE and the 2-level index bits where the SDM puts them', () => {

@@ -242,7 +242,16 @@ export function initialWorld(o: WorldOptions): MmuWorld {
 export function vcpuOf(world: MmuWorld, id: number): Vcpu {
   if (id < 0 || id >= world.vcpus.length) throw new Error(`vcpuOf: no vCPU ${id}; the world has ${world.vcpus.length}`);
   const v = world.vcpus[id];
-  return { id, config: world.config, cr3Gfn: v.cr3Gfn, cr0Wp: v.cr0Wp, eferNx: v.eferNx, hostInvalidates: world.hostInvalidates, tlbs: world.tlbs, mode: modeOf(world) };
+  return {
+    id,
+    config: world.config,
+    cr3Gfn: v.cr3Gfn,
+    cr0Wp: v.cr0Wp,
+    eferNx: v.eferNx,
+    hostInvalidates: world.hostInvalidates,
+    tlbs: world.tlbs,
+    mode: modeOf(world),
+  };
 }
 
 /** The world's guest paging mode (4-level unless the guest builder said otherwise). */

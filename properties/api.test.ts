@@ -86,13 +86,21 @@ describe('vitest matchers', () => {
   });
 
   it('should not count a bounded search as holding on every interleaving', () => {
-    expect(failureOf(() => expect(SCENARIO.name).toHoldOnEveryInterleaving(HOLDS, { preemptions: 0 }))).toMatch(/the search was bounded .*: no proof/);
+    expect(failureOf(() => expect(SCENARIO.name).toHoldOnEveryInterleaving(HOLDS, { preemptions: 0 }))).toMatch(
+      /the search was bounded .*: no proof/,
+    );
   });
 
   it('should fail toBeViolatedOn where no interleaving fails, or where another invariant breaks', () => {
-    expect(failureOf(() => expect(SCENARIO.name).toBeViolatedOn(HOLDS))).toMatch(/to be violated, but no interleaving fails \(dpor, [\d,]+ executions, complete\)/);
-    expect(failureOf(() => expect(SCENARIO.name).toBeViolatedOn(VIOLATED, 'write-protection'))).toMatch(/to be violated \(write-protection\), but it failed otherwise:\n\n.*violated no-stale-spte/);
-    expect(failureOf(() => expect(SCENARIO.name).not.toBeViolatedOn(VIOLATED))).toContain('not to be violated, but this interleaving violates it');
+    expect(failureOf(() => expect(SCENARIO.name).toBeViolatedOn(HOLDS))).toMatch(
+      /to be violated, but no interleaving fails \(dpor, [\d,]+ executions, complete\)/,
+    );
+    expect(failureOf(() => expect(SCENARIO.name).toBeViolatedOn(VIOLATED, 'write-protection'))).toMatch(
+      /to be violated \(write-protection\), but it failed otherwise:\n\n.*violated no-stale-spte/,
+    );
+    expect(failureOf(() => expect(SCENARIO.name).not.toBeViolatedOn(VIOLATED))).toContain(
+      'not to be violated, but this interleaving violates it',
+    );
   });
 
   it('should refuse what is neither a scenario name nor a Scenario', () => {

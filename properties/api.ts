@@ -18,7 +18,19 @@ import { chromeTrace, traceJsonText, type ChromeTrace } from './report/perfetto.
 import { raceReport, type RaceReport } from './report/race.ts';
 import { DEFAULT_STRATEGY, type StrategyName } from './runner/strategies.ts';
 
-export type { CellResult, ChromeTrace, Expectation, Failure, KernelConfig, MmuWorld, RaceReport, Scenario, Schedule, StrategyName, Verdict };
+export type {
+  CellResult,
+  ChromeTrace,
+  Expectation,
+  Failure,
+  KernelConfig,
+  MmuWorld,
+  RaceReport,
+  Scenario,
+  Schedule,
+  StrategyName,
+  Verdict,
+};
 
 /** Every registered scenario, in the order `mmu-race list` shows them. */
 export const scenarios: readonly Scenario[] = SCENARIOS;
@@ -55,7 +67,12 @@ export function explore(scenario: string | Scenario, options: ExploreOptions = {
   const s = scenarioOf(scenario);
   const asked = options.kernels === undefined ? undefined : typeof options.kernels === 'string' ? [options.kernels] : options.kernels;
   const kernels = asked ? unique(asked.map((k) => presetNamed(k).name)) : kernelsOf(s);
-  const spec = { strategy: options.strategy ?? DEFAULT_STRATEGY, runs: options.runs ?? 1000, seed: options.seed ?? envSeed() ?? 42, preemptions: options.preemptions };
+  const spec = {
+    strategy: options.strategy ?? DEFAULT_STRATEGY,
+    runs: options.runs ?? 1000,
+    seed: options.seed ?? envSeed() ?? 42,
+    preemptions: options.preemptions,
+  };
   return kernels.map((k) => runCell(s, k, spec, { onExecution: options.onExecution }));
 }
 
@@ -83,7 +100,8 @@ export function replay(schedule: string | Schedule): Replayed {
   return {
     verdict: result.verdict,
     report,
-    text: () => (isFailure(result.verdict) ? stripAnsi(renderFailure(result.verdict, names)) : `holds (${result.steps} steps, every invariant holds)`),
+    text: () =>
+      isFailure(result.verdict) ? stripAnsi(renderFailure(result.verdict, names)) : `holds (${result.steps} steps, every invariant holds)`,
     html: () => renderHtml(report),
     traceJson: () => chromeTrace(report),
   };
@@ -99,7 +117,9 @@ export { traceJsonText };
 export function describeFailure(cell: CellResult, scenario: string | Scenario = cell.scenario): string {
   const f = cell.failure;
   if (!f) return `${cell.scenario} x ${cell.kernel}: holds (${cell.executions} executions, ${cell.complete ? 'complete' : 'not complete'})`;
-  const names = scenarioOf(scenario).build(cell.kernel).threads.map((t) => t.name);
+  const names = scenarioOf(scenario)
+    .build(cell.kernel)
+    .threads.map((t) => t.name);
   const what = f.kind === 'violated' ? `violated ${f.invariant}` : f.kind;
   return [
     `${cell.scenario} x ${cell.kernel}: ${what} (${cell.strategy}, ${cell.executions} executions, minimal schedule with ${cell.preemptions ?? 0} preemption(s))`,

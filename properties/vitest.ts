@@ -16,7 +16,8 @@ interface Result {
 
 function nameOf(received: unknown): string {
   if (typeof received === 'string') return received;
-  if (typeof received === 'object' && received !== null && typeof (received as Scenario).name === 'string') return (received as Scenario).name;
+  if (typeof received === 'object' && received !== null && typeof (received as Scenario).name === 'string')
+    return (received as Scenario).name;
   throw new TypeError(`expected a scenario name or a Scenario object, got ${typeof received}`);
 }
 
@@ -25,7 +26,8 @@ function cell(received: unknown, kernel: string, options: ExploreOptions): CellR
   return explore(received as string | Scenario, { ...options, kernels: kernel })[0];
 }
 
-const searched = (c: CellResult): string => `${c.strategy}, ${c.executions.toLocaleString('en')} executions${c.complete ? ', complete' : ''}`;
+const searched = (c: CellResult): string =>
+  `${c.strategy}, ${c.executions.toLocaleString('en')} executions${c.complete ? ', complete' : ''}`;
 
 export const mmuRaceMatchers = {
   /**
@@ -39,9 +41,16 @@ export const mmuRaceMatchers = {
       return { pass: true, message: () => `expected ${subject} to fail on some interleaving, but it holds on every one (${searched(c)})` };
     }
     if (c.verdict === 'holds') {
-      return { pass: false, message: () => `expected ${subject} to hold on every interleaving, but the search was bounded (${searched(c)}): no proof` };
+      return {
+        pass: false,
+        message: () => `expected ${subject} to hold on every interleaving, but the search was bounded (${searched(c)}): no proof`,
+      };
     }
-    return { pass: false, message: () => `expected ${subject} to hold on every interleaving, but this one fails:\n\n${describeFailure(c, received as string | Scenario)}` };
+    return {
+      pass: false,
+      message: () =>
+        `expected ${subject} to hold on every interleaving, but this one fails:\n\n${describeFailure(c, received as string | Scenario)}`,
+    };
   },
 
   /**
@@ -53,9 +62,19 @@ export const mmuRaceMatchers = {
     const subject = `${nameOf(received)} x ${c.kernel}`;
     const which = invariant === undefined ? '' : ` (${invariant})`;
     const pass = c.verdict === 'violated' && (invariant === undefined || c.invariant === invariant);
-    if (pass) return { pass, message: () => `expected ${subject} not to be violated${which}, but this interleaving violates it:\n\n${describeFailure(c, received as string | Scenario)}` };
-    if (c.verdict === 'holds') return { pass, message: () => `expected ${subject} to be violated${which}, but no interleaving fails (${searched(c)})` };
-    return { pass, message: () => `expected ${subject} to be violated${which}, but it failed otherwise:\n\n${describeFailure(c, received as string | Scenario)}` };
+    if (pass)
+      return {
+        pass,
+        message: () =>
+          `expected ${subject} not to be violated${which}, but this interleaving violates it:\n\n${describeFailure(c, received as string | Scenario)}`,
+      };
+    if (c.verdict === 'holds')
+      return { pass, message: () => `expected ${subject} to be violated${which}, but no interleaving fails (${searched(c)})` };
+    return {
+      pass,
+      message: () =>
+        `expected ${subject} to be violated${which}, but it failed otherwise:\n\n${describeFailure(c, received as string | Scenario)}`,
+    };
   },
 };
 

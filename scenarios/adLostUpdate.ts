@@ -30,7 +30,8 @@ const UNLOCKED = 'unlocked-no-recheck';
 export const adLostUpdate: Scenario = {
   name: NAME,
   title: "VCPU0's walk sets Accessed/Dirty in TARGET's GPTE while VCPU1 stores a new value to it",
-  citation: 'docs/background.md, the further races; Avi Kivity, \"KVM: MMU: Simplify page table walker\", Dec 2007, drivers/kvm/paging_tmpl.h FNAME(walk_addr)',
+  citation:
+    'docs/background.md, the further races; Avi Kivity, "KVM: MMU: Simplify page table walker", Dec 2007, drivers/kvm/paging_tmpl.h FNAME(walk_addr)',
   kernels: [...PRESETS.map((p) => p.name), UNLOCKED],
   expect: byPreset({
     'v2.6.24': violated(

@@ -5,12 +5,12 @@ import { xiaoCase } from './xiaoCase.ts';
 // Found by exploration, not in the 2010 thread (see the comment below).
 /** v2.6.24: the trapped store and the fault serialise on kvm->lock, pte_write before the emulator's copy. */
 const MUTEX =
-  "kvm->lock serialises the fault with the trapped store, and kvm_mmu_pte_write zaps the entry before the emulator writes it: a walk sees either the old entry with its shadow or the new one with none";
+  'kvm->lock serialises the fault with the trapped store, and kvm_mmu_pte_write zaps the entry before the emulator writes it: a walk sees either the old entry with its shadow or the new one with none';
 
 const RETRY =
   "VCPU1's trapped store reaches guest memory before its pte_write gets mmu_lock; a walk in that window " +
   "(the first one, or one retried after Point C) reads the new GPDE while the HPDE still links the old PT's shadow page, " +
-  "and fetch, trusting the present HPDE (Point A), puts the new leaf into that page; pte_write then only unlinks it, " +
+  'and fetch, trusting the present HPDE (Point A), puts the new leaf into that page; pte_write then only unlinks it, ' +
   'so a stale SPTE stays in the hash';
 
 /**
@@ -40,7 +40,9 @@ export const case1aGpde = xiaoCase({
   prelude: [SAME_PT],
   expected: {
     'v2.6.24': holds(MUTEX),
-    'v2.6.25': violated('the HPDE was zapped, so fetch gets the old PT\'s page and re-reads ptes[L-2], the GPTE inside the old PT, which did not change'),
+    'v2.6.25': violated(
+      "the HPDE was zapped, so fetch gets the old PT's page and re-reads ptes[L-2], the GPTE inside the old PT, which did not change",
+    ),
     'v2.6.32': violated('fetch as v2.6.25: re-reads the GPTE in the old PT, which did not change'),
     'v2.6.33': violated('fetch as v2.6.25: re-reads the GPTE in the old PT, which did not change'),
     'v2.6.35': violated('fetch as v2.6.25: re-reads the GPTE in the old PT, which did not change'),

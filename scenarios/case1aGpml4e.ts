@@ -9,12 +9,12 @@ const NO_TOP = 'no-top-level-check';
 
 /** v2.6.24: the trapped store and the fault serialise on kvm->lock, pte_write before the emulator's copy. */
 const MUTEX =
-  "kvm->lock serialises the fault with the trapped store, and kvm_mmu_pte_write zaps the entry before the emulator writes it: a walk sees either the old entry with its shadow or the new one with none";
+  'kvm->lock serialises the fault with the trapped store, and kvm_mmu_pte_write zaps the entry before the emulator writes it: a walk sees either the old entry with its shadow or the new one with none';
 
 const RETRY =
   "VCPU1's trapped store reaches guest memory before its pte_write gets mmu_lock; a walk in that window " +
   "(the first one, or one retried after Point C) reads the new GPML4E while the HPML4E still links the old PDPT's shadow page, " +
-  "and fetch, trusting the present HPML4E (Point A), puts the new tables into that page; pte_write then only unlinks it, " +
+  'and fetch, trusting the present HPML4E (Point A), puts the new tables into that page; pte_write then only unlinks it, ' +
   'so a stale SPTE stays in the hash';
 
 /**
@@ -43,6 +43,8 @@ export const case1aGpml4e = xiaoCase({
     'v2.6.36': violated(`found by exploration, not in the 2010 thread: ${RETRY}`),
     'v4.20': violated(`fetch as v2.6.36: ${RETRY}`),
     'v7.2': holds("a present HPML4E is trusted only when it links the walk's table (kvm_mmu_get_child_sp)"),
-    [NO_TOP]: violated('once pte_write zapped the HPML4E, fetch relinks the old PDPT\'s shadow page: only gpte_changed(top_level) reads the GPML4E itself'),
+    [NO_TOP]: violated(
+      "once pte_write zapped the HPML4E, fetch relinks the old PDPT's shadow page: only gpte_changed(top_level) reads the GPML4E itself",
+    ),
   },
 });

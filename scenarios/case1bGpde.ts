@@ -15,7 +15,9 @@ export const case1bGpde = xiaoCase({
   level: 2,
   prelude: [SAME_PDPT],
   expected: {
-    'v2.6.24': violated('no re-check, and the store does not trap (the PD is not shadowed yet), so kvm->lock does not order it: it lands between walk and fetch'),
+    'v2.6.24': violated(
+      'no re-check, and the store does not trap (the PD is not shadowed yet), so kvm->lock does not order it: it lands between walk and fetch',
+    ),
     'v2.6.25': holds('the HPDPE is not present, so it re-reads ptes[L-2] = the GPDE after kvm_mmu_get_page protected the PD'),
     'v2.6.32': holds('fetch as v2.6.25: re-reads the GPDE after protecting the PD'),
     'v2.6.33': holds('fetch as v2.6.25: re-reads the GPDE after protecting the PD'),

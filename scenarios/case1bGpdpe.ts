@@ -9,7 +9,9 @@ export const case1bGpdpe = xiaoCase({
   level: 3,
   prelude: [], // only the root is shadowed: TARGET's PDPT gets its shadow page during the race
   expected: {
-    'v2.6.24': violated('no re-check, and the store does not trap (the PDPT is not shadowed yet), so kvm->lock does not order it: it lands between walk and fetch'),
+    'v2.6.24': violated(
+      'no re-check, and the store does not trap (the PDPT is not shadowed yet), so kvm->lock does not order it: it lands between walk and fetch',
+    ),
     'v2.6.25': holds('the HPML4E is not present, so it re-reads ptes[L-2] = the GPDPE after kvm_mmu_get_page protected the PDPT'),
     'v2.6.32': holds('fetch as v2.6.25: re-reads the GPDPE after protecting the PDPT'),
     'v2.6.33': holds('fetch as v2.6.25: re-reads the GPDPE after protecting the PDPT'),

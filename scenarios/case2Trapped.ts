@@ -15,11 +15,19 @@ export const case2Trapped = xiaoCase({
   level: 1,
   prelude: [SAME_PT],
   expected: {
-    'v2.6.24': holds('the trapped store and its kvm_mmu_pte_write run under kvm->lock, wholly before the walk or wholly after fetch, whose leaf pte_write then updates'),
-    'v2.6.25': violated('every SPTE on the path is present, so nothing is re-checked; INVLPG is not intercepted, so nothing repairs the leaf'),
-    'v2.6.32': violated('fetch as v2.6.25: nothing is re-checked on a present path, and fetch can run after invlpg re-installed the new GPTE'),
+    'v2.6.24': holds(
+      'the trapped store and its kvm_mmu_pte_write run under kvm->lock, wholly before the walk or wholly after fetch, whose leaf pte_write then updates',
+    ),
+    'v2.6.25': violated(
+      'every SPTE on the path is present, so nothing is re-checked; INVLPG is not intercepted, so nothing repairs the leaf',
+    ),
+    'v2.6.32': violated(
+      'fetch as v2.6.25: nothing is re-checked on a present path, and fetch can run after invlpg re-installed the new GPTE',
+    ),
     'v2.6.33': violated('fetch as v2.6.25: nothing is re-checked on a present path, and fetch can run after invlpg zapped the leaf'),
-    'v2.6.35': violated('fetch as v2.6.25: nothing is re-checked on a present path, and fetch can run after invlpg re-installed the new GPTE'),
+    'v2.6.35': violated(
+      'fetch as v2.6.25: nothing is re-checked on a present path, and fetch can run after invlpg re-installed the new GPTE',
+    ),
     'xiao-proposal': violated('never re-reads the leaf GPTE'),
     'check-before-protect': holds('the PT is already protected, so a store after the check traps and its handler runs after fetch'),
     'v2.6.36': holds('gpte_changed(1) re-reads the GPTE'),

@@ -21,18 +21,29 @@ import { xiaoCase } from './xiaoCase.ts';
 export const case2Unsync = xiaoCase({
   name: 'case-2-unsync',
   title: 'VCPU1 changes the leaf GPTE of an unsync PT (store does not trap; invlpg is the handler) while VCPU0 faults',
-  citation: 'Xiao Guangrong, kvm list, 4 Jul 2010 (docs/background.md), case 2; v2.6.36 arch/x86/kvm/paging_tmpl.h FNAME(invlpg), mmu.c mmu_need_write_protect / kvm_unsync_page',
+  citation:
+    'Xiao Guangrong, kvm list, 4 Jul 2010 (docs/background.md), case 2; v2.6.36 arch/x86/kvm/paging_tmpl.h FNAME(invlpg), mmu.c mmu_need_write_protect / kvm_unsync_page',
   level: 1,
   prelude: [SAME_PT, UNSYNC_TARGET_PT],
   kernels: UNSYNC_KERNELS,
   guest: unsyncGuest,
   expected: {
-    'v2.6.32+unsync': violated('every upper SPTE is present, so nothing is re-read; fetch installs the old GPTE over the one invlpg re-installed'),
-    'v2.6.33+unsync': violated('every upper SPTE is present, so nothing is re-read; fetch installs the old GPTE after invlpg zapped the leaf'),
-    'v2.6.35+unsync': violated('every upper SPTE is present, so nothing is re-read; fetch installs the old GPTE over the one invlpg re-installed'),
+    'v2.6.32+unsync': violated(
+      'every upper SPTE is present, so nothing is re-read; fetch installs the old GPTE over the one invlpg re-installed',
+    ),
+    'v2.6.33+unsync': violated(
+      'every upper SPTE is present, so nothing is re-read; fetch installs the old GPTE after invlpg zapped the leaf',
+    ),
+    'v2.6.35+unsync': violated(
+      'every upper SPTE is present, so nothing is re-read; fetch installs the old GPTE over the one invlpg re-installed',
+    ),
     'xiao-proposal+unsync': violated('never re-reads the leaf GPTE; fetch overwrites what invlpg installed'),
-    'check-before-protect+unsync': holds('on a present path the check order does not matter: the GPTE is re-read under mmu_lock, and a later store\'s invlpg waits for the lock'),
-    'v2.6.36+unsync': holds('gpte_changed(1) re-reads the GPTE under mmu_lock; a store after it is followed by an invlpg that runs after fetch'),
+    'check-before-protect+unsync': holds(
+      "on a present path the check order does not matter: the GPTE is re-read under mmu_lock, and a later store's invlpg waits for the lock",
+    ),
+    'v2.6.36+unsync': holds(
+      'gpte_changed(1) re-reads the GPTE under mmu_lock; a store after it is followed by an invlpg that runs after fetch',
+    ),
     'v4.20+unsync': holds('fetch as v2.6.36; invlpg re-reads the GPTE under mmu_lock'),
     'v7.2+unsync': holds('fetch as v2.6.36; invlpg re-reads the GPTE under mmu_lock'),
   },

@@ -12,7 +12,7 @@ import { everyKernel, xiaoCase } from './xiaoCase.ts';
  */
 export const case2UnsyncAfter = xiaoCase({
   name: 'case-2-unsync-after',
-  title: 'VCPU1 changes the leaf GPTE of an unsync PT and invlpgs only after VCPU0\'s fault completed (handler after fetch)',
+  title: "VCPU1 changes the leaf GPTE of an unsync PT and invlpgs only after VCPU0's fault completed (handler after fetch)",
   citation: 'Xiao Guangrong, kvm list, 4 Jul 2010 (docs/background.md), first ordering; v2.6.36 arch/x86/kvm/paging_tmpl.h FNAME(invlpg)',
   level: 1,
   prelude: [SAME_PT, UNSYNC_TARGET_PT],
@@ -21,6 +21,8 @@ export const case2UnsyncAfter = xiaoCase({
   order: 'after-fault',
   expected: everyKernel(
     UNSYNC_KERNELS,
-    holds('invlpg runs after fetch and brings the leaf fetch installed in the unsync page in line with the GPTE: zapped, re-installed from a re-read, or dropped by kvm_sync_spte, as the release does'),
+    holds(
+      'invlpg runs after fetch and brings the leaf fetch installed in the unsync page in line with the GPTE: zapped, re-installed from a re-read, or dropped by kvm_sync_spte, as the release does',
+    ),
   ),
 });

@@ -38,16 +38,23 @@ const RACE =
 export const concurrentEmulatedWrites: Scenario = {
   name: NAME,
   title: "Both vCPUs store a different value to TARGET's write-protected GPTE; the handlers run in the opposite order",
-  citation: 'commit 0e0fee5c539b "kvm: mmu: Fix race in emulated page table writes" (2018); arch/x86/kvm/mmu.c kvm_mmu_pte_write, mmu_pte_write_fetch_gpte',
+  citation:
+    'commit 0e0fee5c539b "kvm: mmu: Fix race in emulated page table writes" (2018); arch/x86/kvm/mmu.c kvm_mmu_pte_write, mmu_pte_write_fetch_gpte',
   expect: byPreset({
-    'v2.6.24': holds('each store and its kvm_mmu_pte_write run under kvm->lock, pte_write before the copy: the last handler writes the last value'),
+    'v2.6.24': holds(
+      'each store and its kvm_mmu_pte_write run under kvm->lock, pte_write before the copy: the last handler writes the last value',
+    ),
     'v2.6.25': violated(`${UPDATE}; INVLPG is not intercepted, so nothing repairs it: ${RACE}`),
     'v2.6.32': violatedExhaustiveOnly(
       `invlpg re-installs a GPTE it re-read without mmu_lock, so an older re-read can land last (the invlpg-reorder shape): ${RACE}`,
       "the one preemption it needs comes right after VCPU0's unlocked re-read, where VCPU0's next step (spin_lock) and VCPU1's (its store) do not race, so the racing-point drivers never preempt there (none of 3,000 fast-check runs on seeds 1-20 found it); dpor finds it in 11 executions",
     ),
-    'v2.6.33': holds('each vCPU\'s invlpg zaps the leaf, sync or unsync, after its own handler: the last one leaves no SPTE, and the next fault rebuilds it'),
-    'v2.6.35': holds('each invlpg zaps the leaf and re-installs it through kvm_mmu_pte_write(NULL), dropped if invlpg_counter moved: the last install reads the final GPTE'),
+    'v2.6.33': holds(
+      "each vCPU's invlpg zaps the leaf, sync or unsync, after its own handler: the last one leaves no SPTE, and the next fault rebuilds it",
+    ),
+    'v2.6.35': holds(
+      'each invlpg zaps the leaf and re-installs it through kvm_mmu_pte_write(NULL), dropped if invlpg_counter moved: the last install reads the final GPTE',
+    ),
     'xiao-proposal': violated(`${UPDATE}; invlpg leaves sync pages alone: ${RACE}`),
     'check-before-protect': violated(`${UPDATE} (fetch's re-check is not involved); invlpg leaves sync pages alone: ${RACE}`),
     'v2.6.36': violated(`${UPDATE}; invlpg leaves sync pages alone (f78978aa3a8): ${RACE}`),

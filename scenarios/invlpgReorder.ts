@@ -30,9 +30,13 @@ export const invlpgReorder: Scenario = {
   kernels: UNSYNC_KERNELS,
   expect: byPreset({
     'v2.6.32+unsync': violated(`invlpg re-reads the GPTE after mmu_lock and re-installs it, with no invlpg_counter: ${RACE}`),
-    'v2.6.33+unsync': holds('invlpg only zaps (fb341f572d2 removed the re-install): no re-read GPTE is ever installed, so none can land out of order'),
+    'v2.6.33+unsync': holds(
+      'invlpg only zaps (fb341f572d2 removed the re-install): no re-read GPTE is ever installed, so none can land out of order',
+    ),
     'v2.6.35+unsync': holds('invlpg_counter (08e850c6536d): the older kvm_mmu_pte_write sees the counter moved and only zaps'),
-    'xiao-proposal+unsync': holds('modelled on the kvm.git tree of July 2010, which had invlpg_counter: the older kvm_mmu_pte_write only zaps'),
+    'xiao-proposal+unsync': holds(
+      'modelled on the kvm.git tree of July 2010, which had invlpg_counter: the older kvm_mmu_pte_write only zaps',
+    ),
     'check-before-protect+unsync': holds('invlpg_counter: the older kvm_mmu_pte_write sees the counter moved and only zaps'),
     'v2.6.36+unsync': holds('invlpg_counter: the older kvm_mmu_pte_write sees the counter moved and only zaps'),
     'v4.20+unsync': holds('invlpg re-reads the GPTE under mmu_lock: the re-read and the install are one critical section'),

@@ -26,9 +26,11 @@ const TRUSTS_HPDE =
 export const largePageRemap: Scenario = {
   name: NAME,
   title: "VCPU1 remaps TARGET's 2M large-page GPDE to another 2M page (the store traps) while VCPU0 faults on TARGET",
-  citation: 'the 2010 orderings, case 1a with PS=1 GPDEs; arch/x86/kvm/mmu/paging_tmpl.h FNAME(fetch) direct loop, arch/x86/kvm/mmu/mmu.c kvm_mmu_get_child_sp (2026)',
+  citation:
+    'the 2010 orderings, case 1a with PS=1 GPDEs; arch/x86/kvm/mmu/paging_tmpl.h FNAME(fetch) direct loop, arch/x86/kvm/mmu/mmu.c kvm_mmu_get_child_sp (2026)',
   kernels: WRONG_CHILD_KERNELS,
-  expect: byPreset(wrongChildExpectations(
+  expect: byPreset(
+    wrongChildExpectations(
       TRUSTS_HPDE,
       'kvm_mmu_get_child_sp in the direct loop sees a child for gfn 0x200 where the walk wants 0x400: it zaps the HPDE and links the right direct page',
       holds('the gfn check alone already catches a child for another large page'),

@@ -8,7 +8,8 @@ const NAME = 'mmu-notifier-invalidate';
 /** Where the host moves TARGET's page (the memslot put it at pfn 0x100050). */
 const MIGRATED_PFN = 0x180050;
 
-const RETRY = 'mmu_notifier_retry under mmu_lock sees the invalidation running (count) or finished (seq moved) and drops the fault; the refault resolves the new pfn';
+const RETRY =
+  'mmu_notifier_retry under mmu_lock sees the invalidation running (count) or finished (seq moved) and drops the fault; the refault resolves the new pfn';
 
 /**
  * docs/background.md, the further races, commit e930bffe95e1 (Andrea Arcangeli, 2008, "KVM: Synchronize
@@ -27,9 +28,21 @@ const RETRY = 'mmu_notifier_retry under mmu_lock sees the invalidation running (
 export const mmuNotifierInvalidate: Scenario = {
   name: NAME,
   title: "VCPU0 faults on TARGET while the host migrates TARGET's page (mmu notifier invalidation)",
-  citation: 'docs/background.md, the further races; commit e930bffe95e1 (2008), virt/kvm/kvm_main.c kvm_mmu_notifier_invalidate_range_start/end, arch/x86/kvm/paging_tmpl.h FNAME(page_fault)',
+  citation:
+    'docs/background.md, the further races; commit e930bffe95e1 (2008), virt/kvm/kvm_main.c kvm_mmu_notifier_invalidate_range_start/end, arch/x86/kvm/paging_tmpl.h FNAME(page_fault)',
   // v2.6.24 and v2.6.25 pinned guest memory (no mmu notifiers before v2.6.27): the host could not migrate the page.
-  kernels: ['v2.6.32', 'v2.6.33', 'v2.6.35', 'xiao-proposal', 'check-before-protect', 'v2.6.36', 'v4.20', 'v7.2', 'no-mmu-notifier-retry', 'mmu-seq-after-pfn'],
+  kernels: [
+    'v2.6.32',
+    'v2.6.33',
+    'v2.6.35',
+    'xiao-proposal',
+    'check-before-protect',
+    'v2.6.36',
+    'v4.20',
+    'v7.2',
+    'no-mmu-notifier-retry',
+    'mmu-seq-after-pfn',
+  ],
   expect: byPreset({
     'v2.6.32': holds(RETRY),
     'v2.6.33': holds(RETRY),
@@ -39,7 +52,9 @@ export const mmuNotifierInvalidate: Scenario = {
     'v2.6.36': holds(RETRY),
     'v4.20': holds(RETRY),
     'v7.2': holds(RETRY),
-    'no-mmu-notifier-retry': violated('nothing checks for an invalidation after gfn_to_pfn: the old pfn is installed after range_start zapped'),
+    'no-mmu-notifier-retry': violated(
+      'nothing checks for an invalidation after gfn_to_pfn: the old pfn is installed after range_start zapped',
+    ),
     'mmu-seq-after-pfn': violated(
       'a whole invalidation between gfn_to_pfn and the late mmu_seq sample leaves count 0 and seq unchanged',
       'no-stale-spte',

@@ -31,7 +31,10 @@ export const LAYOUTS: readonly ModeLayout[] = [
 
 /** xiaoGuest in `l`'s mode: TARGET and the layout's neighbours mapped read/write, supervisor. */
 export function modeGuest(l: ModeLayout): GuestBuilder {
-  const g = new GuestBuilder({ firstTableGfn: 0x10, mode: l.mode }).map(TARGET, OLD_GFN, { w: true, d: true }).map(l.samePt, 0x51, { w: true, d: true }).map(l.samePd, 0x52, { w: true, d: true });
+  const g = new GuestBuilder({ firstTableGfn: 0x10, mode: l.mode })
+    .map(TARGET, OLD_GFN, { w: true, d: true })
+    .map(l.samePt, 0x51, { w: true, d: true })
+    .map(l.samePd, 0x52, { w: true, d: true });
   if (l.samePdpt !== undefined) g.map(l.samePdpt, 0x53, { w: true, d: true });
   return g;
 }

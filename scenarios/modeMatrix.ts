@@ -39,7 +39,9 @@ const RETRY =
 
 const CASE_1A: Row = {
   'v2.6.24': holds(MUTEX),
-  'v2.6.33': violated('the shadow PDE was zapped, so fetch gets the old PT\'s page back and re-reads ptes[L-2], the GPTE inside the old PT, which did not change'),
+  'v2.6.33': violated(
+    "the shadow PDE was zapped, so fetch gets the old PT's page back and re-reads ptes[L-2], the GPTE inside the old PT, which did not change",
+  ),
   'v2.6.36': violated(RETRY),
   'v7.2': holds("kvm_mmu_get_child_sp trusts a present shadow PDE only when its child is the walk's table with the walk's whole role"),
 };
@@ -69,8 +71,21 @@ const CASE_2_UNTRAPPED: Row = {
 const everyMode = (r: Row): Record<string, Row> => Object.fromEntries(LAYOUTS.map((l) => [l.mode.suffix, r]));
 
 const ORDERINGS: readonly Ordering[] = [
-  { base: 'benign', title: "VCPU1 changes the leaf GPTE only after VCPU0's fault completed", level: 1, order: 'after-fault', prelude: () => [], expected: everyMode(BENIGN) },
-  { base: 'case-1a-gpde', title: 'VCPU1 changes a GPDE whose table is already shadowed (store traps)', level: 2, prelude: (l) => [l.samePt], expected: everyMode(CASE_1A) },
+  {
+    base: 'benign',
+    title: "VCPU1 changes the leaf GPTE only after VCPU0's fault completed",
+    level: 1,
+    order: 'after-fault',
+    prelude: () => [],
+    expected: everyMode(BENIGN),
+  },
+  {
+    base: 'case-1a-gpde',
+    title: 'VCPU1 changes a GPDE whose table is already shadowed (store traps)',
+    level: 2,
+    prelude: (l) => [l.samePt],
+    expected: everyMode(CASE_1A),
+  },
   {
     base: 'case-1b-gpde',
     title: 'VCPU1 changes a GPDE whose table is not shadowed yet (store does not trap)',
@@ -79,8 +94,20 @@ const ORDERINGS: readonly Ordering[] = [
     prelude: (l) => (l.samePdpt === undefined ? undefined : [l.samePdpt]),
     expected: everyMode(CASE_1B),
   },
-  { base: 'case-2-trapped', title: 'VCPU1 changes the leaf GPTE; the leaf table is already shadowed (store traps)', level: 1, prelude: (l) => [l.samePt], expected: everyMode(CASE_2_TRAPPED) },
-  { base: 'case-2-untrapped', title: 'VCPU1 changes the leaf GPTE; the leaf table is not shadowed yet (store does not trap)', level: 1, prelude: (l) => [l.samePd], expected: everyMode(CASE_2_UNTRAPPED) },
+  {
+    base: 'case-2-trapped',
+    title: 'VCPU1 changes the leaf GPTE; the leaf table is already shadowed (store traps)',
+    level: 1,
+    prelude: (l) => [l.samePt],
+    expected: everyMode(CASE_2_TRAPPED),
+  },
+  {
+    base: 'case-2-untrapped',
+    title: 'VCPU1 changes the leaf GPTE; the leaf table is not shadowed yet (store does not trap)',
+    level: 1,
+    prelude: (l) => [l.samePd],
+    expected: everyMode(CASE_2_UNTRAPPED),
+  },
 ];
 
 /** `case-2-trapped+pae`: the ordering in another guest paging mode (the plain name stays 4-level). */
@@ -103,4 +130,6 @@ function modeCase(o: Ordering, l: ModeLayout): Scenario | undefined {
 }
 
 /** Every ordering in every non-default mode (orderings a mode cannot express are left out: see modeLayout.ts). */
-export const MODE_SCENARIOS: readonly Scenario[] = LAYOUTS.flatMap((l) => ORDERINGS.map((o) => modeCase(o, l)).filter((s): s is Scenario => s !== undefined));
+export const MODE_SCENARIOS: readonly Scenario[] = LAYOUTS.flatMap((l) =>
+  ORDERINGS.map((o) => modeCase(o, l)).filter((s): s is Scenario => s !== undefined),
+);

@@ -72,11 +72,19 @@ export function raceProgram(spec: RaceSpec): Program<MmuWorld> {
   if (bodies.length === 0) throw new ScenarioError('raceProgram needs at least one vCPU body');
   const names = spec.names ?? bodies.map((_, i) => `VCPU${i}`);
   if (names.length !== bodies.length) {
-    throw new ScenarioError(`names has ${names.length} entries (${names.join(', ')}) but there are ${bodies.length} vCPU bodies: give one name per vCPU`);
+    throw new ScenarioError(
+      `names has ${names.length} entries (${names.join(', ')}) but there are ${bodies.length} vCPU bodies: give one name per vCPU`,
+    );
   }
   for (const [i, body] of bodies.entries()) checkNoDroppedSteps(body, names[i]);
   checkFileForDroppedSteps(spec.scenario);
-  let world = initialWorld({ guest: spec.guest, vcpus: bodies.length, config: presetByName(spec.preset), hostInvalidates: spec.hostInvalidates, tlbs: spec.tlbs });
+  let world = initialWorld({
+    guest: spec.guest,
+    vcpus: bodies.length,
+    config: presetByName(spec.preset),
+    hostInvalidates: spec.hostInvalidates,
+    tlbs: spec.tlbs,
+  });
   const vcpus = bodies.map((_, i) => vcpuOf(world, i));
   for (const v of vcpus) world = runSolo(world, (ctx) => kvmMmuLoad(ctx, v), 'prelude');
   for (const p of spec.prelude) {
@@ -95,7 +103,10 @@ export function raceProgram(spec: RaceSpec): Program<MmuWorld> {
     );
     // A prelude access that faults into the guest shadows nothing, so the race would start from another state than meant.
     if (result && (result.kind === 'guest-fault' || result.kind === 'gave-up')) {
-      const why = result.kind === 'guest-fault' ? `took a guest page fault (error code ${hex(result.errorCode)})` : `still faulted after ${result.faults} tries`;
+      const why =
+        result.kind === 'guest-fault'
+          ? `took a guest page fault (error code ${hex(result.errorCode)})`
+          : `still faulted after ${result.faults} tries`;
       throw new ScenarioError(
         `prelude ${a.kind} of gva ${hex(a.gva)} by ${names[id]} ${why}: the guest does not map it${a.kind === 'read' ? '' : ` for a ${a.kind}`}, so it builds no shadow state; map it in the guest (GuestBuilder.map) or drop it from the prelude`,
       );
@@ -132,7 +143,8 @@ export function droppedStep(source: string, known: ReadonlySet<string> = STEP_FU
   const local = [...code.matchAll(/function\s*\*\s*([A-Za-z_$][\w$]*)/g)].map((m) => m[1]);
   // A call at the start of a statement (after a line break, ';', '{', '}', ')' of an if/for head,
   // else or do), also in the forms transpilers give imported names: `(0, ns.store)(` and `ns.store(`.
-  const call = /(?:^|[;{}\n)]|\belse|\bdo)\s*(\(0,\s*[\w$]+\.|(?:__vite_ssr_import_\d+__|import_[\w$]+)\.)?([A-Za-z_$][\w$]*)(\)?)\s*(?:<[^()]*>)?\s*\(/g;
+  const call =
+    /(?:^|[;{}\n)]|\belse|\bdo)\s*(\(0,\s*[\w$]+\.|(?:__vite_ssr_import_\d+__|import_[\w$]+)\.)?([A-Za-z_$][\w$]*)(\)?)\s*(?:<[^()]*>)?\s*\(/g;
   for (const m of code.matchAll(call)) {
     const [whole, ns, name, close] = m;
     if (!known.has(name) && !local.includes(name)) continue;

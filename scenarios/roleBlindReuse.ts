@@ -28,9 +28,11 @@ const TRUSTS_HPDE = 'fetch trusts the present HPDE (case 1a) and installs the ne
 export const roleBlindReuse: Scenario = {
   name: NAME,
   title: "VCPU1 turns TARGET's large-page GPDE into a table in the large page's first frame while VCPU0 faults",
-  citation: 'docs/background.md, the further races; commit 81ccda30b4e8 (2026), arch/x86/kvm/mmu/mmu.c kvm_mmu_get_child_sp; the 2010 orderings, case 1a',
+  citation:
+    'docs/background.md, the further races; commit 81ccda30b4e8 (2026), arch/x86/kvm/mmu/mmu.c kvm_mmu_get_child_sp; the 2010 orderings, case 1a',
   kernels: WRONG_CHILD_KERNELS,
-  expect: byPreset(wrongChildExpectations(
+  expect: byPreset(
+    wrongChildExpectations(
       TRUSTS_HPDE,
       'kvm_mmu_get_child_sp compares the role: a direct child is not the shadow of a guest table, so fetch zaps the HPDE and links the right page',
       violated('the direct page has the table gfn, so a gfn-only kvm_mmu_get_child_sp trusts it and fetch installs the GPTE into it'),

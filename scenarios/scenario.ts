@@ -46,11 +46,19 @@ export const violated = (why: string, invariant = 'no-stale-spte', rare?: string
   rare === undefined ? { verdict: 'violated', why, invariant } : { verdict: 'violated', why, invariant, rare };
 
 /** A violation only exhaustive exploration reaches (see Expectation.exhaustiveOnly). */
-export const violatedExhaustiveOnly = (why: string, blind: string, invariant = 'no-stale-spte'): Expectation => ({ verdict: 'violated', why, invariant, exhaustiveOnly: blind });
+export const violatedExhaustiveOnly = (why: string, blind: string, invariant = 'no-stale-spte'): Expectation => ({
+  verdict: 'violated',
+  why,
+  invariant,
+  exhaustiveOnly: blind,
+});
 
 /** ` did you mean 'x'?` for a misspelt preset name, or nothing. */
 export function didYouMeanPreset(name: string): string {
-  const near = closest(name, ALL_PRESETS.map((p) => p.name));
+  const near = closest(
+    name,
+    ALL_PRESETS.map((p) => p.name),
+  );
   return near.length > 0 ? `; did you mean ${near.map((n) => `'${n}'`).join(' or ')}?` : '';
 }
 

@@ -13,7 +13,7 @@ function replayed(text: string) {
   return runOnce(scenario.build(s.variant), replay(s)).verdict;
 }
 
-describe("the 2010 order 2: walk_addr | guest modify, host handles | fetch", () => {
+describe('the 2010 order 2: walk_addr | guest modify, host handles | fetch', () => {
   it('should leave a stale leaf under v2.6.33 when the leaf table was already shadowed (case 2)', () => {
     expect(replayed('mmu-race/1 case-2-trapped v2.6.33 0*5 1*12 0*')).toMatchObject({ kind: 'violated', invariant: 'no-stale-spte' });
   });
@@ -35,7 +35,7 @@ describe("the 2010 order 2: walk_addr | guest modify, host handles | fetch", () 
   });
 });
 
-describe("the 2010 order 1: walk_addr, fetch | then the host handles the write", () => {
+describe('the 2010 order 1: walk_addr, fetch | then the host handles the write', () => {
   it('should hold even under v2.6.25, which re-checks least: the handler repairs what fetch built', () => {
     expect(replayed('mmu-race/1 case-2-trapped v2.6.25 0*12 1*')).toEqual({ kind: 'holds' });
     expect(replayed('mmu-race/1 case-1a-gpde v2.6.25 0*12 1*')).toEqual({ kind: 'holds' });
@@ -54,7 +54,10 @@ describe('the retry race found by exploration (case-1a-gpde, not in the 2010 thr
 
 describe('concurrent emulated writes (commit 0e0fee5c539b): writes land A then B, handlers run B then A', () => {
   it("should leave the SPTE mapping A under v2.6.36, whose kvm_mmu_pte_write installs the emulator's value", () => {
-    expect(replayed('mmu-race/1 concurrent-emulated-writes v2.6.36 0 1*12 0*')).toMatchObject({ kind: 'violated', invariant: 'no-stale-spte' });
+    expect(replayed('mmu-race/1 concurrent-emulated-writes v2.6.36 0 1*12 0*')).toMatchObject({
+      kind: 'violated',
+      invariant: 'no-stale-spte',
+    });
   });
 
   it('should hold under v4.20, whose kvm_mmu_pte_write re-reads the GPTE under mmu_lock', () => {

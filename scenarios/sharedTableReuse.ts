@@ -18,22 +18,29 @@ const NAME = 'shared-table-reuse';
  */
 export const sharedTableReuse: Scenario = {
   name: NAME,
-  title: "VCPU1 changes the leaf GPTE in a page table already shadowed through another PD entry while VCPU0 faults",
-  citation: 'docs/background.md, the further races (Avi Kivity, 2008); v2.6.33 arch/x86/kvm/paging_tmpl.h FNAME(fetch) re-check after kvm_mmu_get_page',
+  title: 'VCPU1 changes the leaf GPTE in a page table already shadowed through another PD entry while VCPU0 faults',
+  citation:
+    'docs/background.md, the further races (Avi Kivity, 2008); v2.6.33 arch/x86/kvm/paging_tmpl.h FNAME(fetch) re-check after kvm_mmu_get_page',
   kernels: [...PRESETS.map((p) => p.name), 'unlocked-no-recheck', 'recheck-only-new-sp'],
   expect: byPreset({
-    'v2.6.24': holds('no re-check, but VCPU1\'s store traps and runs under kvm->lock: it updates X\'s page before or after the whole fault, never between walk and fetch'),
-    'v2.6.25': holds("the HPDE was not present, so fetch re-reads the GPTE in X after kvm_mmu_get_page and retries"),
-    'v2.6.32': holds("fetch as v2.6.25: the HPDE was not present, so fetch re-reads the GPTE in X after kvm_mmu_get_page and retries"),
-    'v2.6.33': holds("fetch as v2.6.25: the HPDE was not present, so fetch re-reads the GPTE in X after kvm_mmu_get_page and retries"),
-    'v2.6.35': holds("fetch as v2.6.25: the HPDE was not present, so fetch re-reads the GPTE in X after kvm_mmu_get_page and retries"),
+    'v2.6.24': holds(
+      "no re-check, but VCPU1's store traps and runs under kvm->lock: it updates X's page before or after the whole fault, never between walk and fetch",
+    ),
+    'v2.6.25': holds('the HPDE was not present, so fetch re-reads the GPTE in X after kvm_mmu_get_page and retries'),
+    'v2.6.32': holds('fetch as v2.6.25: the HPDE was not present, so fetch re-reads the GPTE in X after kvm_mmu_get_page and retries'),
+    'v2.6.33': holds('fetch as v2.6.25: the HPDE was not present, so fetch re-reads the GPTE in X after kvm_mmu_get_page and retries'),
+    'v2.6.35': holds('fetch as v2.6.25: the HPDE was not present, so fetch re-reads the GPTE in X after kvm_mmu_get_page and retries'),
     'xiao-proposal': violated('re-reads only the GPDE that points to X (unchanged), never the GPTE in X'),
-    'check-before-protect': holds('the re-check reads the GPTE in X under mmu_lock; the store already trapped, so the order against write protection does not matter'),
+    'check-before-protect': holds(
+      'the re-check reads the GPTE in X under mmu_lock; the store already trapped, so the order against write protection does not matter',
+    ),
     'v2.6.36': holds('gpte_changed at every level after kvm_mmu_get_page'),
     'v4.20': holds('fetch as v2.6.36'),
     'v7.2': holds('fetch as v2.6.36'),
     'unlocked-no-recheck': violated('no re-check and no kvm->lock: fetch fills the reused page from the stale walk'),
-    'recheck-only-new-sp': violated('kvm_mmu_get_page found X\'s page in the hash, so the re-check is skipped and the old GPTE overwrites the new one'),
+    'recheck-only-new-sp': violated(
+      "kvm_mmu_get_page found X's page in the hash, so the re-check is skipped and the old GPTE overwrites the new one",
+    ),
   }),
   build(preset) {
     const guest = new GuestBuilder({ firstTableGfn: 0x10 }).map(SAME_PD, 0x52, { w: true, d: true });

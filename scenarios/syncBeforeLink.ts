@@ -27,13 +27,17 @@ const why = 'kvm_mmu_get_page finds the unsync PT page and syncs it (kvm_sync_pa
  */
 export const syncBeforeLink: Scenario = {
   name: NAME,
-  title: 'The guest unlinks an unsync PT, changes a GPTE in it and relinks it; a fault then links the PT\'s shadow page again',
-  citation: 'commit 65855ed8b034 "KVM: X86: Synchronize the shadow pagetable before link it" (2021); v2.6.36 arch/x86/kvm/mmu.c kvm_mmu_get_page',
+  title: "The guest unlinks an unsync PT, changes a GPTE in it and relinks it; a fault then links the PT's shadow page again",
+  citation:
+    'commit 65855ed8b034 "KVM: X86: Synchronize the shadow pagetable before link it" (2021); v2.6.36 arch/x86/kvm/mmu.c kvm_mmu_get_page',
   kernels: [...UNSYNC_KERNELS, MUTANT, NO_WP],
   expect: byPreset({
     ...Object.fromEntries(UNSYNC_KERNELS.map((k) => [k, holds(why)])),
-    [MUTANT]: violated('kvm_mmu_get_page hands out the unsync page unsynced: fetch links it and TARGET\'s old leaf is reachable again'),
-    [NO_WP]: violated('kvm_sync_page leaves the guest\'s writable mapping of the PT in place while the PT\'s shadow page is sync again', 'write-protection'),
+    [MUTANT]: violated("kvm_mmu_get_page hands out the unsync page unsynced: fetch links it and TARGET's old leaf is reachable again"),
+    [NO_WP]: violated(
+      "kvm_sync_page leaves the guest's writable mapping of the PT in place while the PT's shadow page is sync again",
+      'write-protection',
+    ),
   }),
   build(preset) {
     const guest = unsyncGuest();

@@ -20,9 +20,11 @@ const TRUSTS_HPDE =
 export const tableAccessChange: Scenario = {
   name: NAME,
   title: "VCPU1 makes TARGET's read-only GPDE writable (same PT, the store traps) while VCPU0 faults on TARGET",
-  citation: 'the 2010 orderings, case 1a with a change of rights only; arch/x86/kvm/mmu/mmu.c kvm_mmu_get_child_sp (2026, role.word comparison)',
+  citation:
+    'the 2010 orderings, case 1a with a change of rights only; arch/x86/kvm/mmu/mmu.c kvm_mmu_get_child_sp (2026, role.word comparison)',
   kernels: WRONG_CHILD_KERNELS,
-  expect: byPreset(wrongChildExpectations(
+  expect: byPreset(
+    wrongChildExpectations(
       TRUSTS_HPDE,
       "kvm_mmu_get_child_sp compares role.word, access included: the read-only page is not the writable walk's, so fetch zaps the HPDE and links the right page",
       violated(`a gfn-only kvm_mmu_get_child_sp: ${TRUSTS_HPDE}`),

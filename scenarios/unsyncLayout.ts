@@ -16,7 +16,7 @@ export const PT_ALIAS = 0x4000_1000;
 /** xiaoGuest() with PT_ALIAS mapping TARGET's leaf table. */
 export function unsyncGuest(): GuestBuilder {
   const g = xiaoGuest();
-  if (g.tableGfn(SAME_PD, 1) === g.tableGfn(TARGET, 1)) throw new Error('unsyncGuest: PT_ALIAS must not live in TARGET\'s PT');
+  if (g.tableGfn(SAME_PD, 1) === g.tableGfn(TARGET, 1)) throw new Error("unsyncGuest: PT_ALIAS must not live in TARGET's PT");
   return g.mapTable(PT_ALIAS, g.tableGfn(TARGET, 1), { w: true, d: true });
 }
 

@@ -6,7 +6,8 @@ import { PT_ALIAS, unsyncGuest } from './unsyncLayout.ts';
 
 const NAME = 'write-protect-flush';
 
-const FLUSHED = "kvm_mmu_get_page flushes VCPU1's TLB as it write-protects the PT, so VCPU1's store through the alias faults, traps and kvm_mmu_pte_write repairs the SPTE";
+const FLUSHED =
+  "kvm_mmu_get_page flushes VCPU1's TLB as it write-protects the PT, so VCPU1's store through the alias faults, traps and kvm_mmu_pte_write repairs the SPTE";
 
 /**
  * A missed remote TLB flush (docs/background.md, the further races) with per-vCPU TLBs. The guest kernel
@@ -26,12 +27,15 @@ const FLUSHED = "kvm_mmu_get_page flushes VCPU1's TLB as it write-protects the P
 export const writeProtectFlush: Scenario = {
   name: NAME,
   title: "VCPU1 stores to TARGET's GPTE through a writable TLB entry while VCPU0's fault write-protects the table",
-  citation: 'docs/background.md, the further races; v2.6.36 arch/x86/kvm/mmu.c kvm_mmu_get_page / rmap_write_protect / kvm_flush_remote_tlbs; commit f81602958c11 (2021)',
+  citation:
+    'docs/background.md, the further races; v2.6.36 arch/x86/kvm/mmu.c kvm_mmu_get_page / rmap_write_protect / kvm_flush_remote_tlbs; commit f81602958c11 (2021)',
   kernels: ['v2.6.36', 'v7.2', 'no-flush-on-write-protect'],
   expect: byPreset({
     'v2.6.36': holds(FLUSHED),
     'v7.2': holds(FLUSHED),
-    'no-flush-on-write-protect': violated("VCPU1's TLB keeps the writable alias: its store bypasses the write protection and no kvm_mmu_pte_write repairs the SPTE fetch built"),
+    'no-flush-on-write-protect': violated(
+      "VCPU1's TLB keeps the writable alias: its store bypasses the write protection and no kvm_mmu_pte_write repairs the SPTE fetch built",
+    ),
   }),
   build(preset) {
     const guest = unsyncGuest();

@@ -13,7 +13,7 @@ export const WRONG_CHILD_KERNELS: readonly PresetName[] = [...DEFAULT_ROW, 'unlo
 
 /** v2.6.24: the fault and the trapped store serialise on kvm->lock, pte_write before the emulator's copy. */
 const MUTEX =
-  "kvm->lock serialises the fault with the trapped store, and kvm_mmu_pte_write zaps the HPDE before the emulator writes the GPDE: no walk sees the new GPDE while the HPDE still links the old page";
+  'kvm->lock serialises the fault with the trapped store, and kvm_mmu_pte_write zaps the HPDE before the emulator writes the GPDE: no walk sees the new GPDE while the HPDE still links the old page';
 
 /**
  * The expected verdicts: violated wherever fetch trusts a present HPDE without comparing its child

@@ -64,7 +64,11 @@ export const activity: Activity = { program: '', where: 'engine', thread: '', st
 const immer = new Immer({ autoFreeze: process.env.MMU_RACE_FREEZE === '1' });
 
 class Halt {
-  constructor(readonly verdict: 'deadlock' | 'step-bound' | 'scenario-error', readonly message: string, readonly waits: LockWait[] = []) {}
+  constructor(
+    readonly verdict: 'deadlock' | 'step-bound' | 'scenario-error',
+    readonly message: string,
+    readonly waits: LockWait[] = [],
+  ) {}
 }
 
 /**
@@ -173,8 +177,13 @@ export function runOnce<W>(program: Program<W>, strategy: Strategy, options: Run
     strategy.executed?.({ step: index, thread: chosen, footprint: fp });
     if (events || stepInvariants.length > 0) {
       const event: TraceEvent = {
-        index, thread: chosen, threadName: t.name, label: step.label,
-        reads: fp.reads, writes: fp.writes, held: t.held.slice(),
+        index,
+        thread: chosen,
+        threadName: t.name,
+        label: step.label,
+        reads: fp.reads,
+        writes: fp.writes,
+        held: t.held.slice(),
       };
       events?.push(event);
       for (const inv of stepInvariants) {
@@ -265,14 +274,10 @@ function deadlock<W>(threads: readonly ThreadState<W>[], locks: ReadonlyMap<stri
     if (!t.pending) continue;
     const step = t.pending;
     const waitsFor =
-      step.kind === 'acquire'
-        ? `lock ${step.lock} (held by ${threads[locks.get(step.lock)!].name})`
-        : `condition: ${step.label}`;
+      step.kind === 'acquire' ? `lock ${step.lock} (held by ${threads[locks.get(step.lock)!].name})` : `condition: ${step.label}`;
     waits.push({ thread: t.name, holds: t.held.slice(), waitsFor });
   }
-  const text = waits
-    .map((w) => `${w.thread} holds [${w.holds.join(', ')}] and waits for ${w.waitsFor}`)
-    .join('; ');
+  const text = waits.map((w) => `${w.thread} holds [${w.holds.join(', ')}] and waits for ${w.waitsFor}`).join('; ');
   return new Halt('deadlock', `deadlock: ${text}`, waits);
 }
 

@@ -156,7 +156,8 @@ function simplify<W>(program: Program<W>, failure: Failure<W>, start: Candidate,
 export function minimize<W>(program: Program<W>, failure: Failure<W>, options: MinimizeOptions = {}): Minimized<W> {
   const guard = options.guard ?? direct;
   const original = tryRun(program, replay(failure.schedule), failure, guard);
-  if (!original) throw new ScenarioError(`minimize: the schedule does not reproduce the ${failure.kind} it came with; is the program deterministic?`);
+  if (!original)
+    throw new ScenarioError(`minimize: the schedule does not reproduce the ${failure.kind} it came with; is the program deterministic?`);
   const greedy = simplify(program, failure, original, guard);
   let budget = options.maxExecutions ?? 20_000;
   let best: Candidate | undefined;
@@ -178,6 +179,7 @@ export function minimize<W>(program: Program<W>, failure: Failure<W>, options: M
   if (!exact) pick = simplify(program, failure, pick, guard);
   const schedule = scheduleFromChoices(program.scenario, program.variant, pick.choices);
   const verdict = guard(() => explain(program, { ...failure, schedule }));
-  if (verdict.kind === 'holds') throw new ScenarioError('minimize: the minimal schedule no longer fails on replay; is the program deterministic?');
+  if (verdict.kind === 'holds')
+    throw new ScenarioError('minimize: the minimal schedule no longer fails on replay; is the program deterministic?');
   return { verdict, schedule, preemptions: pick.preemptions, contextSwitches: pick.switches, exact };
 }

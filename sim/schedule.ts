@@ -42,9 +42,7 @@ export function contextSwitches(s: Schedule): number {
 }
 
 export function formatRuns(runs: readonly Run[]): string {
-  return runs
-    .map((r) => (r.count === undefined ? `${r.thread}*` : r.count === 1 ? `${r.thread}` : `${r.thread}*${r.count}`))
-    .join(' ');
+  return runs.map((r) => (r.count === undefined ? `${r.thread}*` : r.count === 1 ? `${r.thread}` : `${r.thread}*${r.count}`)).join(' ');
 }
 
 export function formatSchedule(s: Schedule): string {

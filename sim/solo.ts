@@ -7,11 +7,9 @@ import { firstEnabled } from './strategies/firstEnabled.ts';
  * preludes and single-threaded model tests. Any verdict other than `holds` throws with its reason.
  */
 export function runSolo<W>(initial: W, body: (ctx: ThreadContext) => Proc<W>, name = 'T0'): W {
-  const result = runOnce(
-    { scenario: 'solo', variant: '-', initial, threads: [{ name, body }] },
-    firstEnabled(),
-    { checkInvariants: false },
-  );
+  const result = runOnce({ scenario: 'solo', variant: '-', initial, threads: [{ name, body }] }, firstEnabled(), {
+    checkInvariants: false,
+  });
   if (result.verdict.kind !== 'holds') {
     throw new Error(`runSolo: ${result.verdict.kind}: ${describeShort(result.verdict)}`);
   }

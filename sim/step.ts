@@ -96,20 +96,12 @@ export function footprintOf<W>(step: Step<W>): Footprint {
 }
 
 /** Reads the world in one step: `const v = yield* read('label', ['gmem:0x10'], w => w.x)`. */
-export function* read<W, T>(
-  label: string,
-  reads: readonly string[],
-  fn: (world: W, info: StepInfo) => T,
-): Proc<W, T> {
+export function* read<W, T>(label: string, reads: readonly string[], fn: (world: W, info: StepInfo) => T): Proc<W, T> {
   return (yield { kind: 'act', label, reads, writes: NONE, read: fn }) as T;
 }
 
 /** Updates the world in one step with an immer recipe; returns what the recipe returns. */
-export function* update<W, T = void>(
-  label: string,
-  footprint: Footprint,
-  recipe: (draft: Draft<W>, info: StepInfo) => T,
-): Proc<W, T> {
+export function* update<W, T = void>(label: string, footprint: Footprint, recipe: (draft: Draft<W>, info: StepInfo) => T): Proc<W, T> {
   return (yield {
     kind: 'act',
     label,
@@ -135,10 +127,6 @@ export function* release<W>(lock: string, label = `spin_unlock(${lock})`): Proc<
 }
 
 /** Waits until a condition on the world holds (the thread is blocked, not spinning). */
-export function* waitUntil<W>(
-  label: string,
-  reads: readonly string[],
-  until: (world: W) => boolean,
-): Proc<W> {
+export function* waitUntil<W>(label: string, reads: readonly string[], until: (world: W) => boolean): Proc<W> {
   yield { kind: 'wait', label, reads, until };
 }

@@ -16,7 +16,9 @@ export function describeSpte(sp: ShadowPage, index: number, s: Spte): string {
 export function describeOrigin(s: Spte): string {
   const p = s.prov;
   const g = p.fromGpte;
-  const from = g ? ` from gpte ${formatPte(g.value)} @${hex(g.gpa)} ${g.emulated ? 'as its emulator wrote it' : 'read'} at step ${g.readAtStep}` : '';
+  const from = g
+    ? ` from gpte ${formatPte(g.value)} @${hex(g.gpa)} ${g.emulated ? 'as its emulator wrote it' : 'read'} at step ${g.readAtStep}`
+    : '';
   return `installed at step ${p.installedAt} by ${p.thread}${from}`;
 }
 

@@ -1,6 +1,18 @@
 import { describe, expect, it } from 'vitest';
 import { runSolo } from '../../sim/index.ts';
-import { access, GuestBuilder, initialWorld, makePte, presetByName, withFlags, PT_ACCESSED, PT_DIRTY, vcpuOf, type LeafSpte, type MmuWorld } from '../index.ts';
+import {
+  access,
+  GuestBuilder,
+  initialWorld,
+  makePte,
+  presetByName,
+  withFlags,
+  PT_ACCESSED,
+  PT_DIRTY,
+  vcpuOf,
+  type LeafSpte,
+  type MmuWorld,
+} from '../index.ts';
 import { lockDiscipline, noLostGuestWrite, noStaleSpte, stateKey, writeProtection } from './index.ts';
 
 const GVA = 0x4020_1000;
@@ -25,7 +37,11 @@ describe('no-stale-spte', () => {
     const w = consistent();
     const gpa = 0x13008;
     const value = makePte({ gfn: 0x60, p: true, w: true, a: true, d: true });
-    const stale = { ...w, gmem: { ...w.gmem, [gpa]: value }, lastStore: { [gpa]: { gpa, value, step: 42, thread: 'VCPU1', how: 'direct' as const } } };
+    const stale = {
+      ...w,
+      gmem: { ...w.gmem, [gpa]: value },
+      lastStore: { [gpa]: { gpa, value, step: 42, thread: 'VCPU1', how: 'direct' as const } },
+    };
     expect(noStaleSpte.check(stale)).toMatch(
       /^SPTE sp#4\[0x1\] \(L1 shadow of gfn 0x13\) = 0x0000000100050023 maps pfn 0x100050 \(gfn 0x50\) but GPTE @0x13008 now maps gfn 0x60 .*installed at step \d+ by VCPU0 .*made stale by VCPU1's untrapped store of 0x0000000000060063 at step 42/,
     );
@@ -33,7 +49,9 @@ describe('no-stale-spte', () => {
 
   it('should flag a link whose GPDE now points elsewhere, and a not-present gpte', () => {
     const w = consistent();
-    expect(noStaleSpte.check({ ...w, gmem: { ...w.gmem, [0x12008]: makePte({ gfn: 0x20, p: true, w: true }) } })).toMatch(/SPTE sp#3\[0x1\] .* links sp#4 .* but GPDE @0x12008 now points to table gfn 0x20/);
+    expect(noStaleSpte.check({ ...w, gmem: { ...w.gmem, [0x12008]: makePte({ gfn: 0x20, p: true, w: true }) } })).toMatch(
+      /SPTE sp#3\[0x1\] .* links sp#4 .* but GPDE @0x12008 now points to table gfn 0x20/,
+    );
     expect(noStaleSpte.check({ ...w, gmem: { ...w.gmem, [0x13008]: 0 } })).toMatch(/GPTE @0x13008 now is not present/);
   });
 
@@ -51,7 +69,10 @@ describe('no-stale-spte', () => {
     const direct = Object.values(w.sps).find((sp) => sp.role.direct)!;
     expect(noStaleSpte.check(w)).toBeUndefined();
     const wrong = { ...(direct.spt[1] as LeafSpte), gfn: 0x60, pfn: 0x100060 };
-    const corrupt = (parents: typeof direct.parents): MmuWorld => ({ ...w, sps: { ...w.sps, [direct.id]: { ...direct, parents, spt: { ...direct.spt, 1: wrong } } } });
+    const corrupt = (parents: typeof direct.parents): MmuWorld => ({
+      ...w,
+      sps: { ...w.sps, [direct.id]: { ...direct, parents, spt: { ...direct.spt, 1: wrong } } },
+    });
     const message = /\(L1 direct, gfn 0x200\) .* maps pfn 0x100060 but the large guest page maps gfn 0x201 here/;
     expect(noStaleSpte.check(corrupt(direct.parents))).toMatch(message);
     expect(noStaleSpte.check(corrupt([]))).toMatch(message);
@@ -59,7 +80,11 @@ describe('no-stale-spte', () => {
 
   it('should flag a leaf unreachable from any root too', () => {
     const w = consistent();
-    const unlinked = { ...w, sps: { ...w.sps, 3: { ...w.sps[3], spt: {} } }, gmem: { ...w.gmem, [0x13008]: makePte({ gfn: 0x61, p: true }) } };
+    const unlinked = {
+      ...w,
+      sps: { ...w.sps, 3: { ...w.sps[3], spt: {} } },
+      gmem: { ...w.gmem, [0x13008]: makePte({ gfn: 0x61, p: true }) },
+    };
     expect(noStaleSpte.check(unlinked)).toMatch(/sp#4\[0x1\]/);
   });
 });
@@ -91,7 +116,9 @@ describe('write-protection', () => {
   it('should hold on a consistent state and flag a writable SPTE onto a shadowed table', () => {
     const w = consistent();
     expect(writeProtection.check(w)).toBeUndefined();
-    expect(writeProtection.check(withLeaf(w, { gfn: 0x12, pfn: 0x100012, writable: true }))).toMatch(/maps gfn 0x12 writable, but gfn 0x12 is a shadowed guest table \(sp#3/);
+    expect(writeProtection.check(withLeaf(w, { gfn: 0x12, pfn: 0x100012, writable: true }))).toMatch(
+      /maps gfn 0x12 writable, but gfn 0x12 is a shadowed guest table \(sp#3/,
+    );
   });
 });
 

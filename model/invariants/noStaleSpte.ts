@@ -42,7 +42,9 @@ function excess(s: LeafSpte, allowed: number, wpOff: boolean): number {
 
 function checkIndirect(world: MmuWorld, sp: ShadowPage, eferNx: boolean, wpOff: boolean, out: string[]): void {
   const level = sp.role.level;
-  for (const index of Object.keys(sp.spt).map(Number).sort((a, b) => a - b)) {
+  for (const index of Object.keys(sp.spt)
+    .map(Number)
+    .sort((a, b) => a - b)) {
     const s = sp.spt[index];
     const { gpa, largeOffset } = shadowedGpte(sp, index);
     const gpte = gmemRead(world, gpa);
@@ -58,19 +60,25 @@ function checkIndirect(world: MmuWorld, sp: ShadowPage, eferNx: boolean, wpOff: 
       const child = world.sps[s.child];
       const large = level > 1 && isLarge(gpte);
       const wantDirect = large;
-      const accOk = large ? (child.role.access & ~(gAcc & (isDirty(gpte) ? ACC_ALL : ~ACC_WRITE))) === 0 : (child.role.access & ~gAcc) === 0;
+      const accOk = large
+        ? (child.role.access & ~(gAcc & (isDirty(gpte) ? ACC_ALL : ~ACC_WRITE))) === 0
+        : (child.role.access & ~gAcc) === 0;
       // A 4M page of a 32-bit guest is two 2M shadow entries: this one's direct page starts largeOffset frames in.
       const wantGfn = large ? pteGfn(gpte) - (pteGfn(gpte) % pagesPerLevel(level)) + largeOffset : pteGfn(gpte);
       if (child.role.direct !== wantDirect || child.gfn !== wantGfn || child.role.level !== level - 1) {
         const target = large ? `maps a large page at gfn ${hex(pteGfn(gpte))}` : `points to table gfn ${hex(pteGfn(gpte))}`;
         out.push(`${head} links ${describeSp(child)} but ${now} ${target} (${formatPte(gpte)}): ${tail}`);
       } else if (!accOk) {
-        out.push(`${head} links ${describeSp(child)} with rights ${formatAccess(child.role.access)} but ${now} grants only ${formatAccess(gAcc)} (${formatPte(gpte)}): ${tail}`);
+        out.push(
+          `${head} links ${describeSp(child)} with rights ${formatAccess(child.role.access)} but ${now} grants only ${formatAccess(gAcc)} (${formatPte(gpte)}): ${tail}`,
+        );
       }
       continue;
     }
     if (s.gfn === pteGfn(gpte) && s.pfn !== gfnToPfn(world, s.gfn)) {
-      out.push(`${head} maps pfn ${hex(s.pfn)} for gfn ${hex(s.gfn)}, but the host now backs gfn ${hex(s.gfn)} with pfn ${hex(gfnToPfn(world, s.gfn))}: the guest uses a page the host freed; ${describeOrigin(s)}`);
+      out.push(
+        `${head} maps pfn ${hex(s.pfn)} for gfn ${hex(s.gfn)}, but the host now backs gfn ${hex(s.gfn)} with pfn ${hex(gfnToPfn(world, s.gfn))}: the guest uses a page the host freed; ${describeOrigin(s)}`,
+      );
       continue;
     }
     if (s.gfn !== pteGfn(gpte) || s.pfn !== gfnToPfn(world, pteGfn(gpte))) {
@@ -78,7 +86,10 @@ function checkIndirect(world: MmuWorld, sp: ShadowPage, eferNx: boolean, wpOff: 
       continue;
     }
     const extra = excess(s, gAcc & sp.role.access, wpOff);
-    if (extra !== 0) out.push(`${head} grants ${formatAccess(extra)} beyond ${now} (${formatPte(gpte)}, rights ${formatAccess(gAcc & sp.role.access)}): ${tail}`);
+    if (extra !== 0)
+      out.push(
+        `${head} grants ${formatAccess(extra)} beyond ${now} (${formatPte(gpte)}, rights ${formatAccess(gAcc & sp.role.access)}): ${tail}`,
+      );
   }
 }
 
@@ -88,18 +99,23 @@ function checkIndirect(world: MmuWorld, sp: ShadowPage, eferNx: boolean, wpOff: 
  * for the next large mapping of its gfn, and the kernel warns on a mismatch (kvm_mmu_page_set_gfn).
  */
 function checkDirect(world: MmuWorld, sp: ShadowPage, wpOff: boolean, out: string[]): void {
-  for (const index of Object.keys(sp.spt).map(Number).sort((a, b) => a - b)) {
+  for (const index of Object.keys(sp.spt)
+    .map(Number)
+    .sort((a, b) => a - b)) {
     const s = sp.spt[index];
     const gfn = sp.gfn + index * pagesPerLevel(sp.role.level);
     const head = describeSpte(sp, index, s);
     if (s.kind === 'link') {
       const child = world.sps[s.child];
-      if (!child.role.direct || child.gfn !== gfn) out.push(`${head} links ${describeSp(child)} but the large page needs gfn ${hex(gfn)} here: ${describeOrigin(s)}`);
+      if (!child.role.direct || child.gfn !== gfn)
+        out.push(`${head} links ${describeSp(child)} but the large page needs gfn ${hex(gfn)} here: ${describeOrigin(s)}`);
       continue;
     }
-    if (s.pfn !== gfnToPfn(world, gfn)) out.push(`${head} maps pfn ${hex(s.pfn)} but the large guest page maps gfn ${hex(gfn)} here: ${describeOrigin(s)}`);
+    if (s.pfn !== gfnToPfn(world, gfn))
+      out.push(`${head} maps pfn ${hex(s.pfn)} but the large guest page maps gfn ${hex(gfn)} here: ${describeOrigin(s)}`);
     const extra = excess(s, sp.role.access, wpOff);
-    if (extra !== 0) out.push(`${head} grants ${formatAccess(extra)} beyond its direct role ${formatAccess(sp.role.access)}: ${describeOrigin(s)}`);
+    if (extra !== 0)
+      out.push(`${head} grants ${formatAccess(extra)} beyond its direct role ${formatAccess(sp.role.access)}: ${describeOrigin(s)}`);
   }
 }
 
@@ -109,7 +125,9 @@ function checkPaths(world: MmuWorld, eferNx: boolean, wpOff: boolean, out: strin
   const visit = (spId: number, acc: number, depth: number): void => {
     const sp = world.sps[spId];
     if (!sp || depth > 5) return;
-    for (const index of Object.keys(sp.spt).map(Number).sort((a, b) => a - b)) {
+    for (const index of Object.keys(sp.spt)
+      .map(Number)
+      .sort((a, b) => a - b)) {
       const s = sp.spt[index];
       const gpte = gmemRead(world, shadowedGpte(sp, index).gpa);
       if (!sp.role.direct && !isPresent(gpte)) continue; // reported by the per-entry check
@@ -122,7 +140,9 @@ function checkPaths(world: MmuWorld, eferNx: boolean, wpOff: boolean, out: strin
       const key = `${spId}:${index}`;
       if (extra !== 0 && !seen.has(key)) {
         seen.add(key);
-        out.push(`${describeSpte(sp, index, s)} grants ${formatAccess(extra)} beyond the guest's accumulated rights ${formatAccess(here)} on its shadow path: ${describeOrigin(s)}`);
+        out.push(
+          `${describeSpte(sp, index, s)} grants ${formatAccess(extra)} beyond the guest's accumulated rights ${formatAccess(here)} on its shadow path: ${describeOrigin(s)}`,
+        );
       }
     }
   };
@@ -142,7 +162,9 @@ function checkPaeRoots(world: MmuWorld, out: string[]): void {
       const have = root === null ? undefined : world.sps[root]?.gfn;
       if (have !== want) {
         const what = root === null ? 'is empty' : world.sps[root] ? `is ${describeSp(world.sps[root])}` : `is sp#${root} (zapped)`;
-        out.push(`VCPU${id} pae_root[${i}] ${what} but its loaded PDPTE ${i} is ${formatPte(pdpte)}${want === undefined ? ' (not present)' : ` (PD gfn ${hex(want)})`}`);
+        out.push(
+          `VCPU${id} pae_root[${i}] ${what} but its loaded PDPTE ${i} is ${formatPte(pdpte)}${want === undefined ? ' (not present)' : ` (PD gfn ${hex(want)})`}`,
+        );
       }
     });
   });
@@ -161,7 +183,7 @@ function checkPaeRoots(world: MmuWorld, out: string[]): void {
 export const noStaleSpte: Invariant<MmuWorld> = {
   name: 'no-stale-spte',
   explanation:
-    'Every present SPTE in every sync shadow page (reachable or not) and in every reachable unsync page must agree with the guest entry it shadows in current guest memory: a link points to the shadow page of the table the gpte names, a leaf maps the pfn of the gpte\'s gfn with no wider rights; a direct page (a guest large page in 4K pieces) maps exactly the frames of its gfn range. A stale SPTE lets the guest keep using a mapping it has removed.',
+    "Every present SPTE in every sync shadow page (reachable or not) and in every reachable unsync page must agree with the guest entry it shadows in current guest memory: a link points to the shadow page of the table the gpte names, a leaf maps the pfn of the gpte's gfn with no wider rights; a direct page (a guest large page in 4K pieces) maps exactly the frames of its gfn range. A stale SPTE lets the guest keep using a mapping it has removed.",
   check(world) {
     const eferNx = world.vcpus.some((v) => v.eferNx);
     const wpOff = world.vcpus.some((v) => !v.cr0Wp);

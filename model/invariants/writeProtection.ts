@@ -14,7 +14,9 @@ export const writeProtection: Invariant<MmuWorld> = {
     const out: string[] = [];
     for (const id of spIds(world)) {
       const sp = world.sps[id];
-      for (const index of Object.keys(sp.spt).map(Number).sort((a, b) => a - b)) {
+      for (const index of Object.keys(sp.spt)
+        .map(Number)
+        .sort((a, b) => a - b)) {
         const s = sp.spt[index];
         if (s.kind !== 'leaf' || !s.writable) continue;
         if (!isWriteProtected(world, s.gfn)) continue;

@@ -5,7 +5,18 @@ import { ACC_ALL, hex, isPresent, pteGfn } from '../pte.ts';
 import { vcpuPageRole } from './role.ts';
 import { flushAllTlbs } from '../tlb.ts';
 import { lockMmu, unlockMmu } from '../mmuLock.ts';
-import { HOST_MM, MMU_LOCK, pdptrsObj, ROLE_4LEVEL_DEFAULTS, SHADOW, TLB, type GpteSource, type MmuWorld, type SpRole, type Vcpu } from '../world.ts';
+import {
+  HOST_MM,
+  MMU_LOCK,
+  pdptrsObj,
+  ROLE_4LEVEL_DEFAULTS,
+  SHADOW,
+  TLB,
+  type GpteSource,
+  type MmuWorld,
+  type SpRole,
+  type Vcpu,
+} from '../world.ts';
 import { createSp, findSp, rmapWriteProtect, setLink, stepStart, unsyncSpsOf, zapSpte } from './pages.ts';
 import { setSpte, type SpteInputs } from './spte.ts';
 import { kvmSyncPage } from './sync.ts';
@@ -66,7 +77,14 @@ export function* kvmMmuGetPage(ctx: ThreadContext, vcpu: Vcpu, who: string, gfn:
 }
 
 /** link_shadow_page, arch/x86/kvm/mmu.c: SPTE sp#parent[index] -> child, built from `gpte`. */
-export function* linkShadowPage(ctx: ThreadContext, who: string, parent: number, index: number, child: number, gpte: GpteSource): Proc<MmuWorld> {
+export function* linkShadowPage(
+  ctx: ThreadContext,
+  who: string,
+  parent: number,
+  index: number,
+  child: number,
+  gpte: GpteSource,
+): Proc<MmuWorld> {
   ctx.assertHeld(MMU_LOCK, 'link_shadow_page');
   yield* update<MmuWorld>(`${who}: link_shadow_page sp#${parent}[${hex(index)}] -> sp#${child}`, SHADOW_RW, (d, info) => {
     setLink(d, parent, index, child, { installedAt: info.index, thread: info.threadName, fromGpte: gpte });
@@ -93,14 +111,18 @@ export type SetSpteArgs = Omit<SpteInputs, 'canUnsync' | 'prov'> & { readonly gp
 export function* mmuSetSpte(ctx: ThreadContext, vcpu: Vcpu, who: string, a: SetSpteArgs): Proc<MmuWorld, { ptwrite: boolean }> {
   ctx.assertHeld(MMU_LOCK, 'mmu_set_spte');
   const pfn = a.pfn === undefined ? '' : ` pfn ${hex(a.pfn)}`;
-  return yield* update<MmuWorld, { ptwrite: boolean }>(`${who}: mmu_set_spte sp#${a.sp}[${hex(a.index)}] gfn ${hex(a.gfn)}${pfn}`, SET_SPTE_RW, (d, info) => {
-    const refused = setSpte(d, vcpu.config, vcpu.cr0Wp, {
-      ...a,
-      canUnsync: true,
-      prov: { installedAt: info.index, thread: info.threadName, fromGpte: a.gpte },
-    });
-    return { ptwrite: refused && a.writeFault };
-  });
+  return yield* update<MmuWorld, { ptwrite: boolean }>(
+    `${who}: mmu_set_spte sp#${a.sp}[${hex(a.index)}] gfn ${hex(a.gfn)}${pfn}`,
+    SET_SPTE_RW,
+    (d, info) => {
+      const refused = setSpte(d, vcpu.config, vcpu.cr0Wp, {
+        ...a,
+        canUnsync: true,
+        prov: { installedAt: info.index, thread: info.threadName, fromGpte: a.gpte },
+      });
+      return { ptwrite: refused && a.writeFault };
+    },
+  );
 }
 
 /** kvm_mmu_load, arch/x86/kvm/mmu.c: allocates the root shadow page for CR3 (thread-body shape). */

@@ -138,7 +138,12 @@ export interface ShadowStep {
 }
 
 /** for_each_shadow_entry: the shadow path of `gva` from `root` down to the first non-link SPTE. */
-export function shadowWalk(world: MmuWorld, root: number | undefined, gva: number, index: (gva: number, level: number) => number): ShadowStep[] {
+export function shadowWalk(
+  world: MmuWorld,
+  root: number | undefined,
+  gva: number,
+  index: (gva: number, level: number) => number,
+): ShadowStep[] {
   const path: ShadowStep[] = [];
   let spId = root;
   while (spId !== undefined) {

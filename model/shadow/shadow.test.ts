@@ -86,9 +86,19 @@ describe('write protection', () => {
     const a = run(world, v0, GVA, 'write').world;
     expect(leaf(a, 4, 1)?.writable).toBe(true);
     // Turn gfn 0x50 into a page table: other's GPDE now points at it (a hand-made guest).
-    const g2 = new GuestBuilder({ firstTableGfn: 0x10 }).map(GVA, 0x50, { w: true, d: true }).map(NEIGHBOUR, 0x51, { w: true, d: true }).map(other, 0x70, { w: true, d: true });
+    const g2 = new GuestBuilder({ firstTableGfn: 0x10 })
+      .map(GVA, 0x50, { w: true, d: true })
+      .map(NEIGHBOUR, 0x51, { w: true, d: true })
+      .map(other, 0x70, { w: true, d: true });
     const gpde = g2.gpteGpa(other, 2);
-    const withTable = { ...a, gmem: { ...a.gmem, [gpde]: makePte({ gfn: 0x50, p: true, w: true, a: true }), [0x50000]: makePte({ gfn: 0x70, p: true, w: true, a: true, d: true }) } };
+    const withTable = {
+      ...a,
+      gmem: {
+        ...a.gmem,
+        [gpde]: makePte({ gfn: 0x50, p: true, w: true, a: true }),
+        [0x50000]: makePte({ gfn: 0x70, p: true, w: true, a: true, d: true }),
+      },
+    };
     const b = run(withTable, v0, other, 'read').world;
     expect([0x10, 0x11, 0x12, 0x13, 0x50].map((gfn) => isWriteProtected(b, gfn))).toEqual([true, true, true, true, true]);
     expect(leaf(b, 4, 1)?.writable).toBe(false);
@@ -100,9 +110,13 @@ describe('write protection', () => {
   it('should not trap a store to an unshadowed page', () => {
     const { world, v0 } = setup();
     let trapped: boolean | undefined;
-    const w = runSolo(world, function* (ctx) {
-      trapped = (yield* store(ctx, v0, 0x50000, 7)).trapped;
-    }, 'VCPU0');
+    const w = runSolo(
+      world,
+      function* (ctx) {
+        trapped = (yield* store(ctx, v0, 0x50000, 7)).trapped;
+      },
+      'VCPU0',
+    );
     expect(trapped).toBe(false);
     expect(w.lastStore[0x50000]).toMatchObject({ how: 'direct', thread: 'VCPU0' });
   });
@@ -211,8 +225,12 @@ describe('kernel variants under exploration', () => {
   it('should explain the violation with the SPTE, its origin and the store that made it stale', () => {
     const v = explore(case2('v2.6.33'), dfs({ preemptionBound: 3 }), {}).verdict;
     if (v.kind !== 'violated') throw new Error(v.kind);
-    expect(v.message).toMatch(/^SPTE sp#4\[0x1\] \(L1 shadow of gfn 0x13\) = .* maps pfn 0x100050 \(gfn 0x50\) but GPTE @0x13008 now maps gfn 0x60/);
-    expect(v.message).toMatch(/installed at step \d+ by VCPU0 from gpte 0x0000000000050063 @0x13008 read at step \d+; made stale by VCPU1's trapped \(emulated\) store/);
+    expect(v.message).toMatch(
+      /^SPTE sp#4\[0x1\] \(L1 shadow of gfn 0x13\) = .* maps pfn 0x100050 \(gfn 0x50\) but GPTE @0x13008 now maps gfn 0x60/,
+    );
+    expect(v.message).toMatch(
+      /installed at step \d+ by VCPU0 from gpte 0x0000000000050063 @0x13008 read at step \d+; made stale by VCPU1's trapped \(emulated\) store/,
+    );
   });
 
   it('should make waitFlag order the threads', () => {
@@ -223,8 +241,20 @@ describe('kernel variants under exploration', () => {
       variant: 'unlocked-no-recheck',
       initial: world,
       threads: [
-        { name: 'VCPU0', body: function* (ctx) { yield* access(ctx, v0, GVA, 'read'); yield* setFlag(ctx, 'done'); } },
-        { name: 'VCPU1', body: function* (ctx) { yield* waitFlag(ctx, 'done'); yield* store(ctx, v1, gpa, 0); } },
+        {
+          name: 'VCPU0',
+          body: function* (ctx) {
+            yield* access(ctx, v0, GVA, 'read');
+            yield* setFlag(ctx, 'done');
+          },
+        },
+        {
+          name: 'VCPU1',
+          body: function* (ctx) {
+            yield* waitFlag(ctx, 'done');
+            yield* store(ctx, v1, gpa, 0);
+          },
+        },
       ],
       invariants: [noStaleSpte, writeProtection],
     };

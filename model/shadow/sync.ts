@@ -23,7 +23,9 @@ const SHADOW_RW = { reads: [SHADOW], writes: [SHADOW] };
 export function* kvmSyncPage(ctx: ThreadContext, vcpu: Vcpu, who: string, sp: number, transient = false): Proc<MmuWorld, boolean> {
   ctx.assertHeld(MMU_LOCK, 'kvm_sync_page');
   const start = yield* update<MmuWorld, { gfn: number; role: SpRole; indices: number[]; protectedAny: boolean } | undefined>(
-    transient ? `${who}: kvm_sync_page_transient sp#${sp} (stays unsync)` : `${who}: kvm_sync_page sp#${sp}: rmap_write_protect + kvm_unlink_unsync_page`,
+    transient
+      ? `${who}: kvm_sync_page_transient sp#${sp} (stays unsync)`
+      : `${who}: kvm_sync_page sp#${sp}: rmap_write_protect + kvm_unlink_unsync_page`,
     SHADOW_RW,
     (d) => {
       const before = stepStart(d);
@@ -31,7 +33,9 @@ export function* kvmSyncPage(ctx: ThreadContext, vcpu: Vcpu, who: string, sp: nu
       const protectedAny = !transient && vcpu.config.syncWriteProtect && rmapWriteProtect(d, before.sps[sp].gfn, before) > 0;
       const s = d.sps[sp];
       if (!transient) s.unsync = false;
-      const indices = Object.keys(s.spt).map(Number).sort((a, b) => a - b);
+      const indices = Object.keys(s.spt)
+        .map(Number)
+        .sort((a, b) => a - b);
       return { gfn: s.gfn, role: before.sps[sp].role, indices, protectedAny };
     },
   );

@@ -17,7 +17,10 @@ const GPTE = 0x13008;
 const NEW = makePte({ gfn: 0x60, p: true, w: true, a: true, d: true });
 
 function setup(preset = 'v2.6.36+unsync') {
-  const g = new GuestBuilder({ firstTableGfn: 0x10 }).map(GVA, 0x50, { w: true, d: true }).map(NEIGHBOUR, 0x51, { w: true, d: true }).map(0x4000_0000, 0x52, { w: true, d: true });
+  const g = new GuestBuilder({ firstTableGfn: 0x10 })
+    .map(GVA, 0x50, { w: true, d: true })
+    .map(NEIGHBOUR, 0x51, { w: true, d: true })
+    .map(0x4000_0000, 0x52, { w: true, d: true });
   g.mapTable(ALIAS, g.tableGfn(GVA, 1), { w: true, d: true });
   const world = initialWorld({ guest: g, vcpus: 1, config: presetByName(preset) });
   return { world, v: vcpuOf(world, 0) };
@@ -49,7 +52,9 @@ describe('unsync shadow pages', () => {
     const ptSp = Object.values(w.sps).find((sp) => sp.gfn === PT)!;
     expect([ptSp.id, ptSp.unsync]).toEqual([4, true]);
     expect(isWriteProtected(w, PT)).toBe(false);
-    const alias = Object.values(w.sps).flatMap((sp) => Object.values(sp.spt)).find((s) => s.kind === 'leaf' && s.gfn === PT) as LeafSpte;
+    const alias = Object.values(w.sps)
+      .flatMap((sp) => Object.values(sp.spt))
+      .find((s) => s.kind === 'leaf' && s.gfn === PT) as LeafSpte;
     expect(alias.writable).toBe(true);
     expect(writeProtection.check(w)).toBeUndefined();
     expect(noStaleSpte.check(w)).toBeUndefined();
@@ -107,7 +112,9 @@ describe('unsync shadow pages', () => {
     expect(trapped).toBe(false);
     expect(after.lastStore[GPTE]).toMatchObject({ how: 'direct' });
     expect(leaf(after, 4, 1)).toMatchObject({ gfn: 0x50 });
-    expect(noStaleSpte.check(after)).toMatch(/^SPTE sp#4\[0x1\] \(L1 shadow of gfn 0x13, unsync\) .* maps pfn 0x100050 \(gfn 0x50\) but GPTE @0x13008 now maps gfn 0x60 .*untrapped store/);
+    expect(noStaleSpte.check(after)).toMatch(
+      /^SPTE sp#4\[0x1\] \(L1 shadow of gfn 0x13, unsync\) .* maps pfn 0x100050 \(gfn 0x50\) but GPTE @0x13008 now maps gfn 0x60 .*untrapped store/,
+    );
   });
 
   it('should make invlpg zap the unsync leaf and re-install it from the re-read gpte', () => {
@@ -176,7 +183,12 @@ describe('unsync shadow pages', () => {
     expect(synced.sps[4].unsync).toBe(true);
     expect(leaf(synced, 4, 1)).toBeUndefined();
     expect(noStaleSpte.check(synced)).toBeUndefined();
-    const mutant = run({ ...relinked, config: presetByName('no-sync-before-link+unsync') }, { ...v, config: presetByName('no-sync-before-link+unsync') }, NEIGHBOUR, 'read').world;
+    const mutant = run(
+      { ...relinked, config: presetByName('no-sync-before-link+unsync') },
+      { ...v, config: presetByName('no-sync-before-link+unsync') },
+      NEIGHBOUR,
+      'read',
+    ).world;
     expect(mutant.sps[4].unsync).toBe(true);
     expect(noStaleSpte.check(mutant)).toMatch(/sp#4\[0x1\] \(L1 shadow of gfn 0x13, unsync\).*now maps gfn 0x60/);
   });
@@ -208,7 +220,9 @@ describe('unsync shadow pages', () => {
     const v2 = { ...v, cr3Gfn: g.cr3 };
     const w2 = { ...w, gmem, vcpus: [{ ...w.vcpus[0], cr3Gfn: g.cr3, root: undefined }] };
     const after = run(w2, v2, other, 'read').world;
-    const levels = Object.values(after.sps).filter((sp) => sp.gfn === PT).map((sp) => [sp.role.level, sp.unsync]);
+    const levels = Object.values(after.sps)
+      .filter((sp) => sp.gfn === PT)
+      .map((sp) => [sp.role.level, sp.unsync]);
     expect(levels).toEqual([
       [1, false],
       [2, false],

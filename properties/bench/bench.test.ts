@@ -27,7 +27,12 @@ describe('bench --quick --json', () => {
     expect(report.version).toBe(1);
     expect(report.options).toMatchObject({ quick: true, seeds: 3 });
     expect(report.throughput.rows.length).toBeGreaterThan(0);
-    expect(report.versus.rows.map((r) => r.runner)).toEqual(['fc.scheduler (async re-implementation)', 'mmu-race random', 'mmu-race fast-check', 'fc.scheduler (mmu-race model)']);
+    expect(report.versus.rows.map((r) => r.runner)).toEqual([
+      'fc.scheduler (async re-implementation)',
+      'mmu-race random',
+      'mmu-race fast-check',
+      'fc.scheduler (mmu-race model)',
+    ]);
     expect(report.runsToFailure.strategies).toEqual(expect.arrayContaining(['random', 'dfs']));
     expect(report.runsToFailure.cells.length).toBeGreaterThan(0);
     expect(report.reduction.cells.length).toBeGreaterThan(0);

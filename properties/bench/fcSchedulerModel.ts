@@ -4,7 +4,7 @@
 // `s.schedule` per step; a thread whose next step cannot run (lock held, condition false) parks
 // until another thread's step, as a promise-based user would write it without mmu-race.
 
-import fc from 'fast-check';
+import type fc from 'fast-check';
 import type { Program, Step } from '../../sim/index.ts';
 import { checkWithScheduler, type FcRaceResult } from './fcSchedulerRace.ts';
 import { applyAct, plainContext } from './plainLoop.ts';

@@ -46,7 +46,11 @@ function initialWorld(): World {
 
 /** One vCPU's handle on the scheduler: `op` makes a shared access one scheduling point. */
 class Vcpu {
-  constructor(readonly name: string, private readonly s: fc.Scheduler, private readonly w: World) {}
+  constructor(
+    readonly name: string,
+    private readonly s: fc.Scheduler,
+    private readonly w: World,
+  ) {}
 
   /** Runs `access` once the scheduler picks this step: every shared access is a scheduling point. */
   async op<T>(label: string, access: (w: World) => T): Promise<T> {
@@ -76,7 +80,8 @@ async function vcpu0(v: Vcpu, kernel: FcKernel): Promise<void> {
   for (let tries = 0; tries < 5; tries++) {
     if ((await v.op('guest read: shadow translate', (w) => w.leafSpte)) !== undefined) return;
     const walked: number[] = [];
-    for (let level = LEVELS; level >= 1; level--) walked[level - 1] = await v.op(`walk_addr: read gpte L${level}`, (w) => w.gpte[level - 1]);
+    for (let level = LEVELS; level >= 1; level--)
+      walked[level - 1] = await v.op(`walk_addr: read gpte L${level}`, (w) => w.gpte[level - 1]);
     await v.lock();
     let changed = false;
     // FNAME(fetch): every SPTE on the path down to the leaf table is present, so v2.6.33 re-checks
@@ -140,7 +145,11 @@ export interface FcRaceResult {
  * fc.check over `numRuns` fc.scheduler runs of `once` from `seed`. Shrinking is off
  * (`endOnFailure`) so `runs` counts runs to the first violation, the number compared with mmu-race.
  */
-export async function checkWithScheduler(once: (s: fc.Scheduler) => Promise<RaceOutcome>, seed: number, numRuns: number): Promise<FcRaceResult> {
+export async function checkWithScheduler(
+  once: (s: fc.Scheduler) => Promise<RaceOutcome>,
+  seed: number,
+  numRuns: number,
+): Promise<FcRaceResult> {
   let runs = 0;
   let steps = 0;
   const property = fc.asyncProperty(fc.scheduler(), async (s) => {

@@ -54,7 +54,12 @@ export async function runBench(o: BenchOptions, io: BenchIo = STDIO): Promise<Be
   const { json: _json, help: _help, ...options } = o;
   const partial = {
     version: 1 as const,
-    machine: { node: process.version, platform: `${process.platform} ${process.arch}`, cpus: cpus().length, cpuModel: cpus()[0]?.model.trim() ?? 'unknown' },
+    machine: {
+      node: process.version,
+      platform: `${process.platform} ${process.arch}`,
+      cpus: cpus().length,
+      cpuModel: cpus()[0]?.model.trim() ?? 'unknown',
+    },
     options,
     memory,
     throughput,
@@ -81,4 +86,3 @@ export async function main(argv: readonly string[], io: BenchIo = STDIO): Promis
   io.out(o.json ? JSON.stringify(report, null, 2) : renderReport(report));
   return report.checks.every((c) => c.ok) ? 0 : 1;
 }
-

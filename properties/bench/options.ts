@@ -66,7 +66,12 @@ export const QUICK: Omit<BenchOptions, 'json' | 'quick' | 'help'> = {
 export const BENCH_OPTIONS: readonly OptionSpec[] = [
   { name: 'json', kind: 'flag', help: 'print the same numbers as one JSON object instead of the table' },
   { name: 'quick', kind: 'flag', help: 'small counts for a smoke test (seconds, not minutes)' },
-  { name: 'long', kind: 'positive', value: 'N', help: `executions of the long memory run (default ${DEFAULTS.long.toLocaleString('en-US')})` },
+  {
+    name: 'long',
+    kind: 'positive',
+    value: 'N',
+    help: `executions of the long memory run (default ${DEFAULTS.long.toLocaleString('en-US')})`,
+  },
   { name: 'seeds', kind: 'positive', value: 'N', help: `seeds 1..N for every seeded measurement (default ${DEFAULTS.seeds})` },
   { name: 'cap', kind: 'positive', value: 'N', help: `per-seed budget when looking for a violation (default ${DEFAULTS.seededCap})` },
   {
@@ -75,7 +80,12 @@ export const BENCH_OPTIONS: readonly OptionSpec[] = [
     value: 'N',
     help: `executions all seeds of one strategy may spend on one buggy cell (default ${DEFAULTS.cellBudget})`,
   },
-  { name: 'dfs-cap', kind: 'positive', value: 'N', help: `dfs budget per cell, buggy or holding (default ${DEFAULTS.dfsCap}; dpor on a buggy cell shares it)` },
+  {
+    name: 'dfs-cap',
+    kind: 'positive',
+    value: 'N',
+    help: `dfs budget per cell, buggy or holding (default ${DEFAULTS.dfsCap}; dpor on a buggy cell shares it)`,
+  },
 ];
 
 /** The help text of `mmu-race bench --help`. */

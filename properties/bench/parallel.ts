@@ -43,7 +43,11 @@ async function timed(cells: readonly Cell[], spec: ExploreSpec, workers: number)
  * workers, `rounds` times in alternating order (1 2, 2 1, …) so drift on a shared machine hits both.
  */
 export async function measureParallel(kernels: readonly string[] | undefined, rounds: number): Promise<ParallelResult> {
-  const cells: Cell[] = SCENARIOS.flatMap((scenario) => kernelsOf(scenario).filter((k) => !kernels || kernels.includes(k)).map((kernel) => ({ scenario, kernel })));
+  const cells: Cell[] = SCENARIOS.flatMap((scenario) =>
+    kernelsOf(scenario)
+      .filter((k) => !kernels || kernels.includes(k))
+      .map((kernel) => ({ scenario, kernel })),
+  );
   const spec: ExploreSpec = { strategy: DEFAULT_STRATEGY, runs: 1000, seed: 42 };
   const runs: ParallelRun[] = [];
   const seen = new Set<string>();

@@ -44,12 +44,18 @@ export function checksOf(r: Omit<BenchReport, 'checks' | 'totalMs'>): Check[] {
     { name: 'plain loop ran the same steps as the engine on every scenario', ok: r.throughput.total.stepsMatch },
     { name: 'every runner held on case-2-trapped x v2.6.36', ok: r.versus.rows.every((x) => x.fixedHolds) },
     { name: 'fc.scheduler found the v2.6.33 bug on some seed', ok: fcRow.toFailure.missed < fcRow.toFailure.runs.length },
-    { name: 'fc.scheduler over the mmu-race model found the v2.6.33 bug on some seed', ok: r.versus.rows[3].toFailure.missed < r.versus.rows[3].toFailure.runs.length },
+    {
+      name: 'fc.scheduler over the mmu-race model found the v2.6.33 bug on some seed',
+      ok: r.versus.rows[3].toFailure.missed < r.versus.rows[3].toFailure.runs.length,
+    },
     {
       name: 'every buggy cell was found by some strategy',
       ok: r.runsToFailure.cells.every((c) => c.strategies.some((s) => s.missed < s.runs.length)),
     },
-    { name: 'no search ended in a failure other than a violation', ok: r.runsToFailure.cells.every((c) => c.strategies.every((s) => s.otherFailures.length === 0)) },
+    {
+      name: 'no search ended in a failure other than a violation',
+      ok: r.runsToFailure.cells.every((c) => c.strategies.every((s) => s.otherFailures.length === 0)),
+    },
     { name: 'dpor proved every holding cell', ok: r.reduction.cells.every((c) => c.dpor.complete && c.dpor.verdict === 'holds') },
     { name: 'dfs found no failure in a holding cell', ok: r.reduction.cells.every((c) => c.dfs.verdict === 'holds') },
     // Peak RSS is reported against its limit in the table, not here: it depends on V8's heap sizing.

@@ -48,7 +48,11 @@ export interface RunsBudget {
 /** Every cell expected to be violated, in matrix order (only `kernels`' columns when given). */
 export function buggyCells(kernels?: readonly string[]): { scenario: string; kernel: string }[] {
   const chosen = (k: string): boolean => kernels === undefined || kernels.includes(k);
-  return SCENARIOS.flatMap((s) => kernelsOf(s).filter((k) => chosen(k) && s.expect(k).verdict === 'violated').map((kernel) => ({ scenario: s.name, kernel })));
+  return SCENARIOS.flatMap((s) =>
+    kernelsOf(s)
+      .filter((k) => chosen(k) && s.expect(k).verdict === 'violated')
+      .map((kernel) => ({ scenario: s.name, kernel })),
+  );
 }
 
 /** Searches every buggy cell with every strategy, within `budget`. */
@@ -73,7 +77,14 @@ export function measureRunsToFailure(strategies: readonly BenchStrategy[], budge
           if (r.verdict.kind !== 'holds' && r.verdict.kind !== 'violated') other.push(r.verdict.kind);
         }
       });
-      return { strategy: strategy.name, seeded: strategy.seeded, ...seedRuns(runs, found), skipped: seeds - runs.length, otherFailures: other, ms: t.ms };
+      return {
+        strategy: strategy.name,
+        seeded: strategy.seeded,
+        ...seedRuns(runs, found),
+        skipped: seeds - runs.length,
+        otherFailures: other,
+        ms: t.ms,
+      };
     });
     return { scenario, kernel, strategies: rows };
   });

@@ -16,7 +16,9 @@ export interface BenchStrategy {
 /** Every strategy raced on the buggy cells, in column order. */
 export const BENCH_STRATEGIES: readonly BenchStrategy[] = [
   { name: 'random', seeded: true, make: (seed, budget) => randomWalk(seed, budget) },
-  ...[1, 2, 3].map((depth): BenchStrategy => ({ name: `pct(d=${depth})`, seeded: true, make: (seed, budget) => pct(seed, budget, { depth }) })),
+  ...[1, 2, 3].map(
+    (depth): BenchStrategy => ({ name: `pct(d=${depth})`, seeded: true, make: (seed, budget) => pct(seed, budget, { depth }) }),
+  ),
   { name: 'portfolio', seeded: true, make: (seed, budget) => portfolio(seed, budget) },
   { name: 'dfs', seeded: false, make: () => dfs() },
   { name: 'dpor', seeded: false, make: () => dpor() },

@@ -95,7 +95,9 @@ export function renderReport(r: BenchReport): string {
         '   `>N`: no violation within the budget; `(k capped)`: seeds that found none; `(k seeds)`: a strategy stops taking seeds on a cell',
         `   once its first ${r.runsToFailure.giveUpAfter} seeds all came back empty or it spent the cell budget; the median is over the seeds that ran.`,
         `   time per strategy over all cells: ${names
-          .map((n) => `${n} ${duration(r.runsToFailure.cells.reduce((a, c) => a + (c.strategies.find((s) => s.strategy === n)?.ms ?? 0), 0))}`)
+          .map(
+            (n) => `${n} ${duration(r.runsToFailure.cells.reduce((a, c) => a + (c.strategies.find((s) => s.strategy === n)?.ms ?? 0), 0))}`,
+          )
           .join(', ')}`,
       ],
     ),
@@ -155,7 +157,9 @@ export function renderReport(r: BenchReport): string {
         ],
       ],
       ['right', 'right', 'right', 'right', 'right', 'right', 'right', 'right', 'left', 'left'],
-      ['   peak RSS and peak heap used are sampled every 10,000 executions; process maxRSS is the kernel\'s high-water mark for the whole process so far.'],
+      [
+        "   peak RSS and peak heap used are sampled every 10,000 executions; process maxRSS is the kernel's high-water mark for the whole process so far.",
+      ],
     ),
   );
 
@@ -173,6 +177,8 @@ export function renderReport(r: BenchReport): string {
     ),
   );
 
-  parts.push(['Checks (correctness of the bench, not timing):', ...r.checks.map((c) => `  ${c.ok ? 'ok  ' : 'FAIL'}  ${c.name}`)].join('\n'));
+  parts.push(
+    ['Checks (correctness of the bench, not timing):', ...r.checks.map((c) => `  ${c.ok ? 'ok  ' : 'FAIL'}  ${c.name}`)].join('\n'),
+  );
   return parts.join('\n\n');
 }

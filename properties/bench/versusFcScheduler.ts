@@ -43,7 +43,10 @@ export interface VersusResult {
 }
 
 /** Runs to the first violation per seed, one seed after the other (seeded runs must not interleave). */
-async function perSeed(seeds: readonly number[], one: (seed: number) => { runs: number; found: boolean } | Promise<{ runs: number; found: boolean }>): Promise<SeedRuns> {
+async function perSeed(
+  seeds: readonly number[],
+  one: (seed: number) => { runs: number; found: boolean } | Promise<{ runs: number; found: boolean }>,
+): Promise<SeedRuns> {
   const runs: number[] = [];
   const found: boolean[] = [];
   for (const seed of seeds) {

@@ -68,7 +68,12 @@ export function parseArgs(command: string, argv: readonly string[], specs: reado
     const eq = token.indexOf('=');
     const name = token.slice(2, eq < 0 ? undefined : eq);
     const spec = token.startsWith('--') ? all.find((s) => s.name === name) : undefined;
-    if (!spec) throw unknownOption(command, token, all.map((s) => s.name));
+    if (!spec)
+      throw unknownOption(
+        command,
+        token,
+        all.map((s) => s.name),
+      );
     if (spec.kind === 'flag') {
       if (eq >= 0) throw flagTakesNoValue(spec.name, token.slice(eq + 1));
       add(spec.name, 1);

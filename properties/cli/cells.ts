@@ -38,7 +38,9 @@ export function chooseCells(scenarios: readonly Scenario[], kernels: readonly st
 function kernelInNoRow(kernel: string, scenarios: readonly Scenario[]): UsageError {
   const rows = scenarios.slice(0, 3).map((s) => `${s.name}: ${kernelsOf(s).join(', ')}`);
   if (scenarios.length > 3) rows.push(`… and ${scenarios.length - 3} more (see 'mmu-race list')`);
-  const elsewhere = allScenarios().filter((s) => kernelsOf(s).includes(kernel)).map((s) => s.name);
+  const elsewhere = allScenarios()
+    .filter((s) => kernelsOf(s).includes(kernel))
+    .map((s) => s.name);
   const hint = elsewhere.length > 0 ? `\n  scenarios whose row has it: ${some(elsewhere, 6)}` : '';
   return new UsageError(
     `kernel '${kernel}' is not in the row of any chosen scenario, so no cell would run it; each scenario runs under:\n  ${rows.join('\n  ')}${hint}`,

@@ -22,7 +22,9 @@ afterAll(() => rmSync(tmp, { recursive: true, force: true }));
 let violating: { schedule: string; invariant: string };
 beforeAll(async () => {
   const [c] = expectedViolations();
-  violating = (JSON.parse((await inProcess(['explore', c.scenario, '--kernel', c.kernel, '--json'])).stdout) as { results: (typeof violating)[] }).results[0];
+  violating = (
+    JSON.parse((await inProcess(['explore', c.scenario, '--kernel', c.kernel, '--json'])).stdout) as { results: (typeof violating)[] }
+  ).results[0];
 });
 
 const escapeRegex = (s: string): string => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
@@ -67,7 +69,13 @@ describe('replay --json --state', () => {
     const fromText = text
       .split(/\n(?= {0,3}\d+ \S)/)
       .filter((block) => /^ {0,3}\d+ /.test(block))
-      .map((block) => block.split('\n').slice(1).filter((l) => /^ {7}\S/.test(l)).map((l) => l.trim()));
+      .map((block) =>
+        block
+          .split('\n')
+          .slice(1)
+          .filter((l) => /^ {7}\S/.test(l))
+          .map((l) => l.trim()),
+      );
     expect(withState.trace.map((s) => s.changes!.map((c) => `${c.path}: ${c.before} -> ${c.after}`))).toEqual(fromText);
     expect(withState.trace.some((s) => s.changes!.length > 0)).toBe(true);
     const plain = JSON.parse((await inProcess(['replay', violating.schedule, '--json'])).stdout) as { trace: Step[] };
@@ -138,8 +146,12 @@ describe('--kernel', () => {
   it('should say on stderr when a kernel runs only in some rows', async () => {
     const { scenario, kernel, rowsWithIt } = offRowKernel();
     const r = await inProcess(['explore', scenario, rowsWithIt[0], '--kernel', kernel, '--json']);
-    expect(r.stderr).toContain(`note: kernel '${kernel}' is not in the row of ${scenario} (no expectation there), so it runs only for the other 1 of 2 scenarios`);
-    const cells = (JSON.parse(r.stdout) as { results: { scenario: string; kernel: string }[] }).results.map((x) => `${x.scenario} ${x.kernel}`);
+    expect(r.stderr).toContain(
+      `note: kernel '${kernel}' is not in the row of ${scenario} (no expectation there), so it runs only for the other 1 of 2 scenarios`,
+    );
+    const cells = (JSON.parse(r.stdout) as { results: { scenario: string; kernel: string }[] }).results.map(
+      (x) => `${x.scenario} ${x.kernel}`,
+    );
     expect(cells).toEqual([`${rowsWithIt[0]} ${kernel}`]);
   });
 
@@ -165,7 +177,9 @@ describe('MMU_RACE_SEED', () => {
     const c = expectedViolations()[0];
     const args = ['explore', c.scenario, '--kernel', c.kernel, '--strategy', 'random', '--runs', '3', '--json'];
     const rows = async (run: Promise<{ stdout: string }>): Promise<string> =>
-      JSON.stringify((JSON.parse((await run).stdout) as { results: Record<string, unknown>[] }).results.map(({ ms: _ms, ...rest }) => rest));
+      JSON.stringify(
+        (JSON.parse((await run).stdout) as { results: Record<string, unknown>[] }).results.map(({ ms: _ms, ...rest }) => rest),
+      );
     const byDefault = await rows(withSeedEnv('', args)); // unset, whatever seed this test run was given
     let seed = 1;
     while (seed < 20 && (await rows(inProcess([...args, '--seed', String(seed)]))) === byDefault) seed++;
@@ -203,10 +217,14 @@ describe('replay of files that are not saved failures', () => {
 
   it('should read a schedule from a FIFO (replay <(…)) through the real binary', () => {
     const fifo = join(tmp, 'schedule.fifo');
-    const r = spawnSync('sh', ['-c', `mkfifo "${fifo}" && { echo '${violating.schedule}' > "${fifo}" & } && exec "${process.execPath}" "${BIN}" replay "${fifo}"`], {
-      encoding: 'utf8',
-      env: { ...process.env, NO_COLOR: '1' },
-    });
+    const r = spawnSync(
+      'sh',
+      ['-c', `mkfifo "${fifo}" && { echo '${violating.schedule}' > "${fifo}" & } && exec "${process.execPath}" "${BIN}" replay "${fifo}"`],
+      {
+        encoding: 'utf8',
+        env: { ...process.env, NO_COLOR: '1' },
+      },
+    );
     expect(r.stderr).toBe('');
     expect(r.status).toBe(0);
     expect(r.stdout).toContain(`verdict: violated ${violating.invariant}`);

@@ -28,7 +28,9 @@ export const EXIT = { ok: 0, mismatch: 1, usage: 2, internal: 3, io: 4 } as cons
 
 /** A Node system error (ENOENT, EACCES, …): it has a string `code` and names a syscall. */
 export function isSystemError(e: unknown): e is NodeJS.ErrnoException & { code: string } {
-  return e instanceof Error && typeof (e as NodeJS.ErrnoException).code === 'string' && typeof (e as NodeJS.ErrnoException).syscall === 'string';
+  return (
+    e instanceof Error && typeof (e as NodeJS.ErrnoException).code === 'string' && typeof (e as NodeJS.ErrnoException).syscall === 'string'
+  );
 }
 
 const REASONS: Record<string, string> = {
@@ -62,7 +64,9 @@ const ECHO_LIMIT = 120;
 export function shown(input: string, limit = ECHO_LIMIT): string {
   const cut = input.length > limit ? input.slice(0, limit) : input;
   // biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are what it escapes.
-  const safe = cut.replace(/[\u0000-\u001f\u007f-\u009f\ufffd]/g, (c) => (c === '\ufffd' ? '?' : `\\x${c.charCodeAt(0).toString(16).padStart(2, '0')}`));
+  const safe = cut.replace(/[\u0000-\u001f\u007f-\u009f\ufffd]/g, (c) =>
+    c === '\ufffd' ? '?' : `\\x${c.charCodeAt(0).toString(16).padStart(2, '0')}`,
+  );
   return input.length > limit ? `${safe}… (${input.length.toLocaleString('en')} characters)` : safe;
 }
 
@@ -77,8 +81,7 @@ function didYouMean(input: string, valid: readonly string[], prefix = ''): strin
 /** `kind` is e.g. "scenario" or "kernel preset"; `listCommand` says where to see them all. */
 export function unknownName(kind: string, input: string, valid: readonly string[], listCommand = 'mmu-race list'): UsageError {
   return new UsageError(
-    `unknown ${kind} '${shown(input)}'${didYouMean(input, valid)}\n` +
-      `  expected one of: ${quoteList(valid)} (see '${listCommand}')`,
+    `unknown ${kind} '${shown(input)}'${didYouMean(input, valid)}\n` + `  expected one of: ${quoteList(valid)} (see '${listCommand}')`,
   );
 }
 

@@ -31,22 +31,51 @@ describe('mmu-race explore', () => {
   });
 
   it('should print one JSON object with the contract fields and no failure field', () => {
-    const r = cli(['explore', 'benign', 'case-1a-gpde', '--kernel', 'v2.6.25', '--strategy', 'random', '--runs', '300', '--seed', '42', '--preemptions', '1', '--json'], { cwd: tmp, env: DEFAULT_DIR });
+    const r = cli(
+      [
+        'explore',
+        'benign',
+        'case-1a-gpde',
+        '--kernel',
+        'v2.6.25',
+        '--strategy',
+        'random',
+        '--runs',
+        '300',
+        '--seed',
+        '42',
+        '--preemptions',
+        '1',
+        '--json',
+      ],
+      { cwd: tmp, env: DEFAULT_DIR },
+    );
     expect(r.code).toBe(0);
     // An option the strategy ignores is said on stderr; stdout stays one JSON object.
-    expect(r.stderr).toBe('mmu-race: warning: --preemptions is ignored by --strategy random: it samples --runs executions (--preemptions and --budget are for dpor and dfs)\n');
+    expect(r.stderr).toBe(
+      'mmu-race: warning: --preemptions is ignored by --strategy random: it samples --runs executions (--preemptions and --budget are for dpor and dfs)\n',
+    );
     const out = JSON.parse(r.stdout) as { results: Record<string, unknown>[] };
     expect(out.results.map((x) => [x.scenario, x.kernel])).toEqual([
       ['benign', 'v2.6.25'],
       ['case-1a-gpde', 'v2.6.25'],
     ]);
     for (const row of out.results) {
-      for (const k of ['scenario', 'kernel', 'expected', 'verdict', 'strategy', 'executions', 'complete', 'ms']) expect(row).toHaveProperty(k);
+      for (const k of ['scenario', 'kernel', 'expected', 'verdict', 'strategy', 'executions', 'complete', 'ms'])
+        expect(row).toHaveProperty(k);
       expect(['holds', 'violated', 'deadlock', 'step-bound', 'scenario-error']).toContain(row.verdict);
       expect(row).not.toHaveProperty('failure');
     }
     // Sampling found no violation in benign: a holds, but not a proof (exit 0 without --require-proof).
-    expect(out.results[0]).toMatchObject({ verdict: 'holds', proved: false, exhaustive: false, complete: false, stoppedBy: 'runs', outcome: 'unproven', abandoned: 0 });
+    expect(out.results[0]).toMatchObject({
+      verdict: 'holds',
+      proved: false,
+      exhaustive: false,
+      complete: false,
+      stoppedBy: 'runs',
+      outcome: 'unproven',
+      abandoned: 0,
+    });
     const bad = out.results[1];
     expect(bad).toMatchObject({ proved: true, stoppedBy: 'failure', outcome: 'expected' });
     expect(bad.message).toMatch(/SPTE/);
@@ -58,11 +87,16 @@ describe('mmu-race explore', () => {
   });
 
   it('should say unrefuted, not holds, when dfs stops at its budget, warn about ignored options, and fail it under --require-proof', () => {
-    const r = cli(['explore', 'case-2-trapped', '--kernel', 'v2.6.36', '--strategy', 'dfs', '--budget', '5', '--runs', '9', '--require-proof'], { cwd: tmp });
+    const r = cli(
+      ['explore', 'case-2-trapped', '--kernel', 'v2.6.36', '--strategy', 'dfs', '--budget', '5', '--runs', '9', '--require-proof'],
+      { cwd: tmp },
+    );
     expect(r.code).toBe(1);
     expect(r.stderr).toBe('mmu-race: warning: --runs is ignored by --strategy dfs: it is exhaustive (--budget caps it)\n');
     expect(r.stdout).toMatch(/^case-2-trapped\s+v2\.6\.36\s+holds\s+unrefuted\s+dfs\s+5\s+no \(budget\)/m);
-    expect(r.stdout).toMatch(/^1 cell: 0 as expected, 1 unrefuted \(no violation, but not a proof: case-2-trapped x v2\.6\.36, stopped by the budget after 5 executions; --require-proof demands one\)$/m);
+    expect(r.stdout).toMatch(
+      /^1 cell: 0 as expected, 1 unrefuted \(no violation, but not a proof: case-2-trapped x v2\.6\.36, stopped by the budget after 5 executions; --require-proof demands one\)$/m,
+    );
   });
 
   it('should explain complete, unrefuted, the bounds and the exit statuses in --help', () => {
@@ -79,7 +113,10 @@ describe('mmu-race explore', () => {
   });
 
   it('should show each violation as a VCPU0 | VCPU1 table with explanation, replay command and saved file', () => {
-    const r = cli(['explore', 'case-1a-gpde', '--kernel', 'v2.6.25', '--strategy', 'random', '--runs', '300', '--seed', '42'], { cwd: tmp, env: DEFAULT_DIR });
+    const r = cli(['explore', 'case-1a-gpde', '--kernel', 'v2.6.25', '--strategy', 'random', '--runs', '300', '--seed', '42'], {
+      cwd: tmp,
+      env: DEFAULT_DIR,
+    });
     expect(r.code).toBe(0);
     expect(r.stdout).toMatch(/case-1a-gpde x v2.6.25: violated no-stale-spte \(expected\)/);
     expect(r.stdout).toMatch(/^VCPU0\s+\| VCPU1$/m);
@@ -89,7 +126,10 @@ describe('mmu-race explore', () => {
   });
 
   it('should print no ANSI escapes under NO_COLOR nor when stdout is not a terminal, and no progress line', () => {
-    const plain = cli(['explore', 'case-1a-gpde', '--kernel', 'v2.6.25', '--strategy', 'random', '--runs', '300'], { cwd: tmp, env: { NO_COLOR: '1', FORCE_COLOR: '1' } });
+    const plain = cli(['explore', 'case-1a-gpde', '--kernel', 'v2.6.25', '--strategy', 'random', '--runs', '300'], {
+      cwd: tmp,
+      env: { NO_COLOR: '1', FORCE_COLOR: '1' },
+    });
     expect(plain.stdout).not.toMatch(ANSI);
     expect(plain.stderr).toBe('');
     const piped = cli(['list'], { env: { NO_COLOR: undefined } });

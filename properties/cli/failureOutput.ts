@@ -13,7 +13,10 @@ import { renderFailure, verdictHeadline } from './failureReport.ts';
 import { writeFailureHtml } from './reportFiles.ts';
 
 /** Where a failure went: the file it was saved to, or why it could not be saved (and the same for its --html page). */
-export type SaveOutcome = ({ readonly saved: string } | { readonly saveError: string }) & { readonly html?: string; readonly htmlError?: string };
+export type SaveOutcome = ({ readonly saved: string } | { readonly saveError: string }) & {
+  readonly html?: string;
+  readonly htmlError?: string;
+};
 
 export interface FailureOutputOptions {
   /** Print nothing (the JSON object carries the failures). */
@@ -42,7 +45,9 @@ export class FailureOutput {
     } catch (e) {
       const path = failurePath(f, this.options.dir);
       outcome = { saveError: `cannot save '${shown(path)}': ${saveProblem(e, this.options.dir)}` };
-      err(`mmu-race: warning: ${outcome.saveError}; exploration goes on (the schedule is ${this.options.json ? 'in the JSON output' : 'printed above'})`);
+      err(
+        `mmu-race: warning: ${outcome.saveError}; exploration goes on (the schedule is ${this.options.json ? 'in the JSON output' : 'printed above'})`,
+      );
     }
     if (!this.options.json && 'saved' in outcome) out(`  saved:    ${outcome.saved}`);
     if (this.options.htmlDir !== undefined) outcome = { ...outcome, ...this.writeHtml(r, scenario, this.options.htmlDir) };
@@ -65,7 +70,11 @@ export class FailureOutput {
   private print(r: CellResult, scenario: Scenario): void {
     const f = r.failure!;
     const mark =
-      r.outcome === 'error' ? paint.bold.red('(scenario error: fix the scenario)') : matches(r) ? paint.dim('(expected)') : paint.bold.red('(NOT expected)');
+      r.outcome === 'error'
+        ? paint.bold.red('(scenario error: fix the scenario)')
+        : matches(r)
+          ? paint.dim('(expected)')
+          : paint.bold.red('(NOT expected)');
     out(paint.bold(`${r.scenario} x ${r.kernel}: `) + `${verdictHeadline(f)} ${mark}`);
     if (r.outcome === 'error') out(`  ${r.message ?? ''}`);
     if (!this.options.summary) {

@@ -41,7 +41,11 @@ export function cli(args: readonly string[], o: CliOptions = {}): CliRun {
 /** Runs `mmu-race ARGS` with its stdout closed before it prints anything (a reader that quit, as `| head -0`). */
 export function cliClosedStdout(args: readonly string[], o: CliOptions = {}): Promise<{ code: number | null; stderr: string }> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [o.bin ?? BIN, ...args], { cwd: o.cwd ?? ROOT, env: childEnv(o), stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [o.bin ?? BIN, ...args], {
+      cwd: o.cwd ?? ROOT,
+      env: childEnv(o),
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     child.stdout.destroy();
     let stderr = '';
     child.stderr.setEncoding('utf8').on('data', (c: string) => (stderr += c));

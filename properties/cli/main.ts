@@ -54,7 +54,11 @@ export async function main(argv: readonly string[]): Promise<number> {
     if (name === undefined) throw noCommand();
     if (name === '--help' || name === '-h' || name === 'help') {
       const about = rest[0] === undefined ? undefined : COMMANDS.find((c) => c.name === rest[0]);
-      if (rest[0] !== undefined && !about) throw unknownCommand(rest[0], COMMANDS.map((c) => c.name));
+      if (rest[0] !== undefined && !about)
+        throw unknownCommand(
+          rest[0],
+          COMMANDS.map((c) => c.name),
+        );
       out(about ? commandHelp(about) : overview());
       return EXIT.ok;
     }
@@ -63,7 +67,11 @@ export async function main(argv: readonly string[]): Promise<number> {
       return EXIT.ok;
     }
     const command = COMMANDS.find((c) => c.name === name);
-    if (!command) throw unknownCommand(name, COMMANDS.map((c) => c.name));
+    if (!command)
+      throw unknownCommand(
+        name,
+        COMMANDS.map((c) => c.name),
+      );
     if (command.raw) {
       // The command parses its own options; if it cannot even start, --help still gets our help.
       try {

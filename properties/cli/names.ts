@@ -30,7 +30,9 @@ export function scenarioArgument(name: string): Scenario {
   const found = SCENARIOS.find((s) => s.name === name);
   if (found) return found;
   if (presetNames().includes(name)) {
-    throw new UsageError(`'${name}' is a kernel preset, not a scenario: put it after --kernel (e.g. 'mmu-race explore SCENARIO --kernel ${name}')`);
+    throw new UsageError(
+      `'${name}' is a kernel preset, not a scenario: put it after --kernel (e.g. 'mmu-race explore SCENARIO --kernel ${name}')`,
+    );
   }
   if (closest(name, scenarioNames()).length === 0 && closest(name, presetNames()).length > 0) {
     throw new UsageError(`${unknownName('kernel preset', name, presetNames()).message}\n  ('${shown(name)}' is not a scenario either)`);

@@ -72,7 +72,9 @@ describe('mmu-race new', () => {
   it('should refuse a reserved word and an over-long name up front, with the rule (exit 2)', () => {
     const reserved = cli(['new', 'class'], { bin, cwd: copy });
     expect(reserved.code).toBe(2);
-    expect(reserved.stderr).toBe("mmu-race: scenario name 'class' gives the identifier 'class', a reserved word in JavaScript modules: add a word (e.g. 'class-race')\n");
+    expect(reserved.stderr).toBe(
+      "mmu-race: scenario name 'class' gives the identifier 'class', a reserved word in JavaScript modules: add a word (e.g. 'class-race')\n",
+    );
     const long = cli(['new', 'a'.repeat(400)], { bin, cwd: copy });
     expect(long.code).toBe(2);
     expect(long.stderr).toMatch(/^mmu-race: scenario name 'a{40}… \(400 characters\)' is 400 characters long: expected at most 64\n$/);
@@ -108,12 +110,18 @@ describe('mmu-race new', () => {
   });
 
   it('should make every accepted name a scenario that type-checks, registered in scenarios/index.ts', () => {
-    const tsc = spawnSync(process.execPath, [join(ROOT, 'node_modules', 'typescript', 'bin', 'tsc'), '--noEmit', '-p', join(copy, 'tsconfig.json')], {
-      encoding: 'utf8',
-    });
+    const tsc = spawnSync(
+      process.execPath,
+      [join(ROOT, 'node_modules', 'typescript', 'bin', 'tsc'), '--noEmit', '-p', join(copy, 'tsconfig.json')],
+      {
+        encoding: 'utf8',
+      },
+    );
     // Only the files `new` wrote must compile: others' work in progress is not this test's business.
     const ours = new Set([...accepted.map((n) => `${identifierFor(n)}.ts`), 'index.ts']);
-    const errors = tsc.stdout.split('\n').filter((l) => [...ours].some((f) => l.includes(`scenarios/${f}`) || l.includes(`scenarios\\${f}`)));
+    const errors = tsc.stdout
+      .split('\n')
+      .filter((l) => [...ours].some((f) => l.includes(`scenarios/${f}`) || l.includes(`scenarios\\${f}`)));
     expect(errors).toEqual([]);
   });
 

@@ -67,7 +67,10 @@ describe('explore when a failure cannot be saved', () => {
 
   it('should keep --json parseable, with saveError and message in each failing row, and exit 0 when every verdict is as expected', () => {
     const [c1, c2] = twoViolations();
-    const r = cli(['explore', c1.scenario, '--kernel', `${c1.kernel},${c2.kernel}`, '--json'], { cwd: blockedCwd('json'), env: DEFAULT_DIR });
+    const r = cli(['explore', c1.scenario, '--kernel', `${c1.kernel},${c2.kernel}`, '--json'], {
+      cwd: blockedCwd('json'),
+      env: DEFAULT_DIR,
+    });
     expect(r.code).toBe(0);
     const rows = (JSON.parse(r.stdout) as { results: Row[] }).results;
     expect(rows.map((x) => x.kernel)).toEqual([c1.kernel, c2.kernel]);
@@ -101,9 +104,14 @@ describe('where failures are saved', () => {
     expect(byEnv.code).toBe(0);
     expect(byEnv.stdout).toContain(`saved:    ${join(env, f1)}`);
     expect(readdirSync(env)).toEqual([f1]);
-    expect(readFileSync(join(env, f1), 'utf8')).toMatch(new RegExp(`^mmu-race/1 ${escapeRegex(c1.scenario)} .*\\n# violated: ${escapeRegex(c1.invariant)}\\n`));
+    expect(readFileSync(join(env, f1), 'utf8')).toMatch(
+      new RegExp(`^mmu-race/1 ${escapeRegex(c1.scenario)} .*\\n# violated: ${escapeRegex(c1.invariant)}\\n`),
+    );
 
-    const both = cli(['explore', c2.scenario, '--kernel', c2.kernel, '--failures-dir', option, '--json'], { cwd: tmp, env: { MMU_RACE_FAILURES_DIR: env } });
+    const both = cli(['explore', c2.scenario, '--kernel', c2.kernel, '--failures-dir', option, '--json'], {
+      cwd: tmp,
+      env: { MMU_RACE_FAILURES_DIR: env },
+    });
     expect((JSON.parse(both.stdout) as { results: Row[] }).results[0].saved).toBe(join(option, f2));
     expect(readdirSync(option)).toEqual([f2]);
     expect(readdirSync(env)).toEqual([f1]);

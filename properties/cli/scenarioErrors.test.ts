@@ -74,7 +74,10 @@ beforeAll(() => {
   writeFileSync(
     index,
     readFileSync(index, 'utf8')
-      .replace('// mmu-race new: imports', `import { ${names.filter((n) => n !== 'brokenYield').join(', ')} } from './broken.ts';\nimport { brokenYield } from './brokenYield.ts';\n// mmu-race new: imports`)
+      .replace(
+        '// mmu-race new: imports',
+        `import { ${names.filter((n) => n !== 'brokenYield').join(', ')} } from './broken.ts';\nimport { brokenYield } from './brokenYield.ts';\n// mmu-race new: imports`,
+      )
       .replace('// mmu-race new: entries', `${names.join(',\n  ')},\n  // mmu-race new: entries`),
   );
 });
@@ -85,7 +88,8 @@ const EXPECTED_ERRORS: Record<string, RegExp> = {
   'broken-build': /build\('v2.6.25'\) threw: boom in build/,
   'broken-yield': /scenarios\/brokenYield\.ts calls store\(ctx, v, 0x13008, 0x60063\) as a statement, without yield\*/,
   'broken-prelude': /prelude read of gva 0x7fff0000 by VCPU0 took a guest page fault/,
-  'broken-hang': /VCPU1 ran for more than 1 s \(--timeout 1\) without yielding, after its step \d+ \(invlpg \(not intercepted\): the CPU drops its own TLB entry\)/,
+  'broken-hang':
+    /VCPU1 ran for more than 1 s \(--timeout 1\) without yielding, after its step \d+ \(invlpg \(not intercepted\): the CPU drops its own TLB entry\)/,
 };
 
 describe('mmu-race explore with broken scenarios', () => {
@@ -98,7 +102,9 @@ describe('mmu-race explore with broken scenarios', () => {
     for (const [name, message] of Object.entries(EXPECTED_ERRORS)) {
       const row = rows.find((x) => x.scenario === name);
       expect(row, name).toMatchObject({ verdict: 'scenario-error', outcome: 'error' });
-      expect(row!.message).toContain(`scenario '${name}' (scenarios/${name === 'broken-yield' ? 'brokenYield' : 'broken'}.ts) under v2.6.25: `);
+      expect(row!.message).toContain(
+        `scenario '${name}' (scenarios/${name === 'broken-yield' ? 'brokenYield' : 'broken'}.ts) under v2.6.25: `,
+      );
       expect(row!.message).toMatch(message);
     }
     const healthy = rows.filter((x) => !x.scenario.startsWith('broken-'));

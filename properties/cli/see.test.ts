@@ -16,7 +16,8 @@ afterAll(() => rmSync(tmp, { recursive: true, force: true }));
 let found: { scenario: string; kernel: string; schedule: string };
 beforeAll(async () => {
   const c = expectedViolations().find((x) => x.invariant === 'no-stale-spte')!;
-  found = (JSON.parse((await inProcess(['explore', c.scenario, '--kernel', c.kernel, '--json'])).stdout) as { results: (typeof found)[] }).results[0];
+  found = (JSON.parse((await inProcess(['explore', c.scenario, '--kernel', c.kernel, '--json'])).stdout) as { results: (typeof found)[] })
+    .results[0];
 });
 
 describe('replay --html and --trace-json', () => {
@@ -66,20 +67,26 @@ describe('explore --html DIR', () => {
   it('should write one page per failure, named like the saved failure file', () => {
     const dir = join(tmp, 'pages');
     const failures = join(tmp, 'failures');
-    const r = cli(['explore', found.scenario, '--kernel', found.kernel, '--html', dir, '--summary'], { env: { MMU_RACE_FAILURES_DIR: failures } });
+    const r = cli(['explore', found.scenario, '--kernel', found.kernel, '--html', dir, '--summary'], {
+      env: { MMU_RACE_FAILURES_DIR: failures },
+    });
     expect(r.code).toBe(0);
     const name = `${found.scenario}--${found.kernel}`;
     expect(readdirSync(failures)).toEqual([`${name}.txt`]);
     expect(readdirSync(dir)).toEqual([`${name}.html`]);
     expect(r.stdout).toContain(`  saved:    ${join(failures, name + '.txt')}\n  html:     ${join(dir, name + '.html')}\n`);
-    const json = cli(['explore', found.scenario, '--kernel', found.kernel, '--html', dir, '--json'], { env: { MMU_RACE_FAILURES_DIR: failures } });
+    const json = cli(['explore', found.scenario, '--kernel', found.kernel, '--html', dir, '--json'], {
+      env: { MMU_RACE_FAILURES_DIR: failures },
+    });
     expect((JSON.parse(json.stdout) as { results: { html?: string }[] }).results[0].html).toBe(join(dir, `${name}.html`));
   });
 
   it('should warn and go on when a page cannot be written', () => {
     const blocker = join(tmp, 'blocker');
     writeFileSync(blocker, 'x');
-    const r = cli(['explore', found.scenario, '--kernel', found.kernel, '--html', join(blocker, 'sub'), '--json'], { env: { MMU_RACE_FAILURES_DIR: join(tmp, 'f2') } });
+    const r = cli(['explore', found.scenario, '--kernel', found.kernel, '--html', join(blocker, 'sub'), '--json'], {
+      env: { MMU_RACE_FAILURES_DIR: join(tmp, 'f2') },
+    });
     expect(r.code).toBe(0);
     expect(r.stderr).toMatch(/warning: cannot write '.*blocker\/sub\/.*\.html'.*exploration goes on/);
     const row = (JSON.parse(r.stdout) as { results: { saved?: string; html?: string; htmlError?: string }[] }).results[0];

@@ -58,7 +58,10 @@ function isShadowPage(v: Record<string, Json>): v is Record<string, Json> & Shad
 
 /** "0x0000000100060023 (leaf gfn 0x60, W, installed at step 11 by VCPU0)". */
 function spteText(s: Spte): string {
-  const what = s.kind === 'link' ? `link sp#${s.child}` : `leaf gfn ${hex(s.gfn)}${s.writable ? ', W' : ''}${s.user ? ', U' : ''}${s.nx ? ', NX' : ''}`;
+  const what =
+    s.kind === 'link'
+      ? `link sp#${s.child}`
+      : `leaf gfn ${hex(s.gfn)}${s.writable ? ', W' : ''}${s.user ? ', U' : ''}${s.nx ? ', NX' : ''}`;
   return `${formatPte(spteValue(s))} (${what}, installed at step ${s.prov.installedAt} by ${s.prov.thread})`;
 }
 

@@ -36,7 +36,8 @@ export function offRowKernel(): { scenario: string; kernel: string; rowsWithIt: 
   for (const s of SCENARIOS) {
     for (const t of SCENARIOS) {
       const kernel = kernelsOf(t).find((k) => !kernelsOf(s).includes(k));
-      if (kernel) return { scenario: s.name, kernel, rowsWithIt: SCENARIOS.filter((u) => kernelsOf(u).includes(kernel)).map((u) => u.name) };
+      if (kernel)
+        return { scenario: s.name, kernel, rowsWithIt: SCENARIOS.filter((u) => kernelsOf(u).includes(kernel)).map((u) => u.name) };
     }
   }
   throw new Error('every scenario runs under the same kernels: these tests need one whose row differs');

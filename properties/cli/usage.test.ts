@@ -66,7 +66,10 @@ describe('mmu-race list', () => {
   });
 
   it('should stop quietly when the reader closes the pipe early (mmu-race list | head -1)', () => {
-    const r = spawnSync('sh', ['-c', `"${process.execPath}" "${BIN}" list | head -1`], { encoding: 'utf8', env: { ...process.env, NO_COLOR: '1' } });
+    const r = spawnSync('sh', ['-c', `"${process.execPath}" "${BIN}" list | head -1`], {
+      encoding: 'utf8',
+      env: { ...process.env, NO_COLOR: '1' },
+    });
     expect(r.stdout).toBe('Scenarios\n');
     expect(r.stderr).not.toMatch(/EPIPE|Unhandled/);
   });

@@ -48,6 +48,13 @@ describe('verdict table', () => {
     const row = cellJson(cell({ threadNames: ['VCPU0', 'VCPU1'] }), 'x.txt');
     expect(row).not.toHaveProperty('threadNames');
     expect(row).not.toHaveProperty('failure');
-    expect(row).toMatchObject({ saved: 'x.txt', proved: true, exhaustive: true, abandoned: 0, stoppedBy: 'exhausted', outcome: 'expected' });
+    expect(row).toMatchObject({
+      saved: 'x.txt',
+      proved: true,
+      exhaustive: true,
+      abandoned: 0,
+      stoppedBy: 'exhausted',
+      outcome: 'expected',
+    });
   });
 });

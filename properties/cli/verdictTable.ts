@@ -52,7 +52,17 @@ export function verdictTable(results: readonly CellResult[]): string {
     row.push(completeText(r), formatMs(r.ms));
     return row;
   });
-  const head = ['scenario', 'kernel', 'expected', 'verdict', 'strategy', 'executions', ...(withAbandoned ? ['abandoned'] : []), 'complete', 'time'];
+  const head = [
+    'scenario',
+    'kernel',
+    'expected',
+    'verdict',
+    'strategy',
+    'executions',
+    ...(withAbandoned ? ['abandoned'] : []),
+    'complete',
+    'time',
+  ];
   const align = head.map((h) => (h === 'executions' || h === 'abandoned' || h === 'time' ? 'right' : 'left') as 'left' | 'right');
   return renderTable(head, rows, align);
 }
@@ -79,7 +89,8 @@ export function summaryLine(results: readonly CellResult[], requireProof = false
     parts.push(`${unproven.length} unrefuted (no violation, but not a proof: ${cells}${demand})`);
   }
   if (bad.length > 0) parts.push(`${bad.length} NOT (${bad.map(cellName).join(', ')})`);
-  if (errors.length > 0) parts.push(`${errors.length} scenario error${errors.length === 1 ? '' : 's'} (${errors.map(cellName).join(', ')})`);
+  if (errors.length > 0)
+    parts.push(`${errors.length} scenario error${errors.length === 1 ? '' : 's'} (${errors.map(cellName).join(', ')})`);
   const line = parts.join(', ');
   if (bad.length > 0 || errors.length > 0 || (requireProof && unproven.length > 0)) return paint.red(line);
   return unproven.length > 0 ? paint.yellow(line) : paint.green(line);

@@ -24,6 +24,9 @@ let watchdog: Watchdog | undefined;
 /** Explores one cell exactly as the sequential path does (runCell), minus the failure object. */
 export default function exploreCell(task: CellTask): WireResult {
   if (watchdog?.seconds !== task.timeout) watchdog = new Watchdog(task.timeout);
-  const { failure: _failure, ...row } = runCell(scenarioNamed(task.scenario), task.kernel, task.spec, { guard: watchdog.guard, driver: watchdog.driver });
+  const { failure: _failure, ...row } = runCell(scenarioNamed(task.scenario), task.kernel, task.spec, {
+    guard: watchdog.guard,
+    driver: watchdog.driver,
+  });
   return row;
 }

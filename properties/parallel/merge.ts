@@ -38,7 +38,9 @@ function isShardOutput(x: unknown): x is ShardOutput {
 export function mergeShards(files: readonly ShardFile[]): Record<string, unknown> {
   const shards = files.map((f) => {
     if (!isShardOutput(f.json)) {
-      throw new UsageError(`'${f.path}' is not the output of 'mmu-race explore --shard K/N --json' (no "results" with a matching "shard" record)`);
+      throw new UsageError(
+        `'${f.path}' is not the output of 'mmu-race explore --shard K/N --json' (no "results" with a matching "shard" record)`,
+      );
     }
     return { path: f.path, out: f.json };
   });
@@ -57,7 +59,10 @@ export function mergeShards(files: readonly ShardFile[]): Record<string, unknown
     byIndex.set(s.index, path);
   }
   const missing = Array.from({ length: count }, (_, i) => i + 1).filter((k) => !byIndex.has(k));
-  if (missing.length > 0) throw new UsageError(`missing shard${missing.length === 1 ? '' : 's'} ${missing.map((k) => `${k}/${count}`).join(', ')}: merge needs all ${count}`);
+  if (missing.length > 0)
+    throw new UsageError(
+      `missing shard${missing.length === 1 ? '' : 's'} ${missing.map((k) => `${k}/${count}`).join(', ')}: merge needs all ${count}`,
+    );
   const rows: (CellJson | undefined)[] = new Array(of).fill(undefined);
   for (const { path, out } of shards) {
     out.shard.positions.forEach((p, i) => {
@@ -70,7 +75,8 @@ export function mergeShards(files: readonly ShardFile[]): Record<string, unknown
   const { results: _r, shard: _s, ...rest } = first.out;
   for (const { path, out } of shards.slice(1)) {
     const { results: _r2, shard: _s2, ...other } = out;
-    if (JSON.stringify(other) !== JSON.stringify(rest)) throw new UsageError(`'${path}' and '${first.path}' differ outside "results" and "shard"`);
+    if (JSON.stringify(other) !== JSON.stringify(rest))
+      throw new UsageError(`'${path}' and '${first.path}' differ outside "results" and "shard"`);
   }
   // Same key order as a single run prints: results where the shards have it, the rest as they come.
   const merged: Record<string, unknown> = {};

@@ -17,7 +17,10 @@ afterAll(() => rmSync(tmp, { recursive: true, force: true }));
 const CELLS = ((): string[] => {
   const scenario = expectedViolations()[0].scenario;
   const row = kernelsOf(scenarioByName(scenario)!);
-  const violated = expectedViolations().filter((c) => c.scenario === scenario).map((c) => c.kernel).slice(0, 3);
+  const violated = expectedViolations()
+    .filter((c) => c.scenario === scenario)
+    .map((c) => c.kernel)
+    .slice(0, 3);
   const holding = row.filter((k) => !violated.includes(k) && scenarioByName(scenario)!.expect(k).verdict === 'holds').slice(0, 2);
   return [scenario, '--kernel', ...row.filter((k) => violated.includes(k) || holding.includes(k))];
 })();
@@ -98,7 +101,26 @@ describe('explore --shard and merge', () => {
 
   it('should refuse shards that are missing, repeated, from another run, or not shard output (exit 2), and unreadable files (exit 4)', async () => {
     const run = async (seed: string, k: number): Promise<string> =>
-      write(`s${seed}-${k}.json`, (await inProcess(['explore', 'benign', '--kernel', 'v2.6.24,v2.6.25', '--strategy', 'random', '--runs', '5', '--seed', seed, '--shard', `${k}/2`, '--json'])).stdout);
+      write(
+        `s${seed}-${k}.json`,
+        (
+          await inProcess([
+            'explore',
+            'benign',
+            '--kernel',
+            'v2.6.24,v2.6.25',
+            '--strategy',
+            'random',
+            '--runs',
+            '5',
+            '--seed',
+            seed,
+            '--shard',
+            `${k}/2`,
+            '--json',
+          ])
+        ).stdout,
+      );
     const [a1, a2, b2] = [await run('1', 1), await run('1', 2), await run('2', 2)];
     expect((await inProcess(['merge', a1, a2])).code).toBe(0);
     const missing = await inProcess(['merge', a1]);
@@ -106,7 +128,10 @@ describe('explore --shard and merge', () => {
     expect((await inProcess(['merge', a1, a1])).stderr).toMatch(/both shard 1\/2/);
     const foreign = await inProcess(['merge', a1, b2]);
     expect([foreign.code, foreign.stderr]).toEqual([2, expect.stringMatching(/another run/)]);
-    const plain = write('plain.json', (await inProcess(['explore', 'benign', '--kernel', 'v2.6.24', '--strategy', 'random', '--runs', '5', '--json'])).stdout);
+    const plain = write(
+      'plain.json',
+      (await inProcess(['explore', 'benign', '--kernel', 'v2.6.24', '--strategy', 'random', '--runs', '5', '--json'])).stdout,
+    );
     expect((await inProcess(['merge', plain])).stderr).toMatch(/not the output of 'mmu-race explore --shard/);
     expect((await inProcess(['merge', write('junk.json', 'nope')])).code).toBe(2);
     expect((await inProcess(['merge', join(tmp, 'absent.json')])).code).toBe(4);

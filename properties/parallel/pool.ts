@@ -57,7 +57,10 @@ export async function* runCells(cells: readonly Cell[], spec: ExploreSpec, optio
       const task: CellTask = { scenario: c.scenario.name, kernel: c.kernel, spec, timeout: options.timeout };
       const p = pool.run(task) as Promise<WireResult>;
       // A later cell's error is reported when its turn comes; until then it must not count as unhandled.
-      p.then(() => options.onCellDone?.(++done), () => undefined);
+      p.then(
+        () => options.onCellDone?.(++done),
+        () => undefined,
+      );
       return p;
     });
     for (const [i, cell] of cells.entries()) yield rehydrate(cell.scenario, await pending[i], watchdog.guard);

@@ -15,7 +15,9 @@ export function rehydrate(scenario: Scenario, row: WireResult, guard: Guard = (w
   const program = guard(() => scenario.build(row.kernel));
   // explain() reads only the schedule; the kind is a placeholder until the replay sets the real one.
   const verdict = guard(() => explain(program, { kind: 'scenario-error', message: '', schedule }));
-  if (verdict.kind === 'holds') throw new Error(`${row.scenario} x ${row.kernel}: the worker's schedule holds on replay; is the model deterministic?`);
-  if (verdict.kind !== row.verdict) throw new Error(`${row.scenario} x ${row.kernel}: the worker reported ${row.verdict}, its schedule replays as ${verdict.kind}`);
+  if (verdict.kind === 'holds')
+    throw new Error(`${row.scenario} x ${row.kernel}: the worker's schedule holds on replay; is the model deterministic?`);
+  if (verdict.kind !== row.verdict)
+    throw new Error(`${row.scenario} x ${row.kernel}: the worker reported ${row.verdict}, its schedule replays as ${verdict.kind}`);
   return { ...row, failure: verdict as Failure<MmuWorld> };
 }

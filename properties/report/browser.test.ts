@@ -44,7 +44,17 @@ function chromium(args: readonly string[], url: string): string {
   const r = spawnSync(
     CHROME!,
     // No sandbox: tests may run as root in containers, and the page is our own local file.
-    ['--headless', '--no-sandbox', '--disable-gpu', '--hide-scrollbars', '--no-first-run', `--user-data-dir=${join(tmp, 'profile')}`, '--virtual-time-budget=5000', ...args, url],
+    [
+      '--headless',
+      '--no-sandbox',
+      '--disable-gpu',
+      '--hide-scrollbars',
+      '--no-first-run',
+      `--user-data-dir=${join(tmp, 'profile')}`,
+      '--virtual-time-budget=5000',
+      ...args,
+      url,
+    ],
     { encoding: 'utf8', timeout: 60_000 },
   );
   if (r.status !== 0) throw new Error(`${CHROME} exited with ${r.status ?? r.signal}: ${r.stderr.slice(-2000)}`);
@@ -53,7 +63,9 @@ function chromium(args: readonly string[], url: string): string {
 
 const test = CHROME ? it : it.skip;
 if (!CHROME) console.warn(`browser.test.ts: skipped, no Chromium found ($CHROME_PATH, or ${NAMES.join(', ')} on $PATH)`);
-const why = CHROME ? '' : ` [skipped: no Chromium found (looked for $CHROME_PATH, then ${NAMES.join(', ')} on $PATH); install one, e.g. 'apt-get install chromium', to run it]`;
+const why = CHROME
+  ? ''
+  : ` [skipped: no Chromium found (looked for $CHROME_PATH, then ${NAMES.join(', ')} on $PATH); install one, e.g. 'apt-get install chromium', to run it]`;
 
 describe(`the HTML page in headless Chromium${why}`, () => {
   test('should render the lanes, draw the link between the stale read and its store, and show the pinned step', () => {
@@ -85,7 +97,10 @@ describe(`the HTML page in headless Chromium${why}`, () => {
     const page = join(tmp, 'shot.html');
     writeFileSync(page, renderHtml(report));
     const shot = join(tmp, 'race.png');
-    chromium([`--screenshot=${shot}`, `--window-size=${WIDTH},${HEIGHT}`], `${pathToFileURL(page).href}#show-${report.provenance.installed!.step}`);
+    chromium(
+      [`--screenshot=${shot}`, `--window-size=${WIDTH},${HEIGHT}`],
+      `${pathToFileURL(page).href}#show-${report.provenance.installed!.step}`,
+    );
     const png = readFileSync(shot);
     expect(png.subarray(0, 8).toString('hex')).toBe('89504e470d0a1a0a');
     expect([png.readUInt32BE(16), png.readUInt32BE(20)]).toEqual([WIDTH, HEIGHT]);

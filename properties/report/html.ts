@@ -49,7 +49,8 @@ function badges(r: RaceReport, step: number): string {
   const out: string[] = [];
   for (const role of r.marks.get(step) ?? []) {
     let body: string;
-    if (role === 'read') body = `${p.read!.emulated ? 'took the gpte value' : 'read the gpte'}${p.stale ? '; made stale at ' + link(p.stale.step, `step ${p.stale.step}`) : ''}`;
+    if (role === 'read')
+      body = `${p.read!.emulated ? 'took the gpte value' : 'read the gpte'}${p.stale ? '; made stale at ' + link(p.stale.step, `step ${p.stale.step}`) : ''}`;
     else if (role === 'stale') body = `made ${p.read ? link(p.read.step, `step ${p.read.step}`) + "'s" : 'the'} read stale`;
     else if (role === 'installed') body = `installed the stale SPTE${p.read ? ' from ' + link(p.read.step, `step ${p.read.step}`) : ''}`;
     else body = 'this guest store was lost';
@@ -76,7 +77,9 @@ function laneCells(r: RaceReport, row: Row, text: string): string {
 
 function stepRow(r: RaceReport, e: TraceEvent, member: boolean): string {
   const roles = r.marks.get(e.index) ?? [];
-  const cls = ['row', 'step', ...(member ? ['member'] : []), ...(roles.length ? ['mark', ...roles.map((m) => ROLE_CLASS[m])] : [])].join(' ');
+  const cls = ['row', 'step', ...(member ? ['member'] : []), ...(roles.length ? ['mark', ...roles.map((m) => ROLE_CLASS[m])] : [])].join(
+    ' ',
+  );
   const text = `<span class="label">${esc(e.label)}</span>${badges(r, e.index)}`;
   return `<div class="${cls}" id="step-${e.index}" data-steps="${e.index}" tabindex="0"><div class="idx">${e.index}</div>${laneCells(r, { thread: e.thread, steps: [e.index] }, text)}</div>`;
 }
@@ -96,7 +99,10 @@ function foldedRow(r: RaceReport, row: Row): string {
 
 function changeTable(changes: readonly Change[]): string {
   if (changes.length === 0) return '<p class="none">changed nothing in guest memory or the shadow page tables</p>';
-  const rows = changes.map((c) => `<li><div class="path">${esc(c.path)}</div><div class="before">${esc(c.before)}</div><div class="after">${esc(c.after)}</div></li>`);
+  const rows = changes.map(
+    (c) =>
+      `<li><div class="path">${esc(c.path)}</div><div class="before">${esc(c.before)}</div><div class="after">${esc(c.after)}</div></li>`,
+  );
   return `<ul class="changes">${rows.join('')}</ul>`;
 }
 

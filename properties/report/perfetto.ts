@@ -65,7 +65,10 @@ function heldIntervals(r: RaceReport): Held[] {
  * without nesting (locks not released in reverse order) goes on a track of its own, since X events
  * on one track must nest.
  */
-function lockTracks(intervals: readonly Held[], threads: number): { tid: Map<Held, number>; extra: { tid: number; thread: number; lock: string }[] } {
+function lockTracks(
+  intervals: readonly Held[],
+  threads: number,
+): { tid: Map<Held, number>; extra: { tid: number; thread: number; lock: string }[] } {
   const tid = new Map<Held, number>();
   const extra: { tid: number; thread: number; lock: string }[] = [];
   const stacks: Held[][] = Array.from({ length: threads }, () => []);
@@ -141,7 +144,16 @@ export function chromeTrace(r: RaceReport): ChromeTrace {
       },
     });
     for (const role of marks.get(e.index) ?? []) {
-      slices.push({ name: ROLE_NAMES[role], cat: 'violation', ph: 'i', s: 't', ts: e.index, pid: PID, tid: e.thread + 1, args: { step: e.index } });
+      slices.push({
+        name: ROLE_NAMES[role],
+        cat: 'violation',
+        ph: 'i',
+        s: 't',
+        ts: e.index,
+        pid: PID,
+        tid: e.thread + 1,
+        args: { step: e.index },
+      });
     }
   }
   // Stable sort by start, longer first: a lock slice precedes the step slice it starts with.
@@ -157,12 +169,25 @@ export function chromeTrace(r: RaceReport): ChromeTrace {
       ts: r.events.length,
       pid: PID,
       tid: 0,
-      args: { verdict: r.verdict, ...(r.invariant ? { invariant: r.invariant } : {}), message: r.message ?? '', schedule: r.schedule, replay: r.replay },
+      args: {
+        verdict: r.verdict,
+        ...(r.invariant ? { invariant: r.invariant } : {}),
+        message: r.message ?? '',
+        schedule: r.schedule,
+        replay: r.replay,
+      },
     });
   }
   return {
     traceEvents: events,
-    otherData: { generator: 'mmu-race replay --trace-json', scenario: r.scenario, kernel: r.kernel, schedule: r.schedule, verdict: r.verdict, time: '1 step = 1 us' },
+    otherData: {
+      generator: 'mmu-race replay --trace-json',
+      scenario: r.scenario,
+      kernel: r.kernel,
+      schedule: r.schedule,
+      verdict: r.verdict,
+      time: '1 step = 1 us',
+    },
   };
 }
 

@@ -49,7 +49,9 @@ export function raceReport<W>(result: ExecutionResult<W>, schedule: Schedule, na
   const trace = result.trace;
   const events = trace?.events ?? [];
   const worlds = trace?.worlds;
-  const changes = events.map((e) => (worlds && trace ? diffWorlds(e.index === 0 ? trace.initial : worlds[e.index - 1], worlds[e.index]) : []));
+  const changes = events.map((e) =>
+    worlds && trace ? diffWorlds(e.index === 0 ? trace.initial : worlds[e.index - 1], worlds[e.index]) : [],
+  );
   const threads = Math.max(names.length, ...events.map((e) => e.thread + 1));
   const line = formatSchedule(schedule);
   const message = isFailure(v) ? v.message : undefined;
@@ -75,5 +77,9 @@ export function raceReport<W>(result: ExecutionResult<W>, schedule: Schedule, na
 export function replayReport(scenario: Scenario, kernel: string, schedule: Schedule): RaceReport {
   const program = scenario.build(kernel);
   const result = runOnce(program, replay(schedule), { record: true, keepWorlds: true });
-  return raceReport(result, schedule, program.threads.map((t) => t.name));
+  return raceReport(
+    result,
+    schedule,
+    program.threads.map((t) => t.name),
+  );
 }

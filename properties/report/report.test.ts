@@ -44,7 +44,7 @@ describe('provenanceOf', () => {
     expect(emulated.read).toEqual({ step: 1, thread: 'VCPU0', emulated: true });
   });
 
-  it("should mark the lost store of no-lost-guest-write", () => {
+  it('should mark the lost store of no-lost-guest-write', () => {
     const lost = "guest word @0x13008: VCPU1's untrapped store of 0x0000000000060063 at step 2 was lost: memory now holds 0x1";
     expect(provenanceOf(lost, trace).lost).toEqual({ step: 2, thread: 'VCPU1' });
   });
@@ -91,7 +91,10 @@ describe('renderHtml', () => {
     const detail = new RegExp(`<section class="detail" data-step="${p.installed!.step}" hidden>(.*?)</section>`, 's').exec(html)![1];
     const installed = real.changes[p.installed!.step];
     expect(installed.length).toBeGreaterThan(0);
-    for (const c of installed) expect(detail).toContain(`<div class="path">${esc(c.path)}</div><div class="before">${esc(c.before)}</div><div class="after">${esc(c.after)}</div>`);
+    for (const c of installed)
+      expect(detail).toContain(
+        `<div class="path">${esc(c.path)}</div><div class="before">${esc(c.before)}</div><div class="after">${esc(c.after)}</div>`,
+      );
     const quiet = real.events.find((e) => real.changes[e.index].length === 0)!;
     expect(new RegExp(`data-step="${quiet.index}" hidden>.*?changed nothing`, 's').test(html)).toBe(true);
   });
@@ -100,7 +103,8 @@ describe('renderHtml', () => {
     for (const e of real.events) {
       const cells = [...row(e.index).matchAll(/<div class="cell ([^"]*)"/g)].map((m) => m[1]);
       expect(cells).toHaveLength(real.threads.length);
-      for (const [t, cls] of cells.entries()) expect(cls.includes('held'), `step ${e.index} lane ${t}`).toBe(real.locks[e.index][t].length > 0);
+      for (const [t, cls] of cells.entries())
+        expect(cls.includes('held'), `step ${e.index} lane ${t}`).toBe(real.locks[e.index][t].length > 0);
     }
     expect(real.locks.some((perThread) => perThread.some((l) => l.length > 0))).toBe(true);
   });
@@ -151,11 +155,13 @@ function formatProblems(e: ChromeTraceEvent, i: number): string[] {
   const at = `traceEvents[${i}] (${JSON.stringify(e).slice(0, 80)})`;
   if (typeof e.name !== 'string') out.push(`${at}: name must be a string`);
   if (!['X', 'i', 'M'].includes(e.ph)) out.push(`${at}: unexpected ph ${e.ph}`);
-  for (const k of ['ts', 'pid', 'tid'] as const) if (typeof e[k] !== 'number' || !Number.isInteger(e[k]) || e[k] < 0) out.push(`${at}: ${k} must be a non-negative integer`);
+  for (const k of ['ts', 'pid', 'tid'] as const)
+    if (typeof e[k] !== 'number' || !Number.isInteger(e[k]) || e[k] < 0) out.push(`${at}: ${k} must be a non-negative integer`);
   if (e.ph === 'X' && (typeof e.dur !== 'number' || e.dur < 0)) out.push(`${at}: an X event needs dur >= 0`);
   if (e.ph === 'i' && !['g', 'p', 't'].includes(e.s ?? '')) out.push(`${at}: an instant event's s must be g, p or t`);
   if (e.ph === 'M') {
-    if (!['process_name', 'thread_name', 'thread_sort_index', 'process_sort_index'].includes(e.name)) out.push(`${at}: unknown metadata ${e.name}`);
+    if (!['process_name', 'thread_name', 'thread_sort_index', 'process_sort_index'].includes(e.name))
+      out.push(`${at}: unknown metadata ${e.name}`);
     if (e.name.endsWith('_name') && typeof e.args?.name !== 'string') out.push(`${at}: ${e.name} needs args.name`);
     if (e.name.endsWith('_sort_index') && typeof e.args?.sort_index !== 'number') out.push(`${at}: ${e.name} needs args.sort_index`);
   }
@@ -191,9 +197,15 @@ describe('chromeTrace', () => {
   });
 
   it('should catch a malformed event (the validator can fail)', () => {
-    const bad = [{ name: 'x', ph: 'X', ts: 1, pid: 1, tid: 1 } as ChromeTraceEvent, { name: 'y', ph: 'i', ts: -1, pid: 1, tid: 1 } as ChromeTraceEvent];
+    const bad = [
+      { name: 'x', ph: 'X', ts: 1, pid: 1, tid: 1 } as ChromeTraceEvent,
+      { name: 'y', ph: 'i', ts: -1, pid: 1, tid: 1 } as ChromeTraceEvent,
+    ];
     expect(bad.flatMap(formatProblems)).toHaveLength(3);
-    const crossed = [{ name: 'a', ph: 'X', ts: 0, dur: 2, pid: 1, tid: 1 }, { name: 'b', ph: 'X', ts: 1, dur: 2, pid: 1, tid: 1 }] as ChromeTraceEvent[];
+    const crossed = [
+      { name: 'a', ph: 'X', ts: 0, dur: 2, pid: 1, tid: 1 },
+      { name: 'b', ph: 'X', ts: 1, dur: 2, pid: 1, tid: 1 },
+    ] as ChromeTraceEvent[];
     expect(nestingProblems(crossed).length).toBeGreaterThan(0);
   });
 
@@ -207,7 +219,9 @@ describe('chromeTrace', () => {
     const steps = t.traceEvents.filter((e) => e.cat === 'step');
     expect(steps.map((e) => [e.ts, e.dur, e.tid, e.name])).toEqual(real.events.map((e) => [e.index, 1, e.thread + 1, e.label]));
     const withChanges = steps.find((e) => e.ts === real.provenance.installed!.step)!;
-    expect(withChanges.args!.changes).toEqual(real.changes[real.provenance.installed!.step].map((c) => `${c.path}: ${c.before} -> ${c.after}`));
+    expect(withChanges.args!.changes).toEqual(
+      real.changes[real.provenance.installed!.step].map((c) => `${c.path}: ${c.before} -> ${c.after}`),
+    );
   });
 
   it('should show each lock-held interval as a slice from its acquire through its release', () => {
@@ -224,7 +238,13 @@ describe('chromeTrace', () => {
 
   it('should put the violation at the end as a global instant event, and mark the stale pair', () => {
     const v = t.traceEvents.filter((e) => e.ph === 'i' && e.s === 'g');
-    expect(v).toEqual([expect.objectContaining({ name: `violated ${real.invariant}`, ts: real.events.length, args: expect.objectContaining({ message: real.message, schedule: real.schedule }) })]);
+    expect(v).toEqual([
+      expect.objectContaining({
+        name: `violated ${real.invariant}`,
+        ts: real.events.length,
+        args: expect.objectContaining({ message: real.message, schedule: real.schedule }),
+      }),
+    ]);
     const marks = t.traceEvents.filter((e) => e.ph === 'i' && e.s === 't').map((e) => e.ts);
     expect(marks).toEqual(expect.arrayContaining([real.provenance.read!.step, real.provenance.stale!.step]));
   });
@@ -241,6 +261,11 @@ describe('chromeTrace', () => {
     expect(nestingProblems(c.traceEvents)).toEqual([]);
     const extra = c.traceEvents.filter((e) => e.ph === 'M' && e.name === 'thread_name' && e.tid > crossed.threads.length);
     expect(extra.map((e) => e.args!.name)).toEqual([`${crossed.threads[0]} B`]);
-    expect(c.traceEvents.filter((e) => e.cat === 'lock').map((e) => e.name).sort()).toEqual(['holds A', 'holds B', 'holds mmu_lock', 'holds mmu_lock']);
+    expect(
+      c.traceEvents
+        .filter((e) => e.cat === 'lock')
+        .map((e) => e.name)
+        .sort(),
+    ).toEqual(['holds A', 'holds B', 'holds mmu_lock', 'holds mmu_lock']);
   });
 });

@@ -1,7 +1,18 @@
 // Test helpers: a real stale-SPTE report picked from the scenarios' own expectations (so the tests
 // follow the kernel model as it changes), and small synthetic programs with any number of threads.
 
-import { acquire, mark, read, release, replay, runOnce, scheduleFromChoices, update, type Program, type ThreadSpec } from '../../sim/index.ts';
+import {
+  acquire,
+  mark,
+  read,
+  release,
+  replay,
+  runOnce,
+  scheduleFromChoices,
+  update,
+  type Program,
+  type ThreadSpec,
+} from '../../sim/index.ts';
 import { SCENARIOS } from '../../scenarios/index.ts';
 import { runCell } from '../runner/matrix.ts';
 import { expectedViolations } from '../cli/testCells.ts';
@@ -54,7 +65,8 @@ export function synthProgram(o: SynthOptions = {}): Program<Synth> {
       yield* update<Synth>('walk_addr: read gpte L1 @0x10', { reads: ['x'], writes: ['readAt'] }, (d, info) => {
         d.readAt = info.index;
       });
-      for (let i = 0; i < (o.padding ?? 0); i++) yield* read<Synth, number>(`fetch: read spte sp#1[0x${i.toString(16)}]`, ['sp'], (w) => w.x);
+      for (let i = 0; i < (o.padding ?? 0); i++)
+        yield* read<Synth, number>(`fetch: read spte sp#1[0x${i.toString(16)}]`, ['sp'], (w) => w.x);
       if (o.crossedLocks) {
         yield* acquire<Synth>('A');
         yield* acquire<Synth>('B');
@@ -109,7 +121,11 @@ export function synthReport(o: SynthOptions = {}): RaceReport {
   const choices = o.choices ?? defaultChoices(program);
   const schedule = scheduleFromChoices('synth', 'test', choices);
   const result = runOnce(program, replay(schedule), { record: true, keepWorlds: true });
-  return raceReport(result, schedule, program.threads.map((t) => t.name));
+  return raceReport(
+    result,
+    schedule,
+    program.threads.map((t) => t.name),
+  );
 }
 
 function defaultChoices(program: Program<Synth>): number[] {

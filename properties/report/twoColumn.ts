@@ -56,7 +56,13 @@ export function twoColumnTable(events: readonly TraceEvent[], names: readonly st
   const rows = groupRows(events);
   const cols = names.length;
   const pad = (s: string): string => s.padEnd(width);
-  const lines = [names.map((n) => pad(n)).join(' | ').trimEnd(), names.map(() => '-'.repeat(width)).join('-+-')];
+  const lines = [
+    names
+      .map((n) => pad(n))
+      .join(' | ')
+      .trimEnd(),
+    names.map(() => '-'.repeat(width)).join('-+-'),
+  ];
   for (const row of rows) {
     const wrapped = wrap(row.text, width);
     for (const piece of wrapped) {

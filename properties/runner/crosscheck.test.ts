@@ -38,7 +38,9 @@ describe('dpor soundness on the Xiao scenarios', () => {
         const program = scenario.build(kernel);
         const full = explore(program, dfs(), { keepGoing: true, collectStates: true });
         const reduced = explore(program, dpor(), { keepGoing: true, collectStates: true });
-        console.log(`${scenario.name} x ${kernel}: dfs ${full.executions} executions, dpor ${reduced.executions} (${(full.executions / reduced.executions).toFixed(1)}x fewer), ${full.states!.size} distinct final states`);
+        console.log(
+          `${scenario.name} x ${kernel}: dfs ${full.executions} executions, dpor ${reduced.executions} (${(full.executions / reduced.executions).toFixed(1)}x fewer), ${full.states!.size} distinct final states`,
+        );
         expect(full.complete).toBe(true);
         expect(reduced.complete).toBe(true);
         expect([...reduced.states!].sort()).toEqual([...full.states!].sort());

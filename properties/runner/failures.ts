@@ -44,4 +44,3 @@ export function readScheduleFile(path: string): string {
   if (line === undefined) throw new Error(`${path}: no schedule line in the file (only blank lines and # comments)`);
   return line;
 }
-

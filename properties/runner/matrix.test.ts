@@ -44,7 +44,17 @@ for (const scenario of SCENARIOS) {
           const t0 = performance.now();
           const fcResult = exploreWithFastCheck(program, { seed: SEED, numRuns: expected.rare ? RARE_RUNS : undefined });
           const ms = Math.round(performance.now() - t0);
-          rows.push(row({ scenario: scenario.name, kernel: preset.name, verdict: fcResult.verdict.kind, strategy: 'fast-check', executions: fcResult.executions, complete: false, ms }));
+          rows.push(
+            row({
+              scenario: scenario.name,
+              kernel: preset.name,
+              verdict: fcResult.verdict.kind,
+              strategy: 'fast-check',
+              executions: fcResult.executions,
+              complete: false,
+              ms,
+            }),
+          );
           const v = fcResult.verdict;
           if (v.kind !== 'violated') {
             expect.fail(`fast-check (seed ${SEED}, ${fcResult.numRuns} runs) did not find the violation; got ${v.kind}`);
@@ -64,7 +74,12 @@ for (const scenario of SCENARIOS) {
             const replayed = runOnce(program, replay(exhaustive.failure.schedule));
             expect(replayed.verdict.kind).toBe('violated');
           }
-          expect(twoColumnTable(v.trace!.events, program.threads.map((t) => t.name))).toContain(program.threads[1].name);
+          expect(
+            twoColumnTable(
+              v.trace!.events,
+              program.threads.map((t) => t.name),
+            ),
+          ).toContain(program.threads[1].name);
         });
       } else {
         it(`should hold under ${preset.name} in every interleaving (${expected.why})`, () => {
@@ -74,7 +89,10 @@ for (const scenario of SCENARIOS) {
           // On an unexpected failure: the minimal interleaving as a VCPU0 | VCPU1 table, the
           // invariant's explanation, the replay command and the saved file, all in the message.
           const report = r.failure
-            ? `${renderFailure(r.failure, scenario.build(kernel).threads.map((t) => t.name))}\n  replay: ${r.replay}\n  saved:  ${saveFailure(r.failure)}`
+            ? `${renderFailure(
+                r.failure,
+                scenario.build(kernel).threads.map((t) => t.name),
+              )}\n  replay: ${r.replay}\n  saved:  ${saveFailure(r.failure)}`
             : '';
           expect(r.verdict, report).toBe('holds');
           // What --require-proof demands: the holds was proved by a search over every interleaving.

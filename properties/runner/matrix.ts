@@ -1,4 +1,15 @@
-import { explore, formatSchedule, minimize, ScenarioError, type ExploreDriver, type Failure, type Guard, type Program, type Verdict, type VerdictKind } from '../../sim/index.ts';
+import {
+  explore,
+  formatSchedule,
+  minimize,
+  ScenarioError,
+  type ExploreDriver,
+  type Failure,
+  type Guard,
+  type Program,
+  type Verdict,
+  type VerdictKind,
+} from '../../sim/index.ts';
 import { ALL_PRESETS, type MmuWorld } from '../../model/index.ts';
 import { didYouMeanPreset, type Expectation, type Scenario } from '../../scenarios/scenario.ts';
 import { scenarioFile } from '../../scenarios/source.ts';
@@ -103,7 +114,8 @@ export function runCell(scenario: Scenario, kernel: string, spec: ExploreSpec, h
     const detail = e === undefined ? '' : `: ${e instanceof Error ? e.message : String(e)}`;
     return errorRow(scenario, kernel, spec, expected, Math.round(performance.now() - t0), `${what}${detail}`);
   };
-  if (!ALL_PRESETS.some((p) => p.name === kernel)) return broken(`its kernels list '${kernel}', which is not a preset${didYouMeanPreset(kernel)}`);
+  if (!ALL_PRESETS.some((p) => p.name === kernel))
+    return broken(`its kernels list '${kernel}', which is not a preset${didYouMeanPreset(kernel)}`);
   try {
     expected = scenario.expect(kernel).verdict;
   } catch (e) {
@@ -176,10 +188,32 @@ export function runCell(scenario: Scenario, kernel: string, spec: ExploreSpec, h
 function finish(r: Omit<CellResult, 'outcome'>): CellResult {
   const { scenario, kernel, expected, verdict, strategy, executions, complete, ms, exhaustive, proved, abandoned, stoppedBy, ...rest } = r;
   const outcome = outcomeOf(r);
-  return { scenario, kernel, expected, verdict, strategy, executions, complete, ms, exhaustive, proved, abandoned, stoppedBy, outcome, ...rest };
+  return {
+    scenario,
+    kernel,
+    expected,
+    verdict,
+    strategy,
+    executions,
+    complete,
+    ms,
+    exhaustive,
+    proved,
+    abandoned,
+    stoppedBy,
+    outcome,
+    ...rest,
+  };
 }
 
-function errorRow(scenario: Scenario, kernel: string, spec: ExploreSpec, expected: CellResult['expected'], ms: number, what: string): CellResult {
+function errorRow(
+  scenario: Scenario,
+  kernel: string,
+  spec: ExploreSpec,
+  expected: CellResult['expected'],
+  ms: number,
+  what: string,
+): CellResult {
   return finish({
     scenario: scenario.name,
     kernel,

@@ -83,7 +83,11 @@ describe('scenario mistakes', () => {
         },
       },
     });
-    expectError(runCell(s, 'unlocked-no-recheck', DPOR), /VCPU1's body calls store\(ctx, v, \w+, \w+\) as a statement, without yield\*/, /write 'yield\* store/);
+    expectError(
+      runCell(s, 'unlocked-no-recheck', DPOR),
+      /VCPU1's body calls store\(ctx, v, \w+, \w+\) as a statement, without yield\*/,
+      /write 'yield\* store/,
+    );
   });
 
   it('should find dropped steps in any statement position and leave real uses alone', () => {
@@ -96,7 +100,11 @@ describe('scenario mistakes', () => {
 
   it('should reject a prelude access to a gva the guest does not map', () => {
     const s = scenario({ spec: { prelude: [0x7fff_0000] } });
-    expectError(runCell(s, 'unlocked-no-recheck', DPOR), /prelude read of gva 0x7fff0000 by VCPU0 took a guest page fault/, /map it in the guest/);
+    expectError(
+      runCell(s, 'unlocked-no-recheck', DPOR),
+      /prelude read of gva 0x7fff0000 by VCPU0 took a guest page fault/,
+      /map it in the guest/,
+    );
   });
 
   it('should stop a thread that loops without yielding and name it and its last step', () => {
@@ -110,9 +118,16 @@ describe('scenario mistakes', () => {
       },
     });
     const r = runCell(s, 'unlocked-no-recheck', DPOR, new Watchdog(0.3));
-    expectError(r, /VCPU1 ran for more than 0\.3 s \(--timeout 0\.3\) without yielding, after its step \d+ \(spin_unlock\(mmu_lock\)\)/, /a loop in plain JavaScript/);
+    expectError(
+      r,
+      /VCPU1 ran for more than 0\.3 s \(--timeout 0\.3\) without yielding, after its step \d+ \(spin_unlock\(mmu_lock\)\)/,
+      /a loop in plain JavaScript/,
+    );
     // The watchdog leaves the process usable: the next cell runs normally.
-    expect(runCell(scenario({}), 'unlocked-no-recheck', DPOR, new Watchdog(10))).toMatchObject({ verdict: 'violated', outcome: 'expected' });
+    expect(runCell(scenario({}), 'unlocked-no-recheck', DPOR, new Watchdog(10))).toMatchObject({
+      verdict: 'violated',
+      outcome: 'expected',
+    });
   });
 });
 
@@ -125,7 +140,10 @@ describe('scenario mistakes (more)', () => {
         throw new Error('unreachable');
       },
     });
-    expectError(runCell(s, 'unlocked-no-recheck', DPOR, new Watchdog(0.3)), /build\('unlocked-no-recheck'\): the scenario's code did not return within 0\.3 s/);
+    expectError(
+      runCell(s, 'unlocked-no-recheck', DPOR, new Watchdog(0.3)),
+      /build\('unlocked-no-recheck'\): the scenario's code did not return within 0\.3 s/,
+    );
   });
 
   it('should stop a step whose update loops, inside immer, and leave the engine usable', () => {
@@ -164,16 +182,43 @@ describe('verdict honesty', () => {
 
   it('should label a sampled holds unproven, and fail it only when proofs are required', () => {
     const r = runCell(s, 'v2.6.36', { strategy: 'random', runs: 3, seed: 42 });
-    expect(r).toMatchObject({ verdict: 'holds', proved: false, exhaustive: false, complete: false, stoppedBy: 'runs', outcome: 'unproven', executions: 3 });
+    expect(r).toMatchObject({
+      verdict: 'holds',
+      proved: false,
+      exhaustive: false,
+      complete: false,
+      stoppedBy: 'runs',
+      outcome: 'unproven',
+      executions: 3,
+    });
     expect(exitStatus([r], false)).toBe(0);
     expect(exitStatus([r], true)).toBe(1);
   });
 
   it('should prove holds with dpor, and call a preemption-bounded or budget-cut search not exhaustive', () => {
-    expect(runCell(s, 'v2.6.36', DPOR)).toMatchObject({ proved: true, exhaustive: true, complete: true, stoppedBy: 'exhausted', outcome: 'expected', abandoned: 0 });
-    expect(runCell(s, 'v2.6.36', { ...DPOR, preemptions: 1 })).toMatchObject({ proved: false, exhaustive: false, stoppedBy: 'bound', outcome: 'unproven' });
+    expect(runCell(s, 'v2.6.36', DPOR)).toMatchObject({
+      proved: true,
+      exhaustive: true,
+      complete: true,
+      stoppedBy: 'exhausted',
+      outcome: 'expected',
+      abandoned: 0,
+    });
+    expect(runCell(s, 'v2.6.36', { ...DPOR, preemptions: 1 })).toMatchObject({
+      proved: false,
+      exhaustive: false,
+      stoppedBy: 'bound',
+      outcome: 'unproven',
+    });
     const cut = runCell(s, 'v2.6.36', { strategy: 'dfs', runs: 0, seed: 42, budget: 5 });
-    expect(cut).toMatchObject({ executions: 5, proved: false, exhaustive: false, complete: false, stoppedBy: 'budget', outcome: 'unproven' });
+    expect(cut).toMatchObject({
+      executions: 5,
+      proved: false,
+      exhaustive: false,
+      complete: false,
+      stoppedBy: 'budget',
+      outcome: 'unproven',
+    });
   });
 
   it('should count a violation as proved by its schedule, whatever found it', () => {

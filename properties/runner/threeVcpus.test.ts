@@ -59,12 +59,21 @@ describe('a scenario with three vCPUs', () => {
   });
 
   it('should prove it holds under v2.6.36', () => {
-    expect(runCell(threeVcpus, 'v2.6.36', { strategy: 'dpor', runs: 0, seed: 42 })).toMatchObject({ verdict: 'holds', proved: true, outcome: 'expected' });
+    expect(runCell(threeVcpus, 'v2.6.36', { strategy: 'dpor', runs: 0, seed: 42 })).toMatchObject({
+      verdict: 'holds',
+      proved: true,
+      outcome: 'expected',
+    });
   });
 
   it('should reject a prelude access by a vCPU the scenario does not have', () => {
-    const bad = { ...threeVcpus, build: (preset: string) => raceProgram({ ...baseSpec(preset), prelude: [{ gva: SAME_PT, kind: 'read', vcpu: 3 }] }) };
-    expect(runCell(bad, 'unlocked-no-recheck', { strategy: 'dpor', runs: 0, seed: 42 }).message).toMatch(/names vcpu 3, but the scenario has vCPUs 0\.\.2/);
+    const bad = {
+      ...threeVcpus,
+      build: (preset: string) => raceProgram({ ...baseSpec(preset), prelude: [{ gva: SAME_PT, kind: 'read', vcpu: 3 }] }),
+    };
+    expect(runCell(bad, 'unlocked-no-recheck', { strategy: 'dpor', runs: 0, seed: 42 }).message).toMatch(
+      /names vcpu 3, but the scenario has vCPUs 0\.\.2/,
+    );
   });
 });
 

@@ -16,7 +16,7 @@ interface Node {
  */
 export function dfs(
   options: { preemptionBound?: number } = {},
-): Strategy & { readonly exhausted: boolean; /** True once the bound left out a choice. */ readonly boundHit: boolean } {
+): Strategy & { readonly exhausted: boolean /** True once the bound left out a choice. */; readonly boundHit: boolean } {
   const bound = options.preemptionBound ?? Infinity;
   const path: Node[] = [];
   let depth = 0;
@@ -49,8 +49,7 @@ export function dfs(
     choose(point) {
       let node = path[depth];
       if (!node) {
-        const allowed =
-          preemptions < bound ? point.enabled : point.enabled.filter((t) => !isPreemption(point, t));
+        const allowed = preemptions < bound ? point.enabled : point.enabled.filter((t) => !isPreemption(point, t));
         if (allowed.length < point.enabled.length) boundHit = true;
         node = { options: allowed.length > 0 ? allowed : point.enabled, at: 0 };
         path.push(node);

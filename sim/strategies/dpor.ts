@@ -121,11 +121,9 @@ export function dpor(options: DporOptions = {}): DporStrategy {
    * analysis looks past the release to the acquire that took the lock, as Nidhugg does; the bounded
    * search keeps the release race and FG's fallback.
    */
-  const unlocks = (e: Footprint, next: Footprint): boolean =>
-    bound === Infinity && e.kind === 'release' && next.kind === 'acquire';
+  const unlocks = (e: Footprint, next: Footprint): boolean => bound === Infinity && e.kind === 'release' && next.kind === 'acquire';
 
-  const isPreemption = (node: Node, t: number): boolean =>
-    node.last >= 0 && t !== node.last && (node.enabled & bit(node.last)) !== 0;
+  const isPreemption = (node: Node, t: number): boolean => node.last >= 0 && t !== node.last && (node.enabled & bit(node.last)) !== 0;
 
   /** v: the steps i+1..end-1 that do not happen-after step i, then p's step (footprint, clock). */
   const reversal = (i: number, p: number, pFootprint: Footprint, pClock: Clock, end: number): WakeupStep[] => {
@@ -244,7 +242,19 @@ export function dpor(options: DporOptions = {}): DporStrategy {
     }
     const last = prev ? prev.thread : -1;
     const preemptions = prev ? prev.preemptions + (isPreemption(prev, prev.thread) ? 1 : 0) : 0;
-    const node: Node = { enabled, last, preemptions, sleep, next: point.pending.slice(), wut: guide, backtrack: 0, done: 0, thread: -1, footprint: NO_FOOTPRINT, clock: NO_CLOCK };
+    const node: Node = {
+      enabled,
+      last,
+      preemptions,
+      sleep,
+      next: point.pending.slice(),
+      wut: guide,
+      backtrack: 0,
+      done: 0,
+      thread: -1,
+      footprint: NO_FOOTPRINT,
+      clock: NO_CLOCK,
+    };
     const branch = takeBranch(node);
     guide = branch ? branch.children : [];
     let t = branch ? branch.thread : -1;
@@ -319,7 +329,8 @@ export function dpor(options: DporOptions = {}): DporStrategy {
     choose(point) {
       if (depth === 0 && threads === 0) {
         threads = point.pending.length;
-        if (threads > MAX_THREADS) throw new Error(`dpor: ${threads} threads, at most ${MAX_THREADS} are supported (thread sets are bitmasks)`);
+        if (threads > MAX_THREADS)
+          throw new Error(`dpor: ${threads} threads, at most ${MAX_THREADS} are supported (thread sets are bitmasks)`);
         hb = new HappensBefore(threads);
         seen = new Int32Array(threads);
       }
@@ -328,7 +339,9 @@ export function dpor(options: DporOptions = {}): DporStrategy {
       if (n < nodes.length) {
         const t = nodes[n].thread;
         if (!point.enabled.includes(t)) {
-          throw new Error(`dpor: thread ${t} is not runnable at step ${n} on replay; the program is not deterministic (does a thread use Math.random, Date or shared mutable state outside the world?)`);
+          throw new Error(
+            `dpor: thread ${t} is not runnable at step ${n} on replay; the program is not deterministic (does a thread use Math.random, Date or shared mutable state outside the world?)`,
+          );
         }
         depth++;
         return t;

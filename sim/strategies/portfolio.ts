@@ -100,7 +100,7 @@ export function portfolio(
 ): Strategy & { readonly lastRun: PortfolioRun | undefined } {
   const rotation = options.rotation ?? PORTFOLIO_ROTATION;
   if (rotation.length === 0) throw new Error('portfolio: the rotation is empty; pass at least one of PORTFOLIO_MEMBERS');
-  const first = options.inOrderFirst ?? true ? 1 : 0;
+  const first = (options.inOrderFirst ?? true) ? 1 : 0;
   let done = 0;
   let k = Math.max(1, options.k ?? 10);
   /** Racing points the current execution has passed. */

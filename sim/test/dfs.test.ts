@@ -16,7 +16,10 @@ function lockRespectingCount(a: readonly string[], b: readonly string[]): number
       count++;
       return;
     }
-    for (const [who, ops, k] of [['a', a, i], ['b', b, j]] as const) {
+    for (const [who, ops, k] of [
+      ['a', a, i],
+      ['b', b, j],
+    ] as const) {
       if (k === ops.length) continue;
       const op = ops[k];
       if (op === 'acq' && holder) continue;

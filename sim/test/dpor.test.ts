@@ -98,7 +98,7 @@ describe('dpor', () => {
     }
   });
 
-  it('should run every trace when a later write can disable a sleeping thread\'s wait for good', () => {
+  it("should run every trace when a later write can disable a sleeping thread's wait for good", () => {
     // T3 waits for b == 0, which T0's write ends for good: traces where T3 never runs exist, so
     // T3 asleep must not count as covering a race that does not involve it.
     const p = opsProgram([['wb'], ['Nb'], ['Nb', 'Zb'], ['Zb']]);
@@ -114,31 +114,35 @@ describe('dpor', () => {
   it.each([
     ['with locks and waits', { blocking: true }],
     ['of reads and writes only', { blocking: false }],
-  ])('should run exactly one execution per Mazurkiewicz trace and reach what dfs reaches, on random programs %s', (_, options) => {
-    let blocked = 0;
-    for (let seed = 1; seed <= SEEDS; seed++) {
-      const p = randomProgram(seed, { ...options, maxThreads: DEEP ? 4 : 3 });
-      const full = recording(dfs());
-      const reduced = recording(dpor());
-      const a = explore(p, full.strategy, { keepGoing: true, collectStates: true, maxExecutions: DEEP ? 100_000 : 5_000 });
-      if (!a.complete) continue; // too big for the dfs oracle
-      const b = explore(p, reduced.strategy, { keepGoing: true, collectStates: true });
-      const classes = new Set(full.keys);
-      expect(b.complete, `seed ${seed}`).toBe(true);
-      expect([...b.states!].sort(), `seed ${seed}`).toEqual([...a.states!].sort());
-      expect(b.verdict.kind, `seed ${seed}`).toBe(a.verdict.kind);
-      expect(new Set(reduced.keys).size, `seed ${seed}: a trace ran twice`).toBe(reduced.keys.length);
-      expect([...new Set(reduced.keys)].sort(), `seed ${seed}`).toEqual([...classes].sort());
-      expect(b.executions, `seed ${seed}`).toBe(classes.size);
-      expect(b.redundant ?? 0, `seed ${seed}`).toBe(reduced.strategy.blocked);
-      // Optimal DPOR never ends a run sleep-set blocked when nothing can block.
-      if (!options.blocking) expect(reduced.strategy.blocked, `seed ${seed}`).toBe(0);
-      blocked += reduced.strategy.blocked;
-    }
-    // On the 186 programs with locks and waits dfs can check, source-DPOR blocked 145 times, no
-    // program fewer times than with wakeup trees.
-    if (!DEEP && options.blocking) expect(blocked).toBeLessThanOrEqual(20);
-  }, DEEP ? 3_600_000 : undefined);
+  ])(
+    'should run exactly one execution per Mazurkiewicz trace and reach what dfs reaches, on random programs %s',
+    (_, options) => {
+      let blocked = 0;
+      for (let seed = 1; seed <= SEEDS; seed++) {
+        const p = randomProgram(seed, { ...options, maxThreads: DEEP ? 4 : 3 });
+        const full = recording(dfs());
+        const reduced = recording(dpor());
+        const a = explore(p, full.strategy, { keepGoing: true, collectStates: true, maxExecutions: DEEP ? 100_000 : 5_000 });
+        if (!a.complete) continue; // too big for the dfs oracle
+        const b = explore(p, reduced.strategy, { keepGoing: true, collectStates: true });
+        const classes = new Set(full.keys);
+        expect(b.complete, `seed ${seed}`).toBe(true);
+        expect([...b.states!].sort(), `seed ${seed}`).toEqual([...a.states!].sort());
+        expect(b.verdict.kind, `seed ${seed}`).toBe(a.verdict.kind);
+        expect(new Set(reduced.keys).size, `seed ${seed}: a trace ran twice`).toBe(reduced.keys.length);
+        expect([...new Set(reduced.keys)].sort(), `seed ${seed}`).toEqual([...classes].sort());
+        expect(b.executions, `seed ${seed}`).toBe(classes.size);
+        expect(b.redundant ?? 0, `seed ${seed}`).toBe(reduced.strategy.blocked);
+        // Optimal DPOR never ends a run sleep-set blocked when nothing can block.
+        if (!options.blocking) expect(reduced.strategy.blocked, `seed ${seed}`).toBe(0);
+        blocked += reduced.strategy.blocked;
+      }
+      // On the 186 programs with locks and waits dfs can check, source-DPOR blocked 145 times, no
+      // program fewer times than with wakeup trees.
+      if (!DEEP && options.blocking) expect(blocked).toBeLessThanOrEqual(20);
+    },
+    DEEP ? 3_600_000 : undefined,
+  );
 
   it('should honour a preemption bound and say when it cut the search', () => {
     const none = dpor({ preemptionBound: 0 });

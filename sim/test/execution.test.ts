@@ -44,21 +44,42 @@ describe('runOnce', () => {
   });
 
   it('should report releasing a lock the thread does not hold as a scenario error', () => {
-    const p = program([{ name: 'T0', *body() { yield { kind: 'release', label: 'spin_unlock(L)', lock: 'L' }; } }]);
+    const p = program([
+      {
+        name: 'T0',
+        *body() {
+          yield { kind: 'release', label: 'spin_unlock(L)', lock: 'L' };
+        },
+      },
+    ]);
     const r = runOnce(p, randomWalk(1, 1));
     expect(r.verdict.kind).toBe('scenario-error');
     if (r.verdict.kind === 'scenario-error') expect(r.verdict.message).toContain('T0 released L, which it does not hold');
   });
 
   it('should report finishing while holding a lock as a scenario error', () => {
-    const p = program([{ name: 'T0', *body() { yield { kind: 'acquire', label: 'spin_lock(L)', lock: 'L' }; } }]);
+    const p = program([
+      {
+        name: 'T0',
+        *body() {
+          yield { kind: 'acquire', label: 'spin_lock(L)', lock: 'L' };
+        },
+      },
+    ]);
     const r = runOnce(p, randomWalk(1, 1));
     expect(r.verdict).toMatchObject({ kind: 'scenario-error', message: 'T0 finished while holding L' });
   });
 
   it('should report a failed lock-held assertion as a scenario error', () => {
-    // biome-ignore lint/correctness/useYield: the body fails its assertion before its first step.
-    const p = program([{ name: 'T0', *body(ctx) { ctx.assertHeld('mmu_lock', 'fetch'); } }]);
+    const p = program([
+      {
+        name: 'T0',
+        // biome-ignore lint/correctness/useYield: the body fails its assertion before its first step.
+        *body(ctx) {
+          ctx.assertHeld('mmu_lock', 'fetch');
+        },
+      },
+    ]);
     const r = runOnce(p, randomWalk(1, 1));
     expect(r.verdict.kind).toBe('scenario-error');
     if (r.verdict.kind === 'scenario-error') expect(r.verdict.message).toContain('fetch: T0 must hold mmu_lock');
@@ -75,7 +96,13 @@ describe('runOnce', () => {
 
   it('should check step invariants with the locks held', () => {
     const p = program([lockedThread('T0', 1, 1, 0)], {
-      stepInvariants: [{ name: 'x-under-L', explanation: 'x only under L', check: (e) => (e.writes.includes('x') && !e.held.includes('L') ? 'x written without L' : undefined) }],
+      stepInvariants: [
+        {
+          name: 'x-under-L',
+          explanation: 'x only under L',
+          check: (e) => (e.writes.includes('x') && !e.held.includes('L') ? 'x written without L' : undefined),
+        },
+      ],
     });
     expect(runOnce(p, randomWalk(1, 1)).verdict.kind).toBe('holds');
     const bad = program([counterThread('T0', 1, 'x')], { stepInvariants: p.stepInvariants });

@@ -27,7 +27,12 @@ function randomFailures(program: ReturnType<typeof lostUpdate>, seeds: number): 
 describe('preemptionsOf', () => {
   it('should count only switches away from a thread that could continue', () => {
     const p = lostUpdate();
-    const s = (runs: string) => ({ version: 1 as const, scenario: 'litmus', variant: 'test', runs: runs.split(' ').map((r) => ({ thread: Number(r[0]), count: Number(r.slice(2) || 1) })) });
+    const s = (runs: string) => ({
+      version: 1 as const,
+      scenario: 'litmus',
+      variant: 'test',
+      runs: runs.split(' ').map((r) => ({ thread: Number(r[0]), count: Number(r.slice(2) || 1) })),
+    });
     expect(preemptionsOf(p, s('0*2 1*2'))).toBe(0);
     expect(preemptionsOf(p, s('0 1*2 0'))).toBe(1);
     expect(preemptionsOf(p, s('0 1 0 1'))).toBe(2);

@@ -1,5 +1,16 @@
 import { describe, expect, it } from 'vitest';
-import { explore, isPreemption, pct, portfolio, portfolioMember, runOnce, update, waitUntil, type ChoicePoint, type Strategy } from '../index.ts';
+import {
+  explore,
+  isPreemption,
+  pct,
+  portfolio,
+  portfolioMember,
+  runOnce,
+  update,
+  waitUntil,
+  type ChoicePoint,
+  type Strategy,
+} from '../index.ts';
 import { isRacingPoint } from '../racing.ts';
 import { PORTFOLIO_ROTATION } from '../strategies/portfolio.ts';
 import { counterThread, lostUpdate, program, type Cells } from './programs.ts';

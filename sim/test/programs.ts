@@ -112,6 +112,8 @@ export function incrementer(name: string, pad = 0): ThreadSpec<Cells> {
 /** Two incrementers with the invariant that both count: violated by the lost update. */
 export function lostUpdate(pad = 0): Program<Cells> {
   return program([incrementer('T0', pad), incrementer('T1', pad)], {
-    invariants: [{ name: 'x-is-two', explanation: 'two increments must both count', check: (w) => (w.cells.x === 2 ? undefined : `x = ${w.cells.x}`) }],
+    invariants: [
+      { name: 'x-is-two', explanation: 'two increments must both count', check: (w) => (w.cells.x === 2 ? undefined : `x = ${w.cells.x}`) },
+    ],
   });
 }

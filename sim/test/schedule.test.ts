@@ -16,7 +16,12 @@ const sched = (runs: Run[]): Schedule => ({ version: 1, scenario: 'litmus', vari
 
 describe('schedule text', () => {
   it('should format run-length choices with an open last run', () => {
-    const s = sched([{ thread: 0, count: 7 }, { thread: 1, count: 12 }, { thread: 1, count: 1 }, { thread: 0, count: undefined }]);
+    const s = sched([
+      { thread: 0, count: 7 },
+      { thread: 1, count: 12 },
+      { thread: 1, count: 1 },
+      { thread: 0, count: undefined },
+    ]);
     expect(formatSchedule(s)).toBe('mmu-race/1 litmus test 0*7 1*12 1 0*');
   });
 
@@ -57,7 +62,7 @@ describe('schedule text', () => {
 
 describe('replay fit errors', () => {
   const p = program([lockedThread('T0', 0, 2, 0), counterThread('T1', 2, 'y')]);
-  const fit = (text: string): string => {
+  const fitError = (text: string): string => {
     try {
       runOnce(p, replay(parseSchedule(text)));
     } catch (e) {
@@ -68,27 +73,27 @@ describe('replay fit errors', () => {
   };
 
   it('should accept a schedule that fits exactly, and an open tail', () => {
-    expect(fit('mmu-race/1 litmus test 0*4 1*2')).toBe('no error');
-    expect(fit('mmu-race/1 litmus test 1 0*4 1*')).toBe('no error');
+    expect(fitError('mmu-race/1 litmus test 0*4 1*2')).toBe('no error');
+    expect(fitError('mmu-race/1 litmus test 1 0*4 1*')).toBe('no error');
   });
 
   it('should name the position and the runnable threads when a thread has finished', () => {
-    expect(fit('mmu-race/1 litmus test 1*3 0*4')).toBe(
+    expect(fitError('mmu-race/1 litmus test 1*3 0*4')).toBe(
       "schedule does not fit at step 2: run 1 '1*3', step 3 of it: thread 1 (T1) is not runnable; runnable: 0 (T0)",
     );
   });
 
   it('should name a thread that does not exist', () => {
-    expect(fit('mmu-race/1 litmus test 2')).toContain('thread 2 does not exist; runnable: 0 (T0), 1 (T1)');
+    expect(fitError('mmu-race/1 litmus test 2')).toContain('thread 2 does not exist; runnable: 0 (T0), 1 (T1)');
   });
 
   it('should report a schedule that ends early', () => {
-    expect(fit('mmu-race/1 litmus test 0*4')).toBe(
+    expect(fitError('mmu-race/1 litmus test 0*4')).toBe(
       'schedule does not fit at step 4: the schedule ends after 4 steps but threads can still run: 1 (T1)',
     );
   });
 
   it('should report a schedule that runs past the end', () => {
-    expect(fit('mmu-race/1 litmus test 0*4 1*2 0')).toContain('the execution ended after 6 steps but the schedule goes on');
+    expect(fitError('mmu-race/1 litmus test 0*4 1*2 0')).toContain('the execution ended after 6 steps but the schedule goes on');
   });
 });

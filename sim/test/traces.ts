@@ -110,7 +110,10 @@ export function randomProgram(seed: number, { blocking = true, maxThreads = 3 }:
  * W wait for non-zero, Z wait for zero.
  */
 export function opsProgram(threads: readonly (readonly string[])[]): Program<Cells> {
-  return program(threads.map((ops, id) => ({ name: `T${id}`, body: () => opsBody(id, ops) })), { stateKey: cellsKey });
+  return program(
+    threads.map((ops, id) => ({ name: `T${id}`, body: () => opsBody(id, ops) })),
+    { stateKey: cellsKey },
+  );
 }
 
 function* opsBody(id: number, ops: readonly string[]): Proc<Cells> {

@@ -20,7 +20,11 @@ function run(steps: readonly [number, Footprint][]): WakeupStep[] {
 const shape = (nodes: readonly WakeupNode[]): unknown[] => nodes.map((n) => [n.thread, shape(n.children)]);
 
 describe('weakInitial', () => {
-  const w = run([[0, write('a')], [1, write('a')], [2, write('b')]]);
+  const w = run([
+    [0, write('a')],
+    [1, write('a')],
+    [2, write('b')],
+  ]);
 
   it('should accept a thread whose first step has no predecessor in the sequence', () => {
     expect(weakInitial(0, write('a'), w)).toBe(0);
@@ -41,31 +45,91 @@ describe('weakInitial', () => {
 
 describe('initials', () => {
   it('should return the threads that can start the sequence', () => {
-    expect(initials(run([[0, write('a')], [1, write('a')], [2, write('b')]]))).toBe(0b101);
-    expect(initials(run([[1, write('a')], [1, write('b')], [2, write('b')]]))).toBe(0b010);
+    expect(
+      initials(
+        run([
+          [0, write('a')],
+          [1, write('a')],
+          [2, write('b')],
+        ]),
+      ),
+    ).toBe(0b101);
+    expect(
+      initials(
+        run([
+          [1, write('a')],
+          [1, write('b')],
+          [2, write('b')],
+        ]),
+      ),
+    ).toBe(0b010);
   });
 });
 
 describe('insert', () => {
   it('should add a sequence to an empty tree as one branch', () => {
     const roots: WakeupNode[] = [];
-    expect(insert(roots, run([[1, write('a')], [0, write('a')]]))).toBe(true);
+    expect(
+      insert(
+        roots,
+        run([
+          [1, write('a')],
+          [0, write('a')],
+        ]),
+      ),
+    ).toBe(true);
     expect(shape(roots)).toEqual([[1, [[0, []]]]]);
   });
 
   it('should not add a sequence that an existing leaf already covers', () => {
     const roots: WakeupNode[] = [];
-    insert(roots, run([[1, write('a')], [2, write('b')], [0, write('a')]]));
+    insert(
+      roots,
+      run([
+        [1, write('a')],
+        [2, write('b')],
+        [0, write('a')],
+      ]),
+    );
     // The same steps with the independent ones swapped: one Mazurkiewicz trace.
-    expect(insert(roots, run([[2, write('b')], [1, write('a')], [0, write('a')]]))).toBe(false);
+    expect(
+      insert(
+        roots,
+        run([
+          [2, write('b')],
+          [1, write('a')],
+          [0, write('a')],
+        ]),
+      ),
+    ).toBe(false);
     expect(shape(roots)).toEqual([[1, [[2, [[0, []]]]]]]);
   });
 
   it('should branch where a sequence parts from the tree', () => {
     const roots: WakeupNode[] = [];
-    insert(roots, run([[1, write('a')], [0, write('a')]]));
-    insert(roots, run([[1, write('a')], [2, write('a')]]));
-    expect(shape(roots)).toEqual([[1, [[0, []], [2, []]]]]);
+    insert(
+      roots,
+      run([
+        [1, write('a')],
+        [0, write('a')],
+      ]),
+    );
+    insert(
+      roots,
+      run([
+        [1, write('a')],
+        [2, write('a')],
+      ]),
+    );
+    expect(shape(roots)).toEqual([
+      [
+        1,
+        [
+          [0, []],
+          [2, []],
+        ],
+      ],
+    ]);
   });
 
   it('should walk through a child whose step is independent of the sequence, unless it can block', () => {
@@ -76,6 +140,9 @@ describe('insert', () => {
     const locked: WakeupNode[] = [];
     insert(locked, run([[2, acquire('L')]]));
     expect(insert(locked, run([[1, write('a')]]))).toBe(true);
-    expect(shape(locked)).toEqual([[2, []], [1, []]]);
+    expect(shape(locked)).toEqual([
+      [2, []],
+      [1, []],
+    ]);
   });
 });

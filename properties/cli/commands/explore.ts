@@ -7,7 +7,14 @@ import { failureDir } from '../../runner/failures.ts';
 import { exitStatus, type CellResult } from '../../runner/matrix.ts';
 import { defaultWorkers, runCells, type Cell } from '../../parallel/pool.ts';
 import { parseShard, runFingerprint, shardPositions, type ShardJson } from '../../parallel/shard.ts';
-import { DEFAULT_BUDGET, DEFAULT_STRATEGY, ignoredOptions, STRATEGY_NAMES, type ExploreSpec, type StrategyName } from '../../runner/strategies.ts';
+import {
+  DEFAULT_BUDGET,
+  DEFAULT_STRATEGY,
+  ignoredOptions,
+  STRATEGY_NAMES,
+  type ExploreSpec,
+  type StrategyName,
+} from '../../runner/strategies.ts';
 import { DEFAULT_TIMEOUT_SECONDS, Watchdog } from '../../runner/watchdog.ts';
 import { flag, list, value, type ParsedArgs } from '../args.ts';
 import { chooseCells } from '../cells.ts';
@@ -81,22 +88,58 @@ Examples:
     { name: 'strategy', kind: 'text', value: 'S', help: `${STRATEGY_NAMES.join(' | ')} (default ${DEFAULT_STRATEGY})` },
     { name: 'runs', kind: 'positive', value: 'N', help: 'executions per cell for sampling strategies (default 1000)' },
     { name: 'seed', kind: 'natural', value: 'N', help: 'seed for sampling strategies (default $MMU_RACE_SEED, else 42)' },
-    { name: 'preemptions', kind: 'natural', value: 'K', help: 'preemption bound for dpor and dfs (default: none; a bounded search is not exhaustive)' },
-    { name: 'budget', kind: 'positive', value: 'N', help: `executions dpor and dfs may run per cell (default ${DEFAULT_BUDGET.toLocaleString('en')}); hitting it makes the result not exhaustive` },
-    { name: 'timeout', kind: 'positive', value: 'S', help: `seconds an execution or a scenario build may run before it counts as hung (default ${DEFAULT_TIMEOUT_SECONDS})` },
+    {
+      name: 'preemptions',
+      kind: 'natural',
+      value: 'K',
+      help: 'preemption bound for dpor and dfs (default: none; a bounded search is not exhaustive)',
+    },
+    {
+      name: 'budget',
+      kind: 'positive',
+      value: 'N',
+      help: `executions dpor and dfs may run per cell (default ${DEFAULT_BUDGET.toLocaleString('en')}); hitting it makes the result not exhaustive`,
+    },
+    {
+      name: 'timeout',
+      kind: 'positive',
+      value: 'S',
+      help: `seconds an execution or a scenario build may run before it counts as hung (default ${DEFAULT_TIMEOUT_SECONDS})`,
+    },
     { name: 'require-proof', kind: 'flag', help: 'exit 1 when an expected holds was only sampled, bounded or budget-cut (for CI)' },
     { name: 'json', kind: 'flag', help: 'print one JSON object {"results":[…]} instead of text' },
     { name: 'summary', kind: 'flag', help: 'print each failure as its headline, replay command and saved file (no trace table)' },
-    { name: 'failures-dir', kind: 'text', value: 'DIR', help: 'save failures here (default $MMU_RACE_FAILURES_DIR, else .mmu-race/failures)' },
+    {
+      name: 'failures-dir',
+      kind: 'text',
+      value: 'DIR',
+      help: 'save failures here (default $MMU_RACE_FAILURES_DIR, else .mmu-race/failures)',
+    },
     { name: 'html', kind: 'text', value: 'DIR', help: 'also write each failure as an HTML page, DIR/SCENARIO--KERNEL.html' },
-    { name: 'workers', kind: 'positive', value: 'N', help: 'cells explored in parallel on worker threads (default: the cores; 1 = in this process)' },
-    { name: 'shard', kind: 'text', value: 'K/N', help: "run only shard K of N of the cells (every N-th from the K-th); join them with 'mmu-race merge'" },
+    {
+      name: 'workers',
+      kind: 'positive',
+      value: 'N',
+      help: 'cells explored in parallel on worker threads (default: the cores; 1 = in this process)',
+    },
+    {
+      name: 'shard',
+      kind: 'text',
+      value: 'K/N',
+      help: "run only shard K of N of the cells (every N-th from the K-th); join them with 'mmu-race merge'",
+    },
   ],
   async run(args) {
     const scenarios = chooseScenarios(args.positionals, flag(args, 'all'));
     const kernels = list(args, 'kernel').length > 0 ? unique(list(args, 'kernel')).map((k) => presetNamed(k).name) : undefined;
     const seed = value<number>(args, 'seed') ?? envSeed() ?? 42;
-    const spec = exploreSpec(value<string>(args, 'strategy'), value(args, 'runs', 1000), seed, value<number>(args, 'preemptions'), value<number>(args, 'budget'));
+    const spec = exploreSpec(
+      value<string>(args, 'strategy'),
+      value(args, 'runs', 1000),
+      seed,
+      value<number>(args, 'preemptions'),
+      value<number>(args, 'budget'),
+    );
     warnIgnored(args, spec.strategy);
     const watchdog = new Watchdog(value(args, 'timeout', DEFAULT_TIMEOUT_SECONDS));
     const requireProof = flag(args, 'require-proof');
@@ -104,7 +147,12 @@ Examples:
     const progress = new Progress(Progress.wanted(json));
     const { kernelsFor: cellsOf, total, notes } = chooseCells(scenarios, kernels);
     for (const note of notes) err(`mmu-race: ${note}`);
-    const failures = new FailureOutput({ json, summary: flag(args, 'summary'), dir: value<string>(args, 'failures-dir') ?? failureDir(), htmlDir: value<string>(args, 'html') });
+    const failures = new FailureOutput({
+      json,
+      summary: flag(args, 'summary'),
+      dir: value<string>(args, 'failures-dir') ?? failureDir(),
+      htmlDir: value<string>(args, 'html'),
+    });
     const results: CellResult[] = [];
     const saved = new Map<CellResult, SaveOutcome>();
     const matrix: Cell[] = scenarios.flatMap((scenario) => cellsOf(scenario).map((kernel) => ({ scenario, kernel })));
@@ -121,12 +169,18 @@ Examples:
         progress.startCell();
         return {
           onExecution: (n) =>
-            progress.update(() => `[${done + 1}/${cells.length}] ${scenario.name} x ${kernel}: ${n.toLocaleString('en')} executions (${spec.strategy}), ${progress.rate(n)}, ${progress.elapsed()}`),
+            progress.update(
+              () =>
+                `[${done + 1}/${cells.length}] ${scenario.name} x ${kernel}: ${n.toLocaleString('en')} executions (${spec.strategy}), ${progress.rate(n)}, ${progress.elapsed()}`,
+            ),
           guard: watchdog.guard,
           driver: watchdog.driver,
         };
       },
-      onCellDone: (done) => progress.update(() => `[${done}/${cells.length}] cells explored on ${Math.min(workers, cells.length)} workers, ${progress.elapsed()}`),
+      onCellDone: (done) =>
+        progress.update(
+          () => `[${done}/${cells.length}] cells explored on ${Math.min(workers, cells.length)} workers, ${progress.elapsed()}`,
+        ),
     });
     for await (const r of running) {
       progress.clear();
@@ -144,7 +198,10 @@ Examples:
         count: shard.count,
         of: total,
         positions,
-        run: runFingerprint(matrix.map((c) => [c.scenario.name, c.kernel] as const), spec),
+        run: runFingerprint(
+          matrix.map((c) => [c.scenario.name, c.kernel] as const),
+          spec,
+        ),
       };
       out(JSON.stringify(record ? { results: rows, shard: record } : { results: rows }, null, 2));
     } else {
@@ -163,7 +220,13 @@ function chooseScenarios(names: readonly string[], all: boolean): readonly Scena
   return unique(names).map(scenarioArgument);
 }
 
-function exploreSpec(strategy: string | undefined, runs: number, seed: number, preemptions: number | undefined, budget: number | undefined): ExploreSpec {
+function exploreSpec(
+  strategy: string | undefined,
+  runs: number,
+  seed: number,
+  preemptions: number | undefined,
+  budget: number | undefined,
+): ExploreSpec {
   const name = strategy ?? DEFAULT_STRATEGY;
   if (!(STRATEGY_NAMES as readonly string[]).includes(name)) throw unknownName('strategy', name, STRATEGY_NAMES, 'mmu-race explore --help');
   return { strategy: name as StrategyName, runs, seed, preemptions, budget };
@@ -173,7 +236,8 @@ function exploreSpec(strategy: string | undefined, runs: number, seed: number, p
 function jsonRow(r: CellResult, outcome: SaveOutcome | undefined): object {
   const row = cellJson(r, outcome && 'saved' in outcome ? outcome.saved : undefined);
   if (!r.failure) return row;
-  const html = outcome?.html !== undefined ? { html: outcome.html } : outcome?.htmlError !== undefined ? { htmlError: outcome.htmlError } : {};
+  const html =
+    outcome?.html !== undefined ? { html: outcome.html } : outcome?.htmlError !== undefined ? { htmlError: outcome.htmlError } : {};
   return { ...row, message: r.failure.message, ...(outcome && 'saveError' in outcome ? { saveError: outcome.saveError } : {}), ...html };
 }
 
@@ -181,7 +245,10 @@ function jsonRow(r: CellResult, outcome: SaveOutcome | undefined): object {
 function warnIgnored(args: ParsedArgs, strategy: StrategyName): void {
   for (const option of ignoredOptions(strategy)) {
     if (!args.options.has(option)) continue;
-    const why = option === 'runs' || option === 'seed' ? 'it is exhaustive (--budget caps it)' : 'it samples --runs executions (--preemptions and --budget are for dpor and dfs)';
+    const why =
+      option === 'runs' || option === 'seed'
+        ? 'it is exhaustive (--budget caps it)'
+        : 'it samples --runs executions (--preemptions and --budget are for dpor and dfs)';
     err(`mmu-race: warning: --${option} is ignored by --strategy ${strategy}: ${why}`);
   }
 }

@@ -85,6 +85,16 @@ function presetsMarkdown(): string {
 /** One Markdown table per preset (the +unsync variants share their base's): code path -> source. */
 function sourcesMarkdown(): string {
   return ALL_PRESETS.filter((p) => !p.unsync || p.kind === 'mutant')
-    .map((p) => [`### \`${p.name}\` (${p.kind})`, '', cell(p.description), '', '| code path | follows |', '|---|---|', ...sourceRows(p).map(([path, s]) => `| ${path} | ${cell(s)} |`)].join('\n'))
+    .map((p) =>
+      [
+        `### \`${p.name}\` (${p.kind})`,
+        '',
+        cell(p.description),
+        '',
+        '| code path | follows |',
+        '|---|---|',
+        ...sourceRows(p).map(([path, s]) => `| ${path} | ${cell(s)} |`),
+      ].join('\n'),
+    )
     .join('\n\n');
 }

@@ -58,7 +58,9 @@ function parseJson(path: string, text: string): unknown {
   try {
     return JSON.parse(text);
   } catch (e) {
-    throw new UsageError(`'${shown(path)}' is not JSON (${(e as Error).message}): expected the output of 'mmu-race explore --shard K/N --json'`);
+    throw new UsageError(
+      `'${shown(path)}' is not JSON (${(e as Error).message}): expected the output of 'mmu-race explore --shard K/N --json'`,
+    );
   }
 }
 

@@ -7,7 +7,16 @@ import { fileURLToPath } from 'node:url';
 import { PRESETS } from '../../../model/config.ts';
 import { writeFileAtomically } from '../../runner/atomicWrite.ts';
 import { out, type Command } from '../command.ts';
-import { badScenarioName, indexMarkerMissing, IoError, ioReason, missingArgument, scenarioExists, unexpectedArguments, UsageError } from '../errors.ts';
+import {
+  badScenarioName,
+  indexMarkerMissing,
+  IoError,
+  ioReason,
+  missingArgument,
+  scenarioExists,
+  unexpectedArguments,
+  UsageError,
+} from '../errors.ts';
 import { scenarioNames } from '../names.ts';
 import { identifierFor, MAX_NAME_LENGTH, nameProblem, scenarioSkeleton } from '../skeleton.ts';
 
@@ -55,7 +64,8 @@ export function createScenario(root: string, name: string): { file: string; inde
   const indexFile = join(root, 'scenarios', 'index.ts');
   const shown = (p: string): string => relative(process.cwd(), p) || p;
   if (scenarioNames().includes(name)) throw scenarioExists(name, shown(file));
-  if (existsSync(file)) throw new UsageError(`${shown(file)} already exists, so 'mmu-race new ${name}' would overwrite it: choose another name`);
+  if (existsSync(file))
+    throw new UsageError(`${shown(file)} already exists, so 'mmu-race new ${name}' would overwrite it: choose another name`);
   const index = read(indexFile);
   for (const marker of [IMPORTS, ENTRIES]) if (!index.includes(marker)) throw indexMarkerMissing(shown(indexFile), marker);
   if (new RegExp(`\\b${id}\\b`).test(codeOf(index))) throw scenarioExists(name, `${shown(indexFile)} already uses the name ${id}`);
@@ -98,4 +108,3 @@ export function register(index: string, id: string): string {
   const withImport = insertBefore(index, IMPORTS, `import { ${id} } from './${id}.ts';`);
   return insertBefore(withImport, ENTRIES, `${id},`);
 }
-

@@ -36,7 +36,7 @@ import { diffWorlds } from '../stateDiff.ts';
 import { raceReport } from '../../report/race.ts';
 import { writeHtml, writeTraceJson } from '../reportFiles.ts';
 
-const USAGE = "mmu-race replay SCHEDULE|FILE [--json] [--state] [--html FILE] [--trace-json FILE]";
+const USAGE = 'mmu-race replay SCHEDULE|FILE [--json] [--state] [--html FILE] [--trace-json FILE]';
 
 export const replayCommand: Command = {
   name: 'replay',
@@ -61,10 +61,24 @@ output: read it from the text or from --json); 2 when the schedule does not pars
 marked), names an unknown scenario or kernel, does not fit the scenario, or the file is missing,
 unreadable, not a text file or larger than 1 MiB.`,
   options: [
-    { name: 'json', kind: 'flag', help: 'print {"verdict","invariant"?,"message"?,"schedule","trace":[…]} (with --state, each step has "changes")' },
+    {
+      name: 'json',
+      kind: 'flag',
+      help: 'print {"verdict","invariant"?,"message"?,"schedule","trace":[…]} (with --state, each step has "changes")',
+    },
     { name: 'state', kind: 'flag', help: 'after every step, print what it changed in the guest and shadow page tables' },
-    { name: 'html', kind: 'text', value: 'FILE', help: 'also write the schedule as a self-contained HTML page (swimlanes, marked steps, changes)' },
-    { name: 'trace-json', kind: 'text', value: 'FILE', help: 'also write it in the Chrome Trace Event Format (ui.perfetto.dev, chrome://tracing)' },
+    {
+      name: 'html',
+      kind: 'text',
+      value: 'FILE',
+      help: 'also write the schedule as a self-contained HTML page (swimlanes, marked steps, changes)',
+    },
+    {
+      name: 'trace-json',
+      kind: 'text',
+      value: 'FILE',
+      help: 'also write it in the Chrome Trace Event Format (ui.perfetto.dev, chrome://tracing)',
+    },
   ],
   async run(args) {
     if (args.positionals.length === 0) throw missingArgument('replay', 'a SCHEDULE (text) or a FILE', USAGE);
@@ -86,13 +100,27 @@ unreadable, not a text file or larger than 1 MiB.`,
       throw e;
     }
     // The files first: a path that cannot be written ends the command (exit 4) before anything is printed.
-    const report = html !== undefined || traceJson !== undefined ? raceReport(result, schedule, program.threads.map((t) => t.name)) : undefined;
+    const report =
+      html !== undefined || traceJson !== undefined
+        ? raceReport(
+            result,
+            schedule,
+            program.threads.map((t) => t.name),
+          )
+        : undefined;
     const written = {
       ...(html !== undefined ? { html: writeHtml(html, report!) } : {}),
       ...(traceJson !== undefined ? { traceJson: writeTraceJson(traceJson, report!) } : {}),
     };
     if (flag(args, 'json')) printJson(result, schedule, state, written);
-    else printText(result, schedule, program.threads.map((t) => t.name), state, written);
+    else
+      printText(
+        result,
+        schedule,
+        program.threads.map((t) => t.name),
+        state,
+        written,
+      );
     return 0;
   },
 };
@@ -140,7 +168,8 @@ function readText(path: string): string {
   } catch (e) {
     throw scheduleFileUnreadable(path, ioReason(e));
   }
-  if (n > MAX_FILE_BYTES) throw scheduleFileUnreadable(path, `it is larger than ${MAX_FILE_BYTES.toLocaleString('en')} bytes, too large for a saved failure`);
+  if (n > MAX_FILE_BYTES)
+    throw scheduleFileUnreadable(path, `it is larger than ${MAX_FILE_BYTES.toLocaleString('en')} bytes, too large for a saved failure`);
   const bytes = buf.subarray(0, n);
   const nul = bytes.indexOf(0);
   if (nul >= 0) throw notAScheduleFile(path, `not a text file (byte 0x00 at offset ${nul})`);
@@ -172,7 +201,9 @@ function printJson(r: ExecutionResult<MmuWorld>, schedule: Schedule, state: bool
   const events = trace?.events ?? [];
   // With --state each step also carries what it changed, as in the text output.
   const changes = (index: number): { changes?: { path: string; before: string; after: string }[] } =>
-    state && trace?.worlds ? { changes: diffWorlds(index === 0 ? trace.initial : trace.worlds[index - 1], trace.worlds[index]).map((c) => ({ ...c })) } : {};
+    state && trace?.worlds
+      ? { changes: diffWorlds(index === 0 ? trace.initial : trace.worlds[index - 1], trace.worlds[index]).map((c) => ({ ...c })) }
+      : {};
   out(
     JSON.stringify(
       {
