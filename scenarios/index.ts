@@ -20,6 +20,7 @@ import { sharedTableReuse } from './sharedTableReuse.ts';
 import { largePageRemap } from './largePageRemap.ts';
 import { tableAccessChange } from './tableAccessChange.ts';
 import { MODE_SCENARIOS } from './modeMatrix.ts';
+import { case2TwoFaults, case2TwoWriters } from './case2ManyVcpus.ts';
 // mmu-race new: imports
 
 /** Every scenario, in the order `list` and the verdict table show them. */
@@ -45,6 +46,8 @@ export const SCENARIOS: readonly Scenario[] = [
   largePageRemap,
   tableAccessChange,
   ...MODE_SCENARIOS,
+  case2TwoFaults,
+  case2TwoWriters,
   // mmu-race new: entries
 ];
 
