@@ -4,7 +4,7 @@
 import { formatSchedule, isFailure, replay, runOnce, type ExecutionResult, type Schedule, type TraceEvent } from '../../sim/index.ts';
 import type { Scenario } from '../../scenarios/scenario.ts';
 import { diffWorlds, type Change } from '../cli/stateDiff.ts';
-import { replayCommand } from '../runner/matrix.ts';
+import { replayCommandLine } from '../runner/matrix.ts';
 import { markedSteps, provenanceOf, type MarkRole, type Provenance } from './provenance.ts';
 
 /** One replayed schedule, ready to render. */
@@ -60,7 +60,7 @@ export function raceReport<W>(result: ExecutionResult<W>, schedule: Schedule, na
     scenario: schedule.scenario,
     kernel: schedule.variant,
     schedule: line,
-    replay: replayCommand(line),
+    replay: replayCommandLine(line),
     threads: Array.from({ length: threads }, (_, t) => names[t] ?? `T${t}`),
     verdict: v.kind,
     ...(v.kind === 'violated' ? { invariant: v.invariant, explanation: v.explanation } : {}),

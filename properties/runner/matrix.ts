@@ -85,7 +85,7 @@ export function exitStatus(results: readonly CellResult[], requireProof: boolean
 }
 
 /** The one command line that replays a schedule. */
-export function replayCommand(schedule: string): string {
+export function replayCommandLine(schedule: string): string {
   return `npx mmu-race replay '${schedule}'`;
 }
 
@@ -174,7 +174,7 @@ export function runCell(scenario: Scenario, kernel: string, spec: ExploreSpec, h
       preemptions: minimal.preemptions,
       invariant: verdict.kind === 'violated' ? verdict.invariant : undefined,
       schedule,
-      replay: replayCommand(schedule),
+      replay: replayCommandLine(schedule),
       message: broken ? scenarioMessage(scenario.name, kernel, verdict.message) : verdict.message,
       failure: verdict,
     });
