@@ -1,4 +1,4 @@
-import { access, GuestBuilder, hostMigratePage } from '../model/index.ts';
+import { access, DEFAULT_ROW, GuestBuilder, hostMigratePage, presetByName } from '../model/index.ts';
 import { raceProgram } from './program.ts';
 import { byPreset, holds, violated, type Scenario } from './scenario.ts';
 import { OLD_GFN, SAME_PD, SAME_PT, TARGET } from './layout.ts';
@@ -31,18 +31,7 @@ export const mmuNotifierInvalidate: Scenario = {
   citation:
     'docs/background.md, the further races; commit e930bffe95e1 (2008), virt/kvm/kvm_main.c kvm_mmu_notifier_invalidate_range_start/end, arch/x86/kvm/paging_tmpl.h FNAME(page_fault)',
   // v2.6.24 and v2.6.25 pinned guest memory (no mmu notifiers before v2.6.27): the host could not migrate the page.
-  kernels: [
-    'v2.6.32',
-    'v2.6.33',
-    'v2.6.35',
-    'xiao-proposal',
-    'check-before-protect',
-    'v2.6.36',
-    'v4.20',
-    'v7.2',
-    'no-mmu-notifier-retry',
-    'mmu-seq-after-pfn',
-  ],
+  kernels: [...DEFAULT_ROW.filter((k) => presetByName(k).mmuNotifier !== 'pinned'), 'no-mmu-notifier-retry', 'mmu-seq-after-pfn'],
   expect: byPreset({
     'v2.6.32': holds(RETRY),
     'v2.6.33': holds(RETRY),

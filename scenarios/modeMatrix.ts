@@ -119,7 +119,7 @@ function modeCase(o: Ordering, l: ModeLayout): Scenario | undefined {
   return xiaoCase({
     name,
     title: `${o.title}; ${l.mode.name} guest paging`,
-    citation: `seed 003 (Xiao Guangrong, 4 Jul 2010), ${o.base} in ${l.mode.name} paging; issue 14`,
+    citation: `Xiao Guangrong, kvm list, 4 Jul 2010 (docs/background.md), ${o.base} in ${l.mode.name} paging`,
     level: o.level,
     order: o.order,
     prelude,

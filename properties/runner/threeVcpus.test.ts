@@ -14,7 +14,7 @@ const NAME = 'three-vcpus';
 const threeVcpus: Scenario = {
   name: NAME,
   title: 'VCPU0 and VCPU2 fault on TARGET while VCPU1 changes its leaf GPTE',
-  citation: 'test: seed 003 case 2 with a third vCPU',
+  citation: 'test: the 2010 orderings, case 2, with a third vCPU',
   kernels: ['unlocked-no-recheck', 'v2.6.36'],
   expect: byPreset({
     'unlocked-no-recheck': violated('no re-check: either faulting vCPU installs the stale GPTE'),
