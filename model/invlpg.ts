@@ -39,9 +39,9 @@ function* syncSpteStep(vcpu: Vcpu, t: InvlpgTarget): Proc<MmuWorld> {
   const changed = yield* update<MmuWorld, boolean>(
     `invlpg: kvm_sync_spte sp#${t.sp}[${hex(t.index)}]: kvm_vcpu_read_guest_atomic @${hex(gpa)}, drop or update the spte`,
     { reads: [gmemObj(gpa), SHADOW, HOST_MM], writes: [SHADOW] },
-    (d, info) => {
+    (d, info, before) => {
       const was = rights(d.sps[t.sp]?.spt[t.index]);
-      const kept = syncSpte(d, vcpu, t.sp, t.index, info);
+      const kept = syncSpte(d, before, vcpu, t.sp, t.index, info);
       return !kept || rights(d.sps[t.sp]?.spt[t.index]) !== was;
     },
   );
@@ -96,9 +96,9 @@ export function* invlpg(ctx: ThreadContext, vcpu: Vcpu, gva: number): Proc<MmuWo
     yield* update<MmuWorld>(
       `invlpg: kvm_vcpu_read_guest_atomic @${hex(gpa)}, FNAME(update_pte) sp#${target.sp}[${hex(target.index)}] (under mmu_lock)`,
       { reads: [gmemObj(gpa), SHADOW, HOST_MM], writes: [SHADOW] },
-      (d, info) => {
-        const value = gmemRead(d as MmuWorld, gpa);
-        updatePte(d, vcpu, target.sp, target.index, value, {
+      (d, info, before) => {
+        const value = gmemRead(before, gpa);
+        updatePte(d, before, vcpu, target.sp, target.index, value, {
           installedAt: info.index,
           thread: info.threadName,
           fromGpte: { value, gpa, readAtStep: info.index },

@@ -9,7 +9,7 @@ import { indirectSpsOf, zapSpte } from './shadow/pages.ts';
 import { sptesForStore } from './shadow/role.ts';
 import { setSpte } from './shadow/spte.ts';
 import { kvmFlushRemoteTlbs } from './tlb.ts';
-import type { Draft } from 'immer';
+import type { Draft } from '../sim/step.ts';
 import { gmemObj, gmemRead, HOST_MM, MMU_LOCK, SHADOW, type GpteSource, type MmuWorld, type SpteProvenance, type Vcpu } from './world.ts';
 
 /** True when this kernel's kvm_mmu_pte_write checks kvm->arch.invlpg_counter (see KernelConfig.invlpgCounter). */
@@ -28,6 +28,7 @@ const rereadsGpte = (vcpu: Vcpu): boolean => vcpu.config.pteWrite === 'update' &
  */
 export function updatePte(
   d: Draft<MmuWorld>,
+  before: MmuWorld,
   vcpu: Vcpu,
   sp: number,
   index: number,
@@ -36,7 +37,7 @@ export function updatePte(
 ): void {
   const s = d.sps[sp];
   if (!s || !isPresent(value) || !isAccessed(value)) return;
-  setSpte(d, vcpu.config, vcpu.cr0Wp, {
+  setSpte(d, before, vcpu.config, vcpu.cr0Wp, {
     sp,
     index,
     gfn: pteGfn(value),
@@ -145,10 +146,10 @@ export function* kvmMmuPteWrite(
     yield* update<MmuWorld>(
       `kvm_mmu_pte_write: zap spte sp#${sp.id}[${hex(index)}], FNAME(update_pte) from ${formatPte(value)}${why}`,
       { reads: [SHADOW, HOST_MM], writes: [SHADOW] },
-      (d, info) => {
+      (d, info, before) => {
         if (!d.sps[sp.id]) return;
         zapSpte(d, sp.id, index);
-        updatePte(d, vcpu, sp.id, index, value, { installedAt: info.index, thread: info.threadName, fromGpte: source });
+        updatePte(d, before, vcpu, sp.id, index, value, { installedAt: info.index, thread: info.threadName, fromGpte: source });
       },
     );
   }

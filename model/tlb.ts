@@ -2,8 +2,7 @@
 // vCPU cached stays usable until a flush reaches that vCPU, which is what a missed remote flush
 // breaks. Elsewhere the flush steps stay plain scheduling points and change nothing.
 
-import type { Draft } from 'immer';
-import { mark, update, type Proc } from '../sim/step.ts';
+import { mark, update, type Draft, type Proc } from '../sim/step.ts';
 import { TLB, type MmuWorld, type TlbEntry, type Vcpu } from './world.ts';
 
 const PAGE_MASK = ~0xfff;

@@ -118,7 +118,7 @@ describe('walkAddr', () => {
       if (step.read) input = step.read(world, info);
       else if (step.update) {
         const draft = structuredClone(world) as MmuWorld;
-        input = step.update(draft as never, info);
+        input = step.update(draft as never, info, world);
         world = draft;
       }
     }

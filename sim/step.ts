@@ -1,5 +1,8 @@
 import type { Draft } from 'immer';
 
+/** A mutable view of a world inside an update (immer's draft type; the engine owns the immer dependency). */
+export type { Draft } from 'immer';
+
 /** Where and by whom a step runs; handed to every read and update so models can record provenance. */
 export interface StepInfo {
   /** 0-based index of the step in the execution. */
@@ -21,8 +24,12 @@ export interface ActStep<W> {
   readonly writes: readonly string[];
   /** Pure read; its result is sent back to the thread. */
   readonly read?: (world: W, info: StepInfo) => unknown;
-  /** Immer recipe producing the next world; its return value is sent back to the thread. */
-  readonly update?: (draft: Draft<W>, info: StepInfo) => unknown;
+  /**
+   * Immer recipe producing the next world; its return value is sent back to the thread. `before` is
+   * the world the step started from: scanning it instead of the draft keeps immer from copying what
+   * the step only looks at (valid for what the recipe has not changed yet).
+   */
+  readonly update?: (draft: Draft<W>, info: StepInfo, before: W) => unknown;
 }
 
 /** Spinlock acquire: enabled only while the lock is free, so there is no spin loop to explore. */
@@ -101,7 +108,11 @@ export function* read<W, T>(label: string, reads: readonly string[], fn: (world:
 }
 
 /** Updates the world in one step with an immer recipe; returns what the recipe returns. */
-export function* update<W, T = void>(label: string, footprint: Footprint, recipe: (draft: Draft<W>, info: StepInfo) => T): Proc<W, T> {
+export function* update<W, T = void>(
+  label: string,
+  footprint: Footprint,
+  recipe: (draft: Draft<W>, info: StepInfo, before: W) => T,
+): Proc<W, T> {
   return (yield {
     kind: 'act',
     label,

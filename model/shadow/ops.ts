@@ -17,7 +17,7 @@ import {
   type SpRole,
   type Vcpu,
 } from '../world.ts';
-import { createSp, findSp, rmapWriteProtect, setLink, stepStart, unsyncSpsOf, zapSpte } from './pages.ts';
+import { createSp, findSp, rmapWriteProtect, setLink, unsyncSpsOf, zapSpte } from './pages.ts';
 import { setSpte, type SpteInputs } from './spte.ts';
 import { kvmSyncPage } from './sync.ts';
 
@@ -54,8 +54,7 @@ export function* kvmMmuGetPage(ctx: ThreadContext, vcpu: Vcpu, who: string, gfn:
   const flush = vcpu.tlbs && vcpu.config.flushOnWriteProtect;
   const what = role.direct ? 'direct' : `write-protect gfn ${hex(gfn)} if new${flush ? ', kvm_flush_remote_tlbs if an spte lost W' : ''}`;
   const lookup = (label: string, retry: boolean) =>
-    update<MmuWorld, Lookup>(label, vcpu.tlbs ? SHADOW_TLB_RW : SHADOW_RW, (d, info) => {
-      const w = stepStart(d);
+    update<MmuWorld, Lookup>(label, vcpu.tlbs ? SHADOW_TLB_RW : SHADOW_RW, (d, info, w) => {
       const unsync = role.direct ? [] : unsyncSpsOf(w, gfn);
       const found = findSp(w, gfn, role);
       if (found !== undefined && !retry) {
@@ -114,8 +113,8 @@ export function* mmuSetSpte(ctx: ThreadContext, vcpu: Vcpu, who: string, a: SetS
   return yield* update<MmuWorld, { ptwrite: boolean }>(
     `${who}: mmu_set_spte sp#${a.sp}[${hex(a.index)}] gfn ${hex(a.gfn)}${pfn}`,
     SET_SPTE_RW,
-    (d, info) => {
-      const refused = setSpte(d, vcpu.config, vcpu.cr0Wp, {
+    (d, info, before) => {
+      const refused = setSpte(d, before, vcpu.config, vcpu.cr0Wp, {
         ...a,
         canUnsync: true,
         prov: { installedAt: info.index, thread: info.threadName, fromGpte: a.gpte },
@@ -143,9 +142,8 @@ export function* mmuAllocRoots(ctx: ThreadContext, vcpu: Vcpu, gva = 0): Proc<Mm
   const root = yield* update<MmuWorld, number>(
     `mmu_alloc_roots: kvm_mmu_get_page(gfn ${hex(vcpu.cr3Gfn)}, L${level}) (write-protect gfn ${hex(vcpu.cr3Gfn)} if new)`,
     SHADOW_RW,
-    (d, info) => {
+    (d, info, before) => {
       const role = vcpuPageRole(vcpu, 0, level, false, ACC_ALL);
-      const before = stepStart(d);
       let sp = findSp(before, vcpu.cr3Gfn, role);
       if (sp === undefined) {
         sp = createSp(d, vcpu.cr3Gfn, role, info.index, info.threadName);
@@ -172,7 +170,7 @@ function* mmuAllocPaeRoots(ctx: ThreadContext, vcpu: Vcpu, gva: number): Proc<Mm
   const roots = yield* update<MmuWorld, (number | null)[]>(
     `mmu_alloc_roots: pae_root[0..3] = kvm_mmu_get_page(${vcpu.mode.pdptes ? 'PDPTE gfn' : `gfn ${hex(vcpu.cr3Gfn)}, quadrant i`}, L2) (write-protect if new)`,
     { reads: [SHADOW, pdptrsObj(vcpu.id)], writes: [SHADOW] },
-    (d, info) => {
+    (d, info, before) => {
       const out: (number | null)[] = [];
       for (let i = 0; i < 4; i++) {
         let gfn = vcpu.cr3Gfn;
@@ -185,7 +183,6 @@ function* mmuAllocPaeRoots(ctx: ThreadContext, vcpu: Vcpu, gva: number): Proc<Mm
           gfn = pteGfn(pdptr);
         }
         const role = vcpuPageRole(vcpu, i * 2 ** 30, 2, false, ACC_ALL);
-        const before = stepStart(d);
         let sp = findSp(before, gfn, role) ?? findSp(d as MmuWorld, gfn, role);
         if (sp === undefined) {
           sp = createSp(d, gfn, role, info.index, info.threadName);
