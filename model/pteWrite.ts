@@ -116,12 +116,17 @@ export function* kvmMmuPteWrite(
   }
   const what = counted ? `; invlpg_counter still ${sampled}?` : '';
   // Each page's SPTEs for this gpa; a 32-bit table's page of the other quadrant has none (v2.6.36 mmu.c kvm_mmu_pte_write, "quadrant != sp->role.quadrant").
-  const found = yield* read<MmuWorld, { sps: { id: number; level: number; indices: number[] }[]; moved: boolean }>(
+  const found = yield* read<MmuWorld, { sps: { id: number; level: number; indices: number[]; sameFormat: boolean }[]; moved: boolean }>(
     `kvm_mmu_pte_write: for_each_gfn_indirect_valid_sp(gfn ${hex(gfn)})${what}`,
     [SHADOW],
     (w) => ({
       sps: indirectSpsOf(w, gfn)
-        .map((id) => ({ id, level: w.sps[id].role.level, indices: sptesForStore(w.sps[id], gpa) }))
+        .map((id) => ({
+          id,
+          level: w.sps[id].role.level,
+          indices: sptesForStore(w.sps[id], gpa, vcpu.config.pteWriteQuadrant),
+          sameFormat: w.sps[id].role.has4ByteGpte === vcpu.mode.has4ByteGpte,
+        }))
         .filter((sp) => sp.indices.length > 0),
       moved: counted && w.invlpgCounter !== sampled,
     }),
@@ -131,7 +136,8 @@ export function* kvmMmuPteWrite(
   const source = { value, gpa, readAtStep: gentry.at, ...(gentry.emulated ? { emulated: true } : {}) };
   for (const sp of found.sps) {
     const index = sp.indices[0];
-    if (vcpu.config.pteWrite === 'zap' || sp.level > 1) {
+    // A store of the other gpte width only zaps: v2.6.24 FNAME(update_pte) "if (bytes < sizeof(pt_element_t)) return", v2.6.36 the role mask over cr4_pae.
+    if (vcpu.config.pteWrite === 'zap' || sp.level > 1 || !sp.sameFormat) {
       yield* update<MmuWorld>(
         `kvm_mmu_pte_write: zap spte ${sp.indices.map((i) => `sp#${sp.id}[${hex(i)}]`).join(', ')}`,
         { reads: [SHADOW], writes: [SHADOW] },
