@@ -152,7 +152,8 @@ export function* kvmMmuPteWrite(
     const index = sp.indices[0];
     // A store of the other gpte width only zaps: v2.6.24 FNAME(update_pte) "if (bytes < sizeof(pt_element_t)) return", v2.6.36 the role mask over cr4_pae.
     if (vcpu.config.pteWrite === 'zap' || sp.level > 1 || !sp.sameFormat) {
-      remote ||= yield* update<MmuWorld, boolean>(
+      // Not "remote ||= yield* …": that would skip the step for every page after the first that needs a flush.
+      const need = yield* update<MmuWorld, boolean>(
         `kvm_mmu_pte_write: zap spte ${sp.indices.map((i) => `sp#${sp.id}[${hex(i)}]`).join(', ')}`,
         { reads: [SHADOW], writes: [SHADOW] },
         (d) => {
@@ -161,10 +162,11 @@ export function* kvmMmuPteWrite(
           return need;
         },
       );
+      remote = remote || need;
       continue;
     }
     const why = found.moved ? ' (invlpg_counter moved: gentry = 0)' : '';
-    remote ||= yield* update<MmuWorld, boolean>(
+    const need = yield* update<MmuWorld, boolean>(
       `kvm_mmu_pte_write: zap spte sp#${sp.id}[${hex(index)}], FNAME(update_pte) from ${formatPte(value)}${why}`,
       { reads: [SHADOW, HOST_MM], writes: [SHADOW] },
       (d, info) => {
@@ -174,6 +176,7 @@ export function* kvmMmuPteWrite(
         return needRemoteFlush(old, d.sps[sp.id].spt[index] as Spte | undefined);
       },
     );
+    remote = remote || need;
   }
   if (found.sps.length > 0) yield* pteWriteFlush(vcpu, remote);
   if (!o.locked) yield* unlockMmu(vcpu);
