@@ -25,6 +25,9 @@ export function describeOrigin(s: Spte): string {
 /** Which guest store changed the gpte at `gpa` after the SPTE's walk read it, if any. */
 export function describeStaleness(world: MmuWorld, gpa: number, s: Spte): string {
   const from = s.prov.fromGpte;
+  if (from && from.gpa !== gpa && Math.floor(from.gpa / 4096) === Math.floor(gpa / 4096)) {
+    return `it was built from the gpte @${hex(from.gpa)}, another entry of the same table: it was written into the slot of @${hex(gpa)} (in a 32-bit table, the same index of another quadrant's shadow page, or the other gpte width's reading of the frame)`;
+  }
   if (from && from.gpa !== gpa) {
     return `it was built from the gpte @${hex(from.gpa)} of table gfn ${hex(Math.floor(from.gpa / 4096))}, not from the entry it shadows: fetch put it into the shadow page of another table`;
   }

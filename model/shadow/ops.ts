@@ -56,7 +56,7 @@ export function* kvmMmuGetPage(ctx: ThreadContext, vcpu: Vcpu, who: string, gfn:
   const lookup = (label: string, retry: boolean) =>
     update<MmuWorld, Lookup>(label, vcpu.tlbs ? SHADOW_TLB_RW : SHADOW_RW, (d, info, w) => {
       const unsync = role.direct ? [] : unsyncSpsOf(w, gfn);
-      const found = findSp(w, gfn, role);
+      const found = findSp(w, gfn, role, vcpu.config.roleCompare);
       if (found !== undefined && !retry) {
         const mustSync = d.sps[found].unsync && vcpu.config.syncBeforeLink;
         return { sp: found, created: false, mustSync, syncOthers: [] };
@@ -144,7 +144,7 @@ export function* mmuAllocRoots(ctx: ThreadContext, vcpu: Vcpu, gva = 0): Proc<Mm
     SHADOW_RW,
     (d, info, before) => {
       const role = vcpuPageRole(vcpu, 0, level, false, ACC_ALL);
-      let sp = findSp(before, vcpu.cr3Gfn, role);
+      let sp = findSp(before, vcpu.cr3Gfn, role, vcpu.config.roleCompare);
       if (sp === undefined) {
         sp = createSp(d, vcpu.cr3Gfn, role, info.index, info.threadName);
         rmapWriteProtect(d, vcpu.cr3Gfn, before); // the page created above has no SPTEs yet
@@ -183,7 +183,7 @@ function* mmuAllocPaeRoots(ctx: ThreadContext, vcpu: Vcpu, gva: number): Proc<Mm
           gfn = pteGfn(pdptr);
         }
         const role = vcpuPageRole(vcpu, i * 2 ** 30, 2, false, ACC_ALL);
-        let sp = findSp(before, gfn, role) ?? findSp(d as MmuWorld, gfn, role);
+        let sp = findSp(before, gfn, role, vcpu.config.roleCompare) ?? findSp(d as MmuWorld, gfn, role, vcpu.config.roleCompare);
         if (sp === undefined) {
           sp = createSp(d, gfn, role, info.index, info.threadName);
           rmapWriteProtect(d, gfn, before);
