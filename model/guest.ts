@@ -86,7 +86,7 @@ export function* tryAccess(
   const maxTries = o.maxTries ?? 5;
   let faults = 0;
   for (let tries = 0; tries < maxTries; tries++) {
-    const label = `guest ${kind} @${hex(gva)}${user ? ' (user)' : ''}`;
+    const label = (): string => `guest ${kind} @${hex(gva)}${user ? ' (user)' : ''}`;
     const t = vcpu.tlbs
       ? yield* update<MmuWorld, Translation>(label, { reads: [SHADOW, TLB], writes: [TLB] }, (d, _info, before) =>
           translateCached(d, before, vcpu, gva, kind, user),
@@ -130,7 +130,7 @@ export function* store(ctx: ThreadContext, vcpu: Vcpu, gpa: number, value: numbe
     // The step of an emulated write, DIRECT when the store went straight to memory, FAULT when it
     // stopped at the write fault of an unsyncable table (nothing written yet).
     const outcome = yield* update<MmuWorld, number>(
-      `guest store @${hex(gpa)} = ${formatPte(value)} (if gfn ${hex(gfn)} is write-protected: ${how})`,
+      () => `guest store @${hex(gpa)} = ${formatPte(value)} (if gfn ${hex(gfn)} is write-protected: ${how})`,
       { reads: [SHADOW], writes: [gmemObj(gpa)] },
       (d, info, before) => {
         const protectedNow = isWriteProtected(before, gfn);
@@ -163,7 +163,7 @@ const FAULT = -2;
 function* storeUnderKvmLock(ctx: ThreadContext, vcpu: Vcpu, gpa: number, value: number): Proc<MmuWorld, StoreResult> {
   const gfn = gpaToGfn(gpa);
   const trap = yield* update<MmuWorld, number>(
-    `guest store @${hex(gpa)} = ${formatPte(value)} (if gfn ${hex(gfn)} is write-protected: trap)`,
+    () => `guest store @${hex(gpa)} = ${formatPte(value)} (if gfn ${hex(gfn)} is write-protected: trap)`,
     { reads: [SHADOW], writes: [gmemObj(gpa)] },
     (d, info, before) => {
       if (isWriteProtected(before, gfn)) return info.index;
@@ -176,7 +176,7 @@ function* storeUnderKvmLock(ctx: ThreadContext, vcpu: Vcpu, gpa: number, value: 
   yield* lockMmu(vcpu);
   yield* kvmMmuPteWrite(ctx, vcpu, gpa, { value, step: trap }, { locked: true });
   yield* update<MmuWorld>(
-    `emulator_write_phys: copy ${formatPte(value)} to @${hex(gpa)}`,
+    () => `emulator_write_phys: copy ${formatPte(value)} to @${hex(gpa)}`,
     { reads: [], writes: [gmemObj(gpa)] },
     (d, info) => {
       d.gmem[gpa] = value;
@@ -202,7 +202,7 @@ function* unsyncOnWriteFault(ctx: ThreadContext, gfn: number): Proc<MmuWorld> {
   yield* acquire<MmuWorld>(MMU_LOCK);
   ctx.assertHeld(MMU_LOCK, 'set_spte');
   yield* update<MmuWorld>(
-    `write fault on gfn ${hex(gfn)}: set_spte: mmu_need_write_protect(gfn ${hex(gfn)}, can_unsync) -> kvm_unsync_page`,
+    () => `write fault on gfn ${hex(gfn)}: set_spte: mmu_need_write_protect(gfn ${hex(gfn)}, can_unsync) -> kvm_unsync_page`,
     { reads: [SHADOW], writes: [SHADOW] },
     (d, _info, before) => {
       mmuNeedWriteProtect(d, before, gfn, true);
@@ -221,7 +221,8 @@ function* unsyncOnWriteFault(ctx: ThreadContext, gfn: number): Proc<MmuWorld> {
 export function* storeVia(ctx: ThreadContext, vcpu: Vcpu, gva: number, gpa: number, value: number): Proc<MmuWorld, StoreResult> {
   const gfn = gpaToGfn(gpa);
   const direct = yield* update<MmuWorld, boolean>(
-    `guest store via gva ${hex(gva)} (@${hex(gpa)}) = ${formatPte(value)} (writable TLB entry or shadow leaf: straight to memory, else fault)`,
+    () =>
+      `guest store via gva ${hex(gva)} (@${hex(gpa)}) = ${formatPte(value)} (writable TLB entry or shadow leaf: straight to memory, else fault)`,
     { reads: [SHADOW, TLB], writes: [TLB, gmemObj(gpa)] },
     (d, info, before) => {
       const t = vcpu.tlbs ? translateCached(d, before, vcpu, gva, 'write', false) : translate(before, vcpu, gva, 'write', false);
@@ -258,12 +259,20 @@ export function* reloadCr3(ctx: ThreadContext, vcpu: Vcpu): Proc<MmuWorld> {
 
 /** Sets a scenario flag (another thread may be waiting on it). */
 export function* setFlag(_ctx: ThreadContext, name: string): Proc<MmuWorld> {
-  yield* update<MmuWorld>(`set flag ${name}`, { reads: [], writes: [flagObj(name)] }, (d) => {
-    d.flags[name] = true;
-  });
+  yield* update<MmuWorld>(
+    () => `set flag ${name}`,
+    { reads: [], writes: [flagObj(name)] },
+    (d) => {
+      d.flags[name] = true;
+    },
+  );
 }
 
 /** Blocks until a scenario flag is set. */
 export function* waitFlag(_ctx: ThreadContext, name: string): Proc<MmuWorld> {
-  yield* waitUntil<MmuWorld>(`wait for flag ${name}`, [flagObj(name)], (w) => w.flags[name] === true);
+  yield* waitUntil<MmuWorld>(
+    () => `wait for flag ${name}`,
+    [flagObj(name)],
+    (w) => w.flags[name] === true,
+  );
 }

@@ -113,16 +113,20 @@ export function* kvmMmuPteWrite(
   // invlpg ("new == NULL"): kvm_read_guest without mmu_lock.
   let gentry: Gentry = written
     ? { value: written.value, at: written.step, emulated: written.emulated ?? true }
-    : yield* read<MmuWorld, Gentry>(`kvm_mmu_pte_write: kvm_read_guest @${hex(gpa)} (no mmu_lock)`, [gmemObj(gpa)], (w, info) => ({
-        value: gmemRead(w, gpa),
-        at: info.index,
-      }));
+    : yield* read<MmuWorld, Gentry>(
+        () => `kvm_mmu_pte_write: kvm_read_guest @${hex(gpa)} (no mmu_lock)`,
+        [gmemObj(gpa)],
+        (w, info) => ({
+          value: gmemRead(w, gpa),
+          at: info.index,
+        }),
+      );
   if (!o.locked) yield* lockMmu(vcpu);
   ctx.assertHeld(MMU_LOCK, 'kvm_mmu_pte_write');
   if (written !== undefined && rereadsGpte(vcpu)) {
     // Commit 0e0fee5c539b: "gentry = mmu_pte_write_fetch_gpte(vcpu, &gpa, &bytes)" after spin_lock (kvm_vcpu_read_guest_atomic).
     gentry = yield* read<MmuWorld, Gentry>(
-      `kvm_mmu_pte_write: mmu_pte_write_fetch_gpte: kvm_vcpu_read_guest_atomic @${hex(gpa)} (under mmu_lock)`,
+      () => `kvm_mmu_pte_write: mmu_pte_write_fetch_gpte: kvm_vcpu_read_guest_atomic @${hex(gpa)} (under mmu_lock)`,
       [gmemObj(gpa)],
       (w, info) => ({ value: gmemRead(w, gpa), at: info.index }),
     );
@@ -130,7 +134,7 @@ export function* kvmMmuPteWrite(
   const what = counted ? `; invlpg_counter still ${sampled}?` : '';
   // Each page's SPTEs for this gpa; a 32-bit table's page of the other quadrant has none (v2.6.36 mmu.c kvm_mmu_pte_write, "quadrant != sp->role.quadrant").
   const found = yield* read<MmuWorld, { sps: { id: number; level: number; indices: number[]; sameFormat: boolean }[]; moved: boolean }>(
-    `kvm_mmu_pte_write: for_each_gfn_indirect_valid_sp(gfn ${hex(gfn)})${what}`,
+    () => `kvm_mmu_pte_write: for_each_gfn_indirect_valid_sp(gfn ${hex(gfn)})${what}`,
     [SHADOW],
     (w) => ({
       sps: indirectSpsOf(w, gfn)
@@ -155,7 +159,7 @@ export function* kvmMmuPteWrite(
     if (vcpu.config.pteWrite === 'zap' || sp.level > 1 || !sp.sameFormat) {
       // Not "remote ||= yield* …": that would skip the step for every page after the first that needs a flush.
       const need = yield* update<MmuWorld, boolean>(
-        `kvm_mmu_pte_write: zap spte ${sp.indices.map((i) => `sp#${sp.id}[${hex(i)}]`).join(', ')}`,
+        () => `kvm_mmu_pte_write: zap spte ${sp.indices.map((i) => `sp#${sp.id}[${hex(i)}]`).join(', ')}`,
         { reads: [SHADOW], writes: [SHADOW] },
         (d) => {
           let need = false;
@@ -168,7 +172,7 @@ export function* kvmMmuPteWrite(
     }
     const why = found.moved ? ' (invlpg_counter moved: gentry = 0)' : '';
     const need = yield* update<MmuWorld, boolean>(
-      `kvm_mmu_pte_write: zap spte sp#${sp.id}[${hex(index)}], FNAME(update_pte) from ${formatPte(value)}${why}`,
+      () => `kvm_mmu_pte_write: zap spte sp#${sp.id}[${hex(index)}], FNAME(update_pte) from ${formatPte(value)}${why}`,
       { reads: [SHADOW, HOST_MM], writes: [SHADOW] },
       (d, info, before) => {
         if (!d.sps[sp.id]) return false;

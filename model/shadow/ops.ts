@@ -1,6 +1,6 @@
 // Shadow-MMU operations as steps: each is one atomic action on `shadow`, run under mmu_lock.
 
-import { read, update, type Proc, type ThreadContext } from '../../sim/step.ts';
+import { read, update, type Label, type Proc, type ThreadContext } from '../../sim/step.ts';
 import { ACC_ALL, hex, isPresent, pteGfn } from '../pte.ts';
 import { vcpuPageRole } from './role.ts';
 import { flushAllTlbs } from '../tlb.ts';
@@ -52,8 +52,9 @@ type Lookup = GetPageResult & { readonly mustSync: boolean; readonly syncOthers:
 export function* kvmMmuGetPage(ctx: ThreadContext, vcpu: Vcpu, who: string, gfn: number, role: SpRole): Proc<MmuWorld, GetPageResult> {
   ctx.assertHeld(MMU_LOCK, 'kvm_mmu_get_page');
   const flush = vcpu.tlbs && vcpu.config.flushOnWriteProtect;
-  const what = role.direct ? 'direct' : `write-protect gfn ${hex(gfn)} if new${flush ? ', kvm_flush_remote_tlbs if an spte lost W' : ''}`;
-  const lookup = (label: string, retry: boolean) =>
+  const what = (): string =>
+    role.direct ? 'direct' : `write-protect gfn ${hex(gfn)} if new${flush ? ', kvm_flush_remote_tlbs if an spte lost W' : ''}`;
+  const lookup = (label: Label, retry: boolean) =>
     update<MmuWorld, Lookup>(label, vcpu.tlbs ? SHADOW_TLB_RW : SHADOW_RW, (d, info, w) => {
       const unsync = role.direct ? [] : unsyncSpsOf(w, gfn);
       const found = findSp(w, gfn, role, vcpu.config.roleCompare);
@@ -66,10 +67,10 @@ export function* kvmMmuGetPage(ctx: ThreadContext, vcpu: Vcpu, who: string, gfn:
       if (!role.direct && rmapWriteProtect(d, gfn, w) > 0 && flush) flushAllTlbs(d);
       return { sp, created: true, mustSync: false, syncOthers: role.level > 1 ? unsync : [] };
     });
-  let r = yield* lookup(`${who}: kvm_mmu_get_page(gfn ${hex(gfn)}, L${role.level}) (${what})`, false);
+  let r = yield* lookup(() => `${who}: kvm_mmu_get_page(gfn ${hex(gfn)}, L${role.level}) (${what()})`, false);
   if (r.mustSync && (yield* kvmSyncPage(ctx, vcpu, who, r.sp, vcpu.config.getPageSync === 'transient'))) {
     // kvm_sync_page zapped the (now empty) page: the kernel breaks out of the lookup and creates one.
-    r = yield* lookup(`${who}: kvm_mmu_get_page(gfn ${hex(gfn)}, L${role.level}) (synced page was zapped: create, ${what})`, true);
+    r = yield* lookup(() => `${who}: kvm_mmu_get_page(gfn ${hex(gfn)}, L${role.level}) (synced page was zapped: create, ${what()})`, true);
   }
   for (const other of r.syncOthers) yield* kvmSyncPage(ctx, vcpu, `${who}: kvm_sync_pages`, other);
   return { sp: r.sp, created: r.created };
@@ -85,13 +86,17 @@ export function* linkShadowPage(
   gpte: GpteSource,
 ): Proc<MmuWorld> {
   ctx.assertHeld(MMU_LOCK, 'link_shadow_page');
-  yield* update<MmuWorld>(`${who}: link_shadow_page sp#${parent}[${hex(index)}] -> sp#${child}`, SHADOW_RW, (d, info) => {
-    setLink(d, parent, index, child, { installedAt: info.index, thread: info.threadName, fromGpte: gpte });
-  });
+  yield* update<MmuWorld>(
+    () => `${who}: link_shadow_page sp#${parent}[${hex(index)}] -> sp#${child}`,
+    SHADOW_RW,
+    (d, info) => {
+      setLink(d, parent, index, child, { installedAt: info.index, thread: info.threadName, fromGpte: gpte });
+    },
+  );
 }
 
 /** drop_spte / mmu_page_zap_pte, arch/x86/kvm/mmu.c: clears one SPTE (a link also unlinks the child). */
-export function* dropSpte(ctx: ThreadContext, label: string, sp: number, index: number): Proc<MmuWorld> {
+export function* dropSpte(ctx: ThreadContext, label: Label, sp: number, index: number): Proc<MmuWorld> {
   ctx.assertHeld(MMU_LOCK, 'drop_spte');
   yield* update<MmuWorld>(label, SHADOW_RW, (d) => {
     if (d.sps[sp]) zapSpte(d, sp, index);
@@ -109,9 +114,9 @@ export type SetSpteArgs = Omit<SpteInputs, 'canUnsync' | 'prov'> & { readonly gp
  */
 export function* mmuSetSpte(ctx: ThreadContext, vcpu: Vcpu, who: string, a: SetSpteArgs): Proc<MmuWorld, { ptwrite: boolean }> {
   ctx.assertHeld(MMU_LOCK, 'mmu_set_spte');
-  const pfn = a.pfn === undefined ? '' : ` pfn ${hex(a.pfn)}`;
+  const pfn = (): string => (a.pfn === undefined ? '' : ` pfn ${hex(a.pfn)}`);
   return yield* update<MmuWorld, { ptwrite: boolean }>(
-    `${who}: mmu_set_spte sp#${a.sp}[${hex(a.index)}] gfn ${hex(a.gfn)}${pfn}`,
+    () => `${who}: mmu_set_spte sp#${a.sp}[${hex(a.index)}] gfn ${hex(a.gfn)}${pfn()}`,
     SET_SPTE_RW,
     (d, info, before) => {
       const refused = setSpte(d, before, vcpu.config, vcpu.cr0Wp, {
@@ -140,7 +145,7 @@ export function* mmuAllocRoots(ctx: ThreadContext, vcpu: Vcpu, gva = 0): Proc<Mm
   ctx.assertHeld(MMU_LOCK, 'mmu_alloc_roots');
   const level = vcpu.mode.rootLevel;
   const root = yield* update<MmuWorld, number>(
-    `mmu_alloc_roots: kvm_mmu_get_page(gfn ${hex(vcpu.cr3Gfn)}, L${level}) (write-protect gfn ${hex(vcpu.cr3Gfn)} if new)`,
+    () => `mmu_alloc_roots: kvm_mmu_get_page(gfn ${hex(vcpu.cr3Gfn)}, L${level}) (write-protect gfn ${hex(vcpu.cr3Gfn)} if new)`,
     SHADOW_RW,
     (d, info, before) => {
       const role = vcpuPageRole(vcpu, 0, level, false, ACC_ALL);
@@ -211,6 +216,6 @@ export function shadowRootFor(w: MmuWorld, id: number, gva: number): { readonly 
 }
 
 /** Reads the vCPU's root shadow page (root_hpa). */
-export function* readRoot(vcpu: Vcpu, label: string): Proc<MmuWorld, number | undefined> {
+export function* readRoot(vcpu: Vcpu, label: Label): Proc<MmuWorld, number | undefined> {
   return yield* read<MmuWorld, number | undefined>(label, [SHADOW], (w) => w.vcpus[vcpu.id].root);
 }

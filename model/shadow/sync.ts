@@ -38,24 +38,28 @@ export function* kvmSyncPage(ctx: ThreadContext, vcpu: Vcpu, who: string, sp: nu
     },
   );
   if (!start) return false;
-  if (start.protectedAny) yield* kvmFlushRemoteTlbs(vcpu, `${who}: kvm_sync_page: kvm_flush_remote_tlbs`);
+  if (start.protectedAny) yield* kvmFlushRemoteTlbs(vcpu, () => `${who}: kvm_sync_page: kvm_flush_remote_tlbs`);
   let present = 0;
   for (const index of start.indices) {
     const gpa = shadowedGpte(start, index).gpa;
     const kept = yield* update<MmuWorld, boolean>(
-      `${who}: FNAME(sync_page) sp#${sp}[${hex(index)}]: re-read gpte @${hex(gpa)}, update or drop the spte`,
+      () => `${who}: FNAME(sync_page) sp#${sp}[${hex(index)}]: re-read gpte @${hex(gpa)}, update or drop the spte`,
       { reads: [gmemObj(gpa), SHADOW, HOST_MM], writes: [SHADOW] },
       (d, info, before) => syncSpte(d, before, vcpu, sp, index, info),
     );
     if (kept) present++;
   }
   if (present === 0) {
-    yield* update<MmuWorld>(`${who}: kvm_sync_page: no present spte left, kvm_mmu_zap_page sp#${sp}`, SHADOW_RW, (d) => {
-      if (d.sps[sp]) zapPage(d, sp);
-    });
+    yield* update<MmuWorld>(
+      () => `${who}: kvm_sync_page: no present spte left, kvm_mmu_zap_page sp#${sp}`,
+      SHADOW_RW,
+      (d) => {
+        if (d.sps[sp]) zapPage(d, sp);
+      },
+    );
     return true;
   }
-  yield* kvmMmuFlushTlb(vcpu, `${who}: kvm_sync_page: kvm_mmu_flush_tlb`);
+  yield* kvmMmuFlushTlb(vcpu, () => `${who}: kvm_sync_page: kvm_mmu_flush_tlb`);
   return false;
 }
 
@@ -97,8 +101,10 @@ export function syncSpte(d: Draft<MmuWorld>, before: MmuWorld, vcpu: Vcpu, sp: n
 export function* kvmMmuSyncRoots(ctx: ThreadContext, vcpu: Vcpu): Proc<MmuWorld> {
   yield* acquire<MmuWorld>(MMU_LOCK);
   ctx.assertHeld(MMU_LOCK, 'kvm_mmu_sync_roots');
-  const pages = yield* read<MmuWorld, number[]>(`kvm_mmu_sync_roots: mmu_unsync_walk from the root of VCPU${vcpu.id}`, [SHADOW], (w) =>
-    [...reachableSps(w, rootsOf(w.vcpus[vcpu.id]))].filter((id) => w.sps[id].unsync).sort((a, b) => a - b),
+  const pages = yield* read<MmuWorld, number[]>(
+    () => `kvm_mmu_sync_roots: mmu_unsync_walk from the root of VCPU${vcpu.id}`,
+    [SHADOW],
+    (w) => [...reachableSps(w, rootsOf(w.vcpus[vcpu.id]))].filter((id) => w.sps[id].unsync).sort((a, b) => a - b),
   );
   for (const sp of pages) yield* kvmSyncPage(ctx, vcpu, 'mmu_sync_children', sp);
   yield* release<MmuWorld>(MMU_LOCK);
