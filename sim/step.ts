@@ -113,6 +113,9 @@ export interface Footprint {
 }
 
 const NONE: readonly ObjectKey[] = [];
+// Lock footprints by lock name: one object per lock and kind instead of one per step.
+const ACQUIRES = new Map<string, Footprint>();
+const RELEASES = new Map<string, Footprint>();
 
 /** Footprint of any step kind (locks count as a write to `lock:NAME`). */
 export function footprintOf<W>(step: Step<W>): Footprint {
@@ -122,8 +125,12 @@ export function footprintOf<W>(step: Step<W>): Footprint {
     case 'wait':
       return { reads: step.reads, writes: NONE, kind: 'wait' };
     case 'acquire':
-    case 'release':
-      return { reads: NONE, writes: [lockObject(step.lock)], kind: step.kind };
+    case 'release': {
+      const cache = step.kind === 'acquire' ? ACQUIRES : RELEASES;
+      let fp = cache.get(step.lock);
+      if (!fp) cache.set(step.lock, (fp = { reads: NONE, writes: [lockObject(step.lock)], kind: step.kind }));
+      return fp;
+    }
   }
 }
 
