@@ -65,6 +65,12 @@ describe('bench --quick --json', () => {
     expect(report.parallel.speedup).toBeGreaterThan(0);
   });
 
+  it('should explore the 2010 orderings in all four paging modes, each as expected', () => {
+    expect(new Set(report.modes.cells.map((c) => c.mode))).toEqual(new Set(['4-level', '5-level', 'pae', '2-level']));
+    expect(report.modes.cells.every((c) => c.ok)).toBe(true);
+    expect(report.modes.totals.at(-1)!.cells).toBe(report.modes.cells.length);
+  });
+
   it('should pass every correctness check of its own', () => {
     // The memory limit is not among them: vitest's fork is not the CLI process.
     for (const c of report.checks) expect(c, c.name).toMatchObject({ ok: true });
