@@ -18,10 +18,11 @@ async function runQuietly(argv: string[]): Promise<{ code: number; out: string }
 describe('bench --quick --json', () => {
   let report: BenchReport;
 
+  // Every phase in one go: about 90 s on a loaded 2-core machine, so more than the default two minutes of margin.
   beforeAll(async () => {
     const { out } = await runQuietly(['--quick', '--json']);
     report = JSON.parse(out) as BenchReport;
-  });
+  }, 300_000);
 
   it('should print one JSON object covering every phase', () => {
     expect(report.version).toBe(1);
