@@ -3,6 +3,7 @@
 
 import { cpus } from 'node:os';
 import { measureMemory } from './memory.ts';
+import { measureModes } from './modes.ts';
 import { measureParallel } from './parallel.ts';
 import { benchHelp, parseBenchOptions, type BenchOptions } from './options.ts';
 import { measureReduction } from './reduction.ts';
@@ -51,6 +52,8 @@ export async function runBench(o: BenchOptions, io: BenchIo = STDIO): Promise<Be
   const reduction = measureReduction(o.dfsCap, o.kernels);
   phase(`parallel: the matrix with --workers 1 vs 2, ${o.parallelRounds} round${o.parallelRounds === 1 ? '' : 's'}`);
   const parallel = await measureParallel(o.parallelKernels, o.parallelRounds);
+  phase(`paging modes: the 2010 orderings in every mode, dpor, ${o.modeRounds} round${o.modeRounds === 1 ? '' : 's'}`);
+  const modes = measureModes(o.modeRounds, o.modeKernels);
   const { json: _json, help: _help, ...options } = o;
   const partial = {
     version: 1 as const,
@@ -67,6 +70,7 @@ export async function runBench(o: BenchOptions, io: BenchIo = STDIO): Promise<Be
     runsToFailure: { strategies: BENCH_STRATEGIES.map((s) => s.name), giveUpAfter: GIVE_UP_AFTER, cells },
     reduction,
     parallel,
+    modes,
   };
   return { ...partial, checks: checksOf(partial), totalMs: performance.now() - t0 };
 }
