@@ -5,9 +5,10 @@ import { scheduleFromChoices } from '../schedule.ts';
 import type { Footprint } from '../step.ts';
 import { optimalDpor, type PendingBranch } from '../strategies/dpor.ts';
 import type { Strategy } from '../strategy.ts';
+import type { WakeupNode } from '../strategies/wakeupTree.ts';
 import type { Verdict } from '../verdict.ts';
 import { FootprintTable, recorder, type Recording } from './recording.ts';
-import { plainBranch, type Batch, type SubtreeTask } from './subtree.ts';
+import { plainBranch, type Batch, type SubtreeSummary, type SubtreeTask } from './subtree.ts';
 import { Feeder, RecordingTrie } from './trie.ts';
 
 /** Helpers that explore subtrees elsewhere (worker threads); `source` names the helper's footprint table. */
@@ -20,9 +21,11 @@ export interface Farm {
 export interface ParallelExploreOptions {
   readonly maxExecutions?: number;
   readonly onExecution?: (executions: number) => void;
-  /** Executions and milliseconds per helper task (defaults 64 and 250). */
-  readonly taskExecutions?: number;
+  /** Milliseconds (default 250) and runs (default no limit) a helper spends on one subtree before it sends what it has. */
   readonly taskMillis?: number;
+  readonly taskExecutions?: number;
+  /** Wait for a helper still on the subtree the search has reached (default: run it here meanwhile). */
+  readonly wait?: boolean;
 }
 
 /** How the work was shared, for the bench and the tests (never part of a result). */
@@ -30,6 +33,9 @@ export interface ParallelStats {
   /** Executions the search took from helpers' recordings, and those it ran itself. */
   readonly fed: number;
   readonly ran: number;
+  /** Subtrees stepped over whole from a helper's summary, and the executions in them. */
+  readonly skipped: number;
+  readonly skippedExecutions: number;
   readonly tasks: number;
   /** Recordings helpers sent, and those that arrived after the search had left their prefix. */
   readonly received: number;
@@ -38,8 +44,26 @@ export interface ParallelStats {
 
 interface InFlight {
   readonly root: readonly number[];
+  /** The branch as sent (its wakeup tree then) and the sleepers the search predicted for it. */
+  readonly sent: PendingBranch;
   readonly done: Promise<void>;
+  summary?: SubtreeSummary;
+  finished: boolean;
 }
+
+const sameFootprint = (a: Footprint, b: Footprint): boolean =>
+  a.kind === b.kind &&
+  a.reads.length === b.reads.length &&
+  a.writes.length === b.writes.length &&
+  a.reads.every((r, i) => b.reads[i] === r) &&
+  a.writes.every((w, i) => b.writes[i] === w);
+
+/** True when two wakeup trees run the same steps in the same order. */
+const sameTree = (a: WakeupNode, b: WakeupNode): boolean =>
+  a.thread === b.thread &&
+  sameFootprint(a.footprint, b.footprint) &&
+  a.children.length === b.children.length &&
+  a.children.every((c, i) => sameTree(c, b.children[i]));
 
 const startsWith = (path: readonly number[], root: readonly number[]): boolean =>
   root.length <= path.length && root.every((t, i) => path[i] === t);
@@ -69,12 +93,13 @@ export async function exploreInParallel<W>(
   const tables = new Map<string, Footprint[]>();
   const sent = new WeakSet<object>();
   const inFlight = new Set<InFlight>();
+  const byBranch = new WeakMap<WakeupNode, InFlight>();
   let executions = 0;
   let redundant = 0;
   let budgetHit = false;
   let failure: { kind: Recording['outcome']; choices: number[] } | undefined;
   const errors: unknown[] = [];
-  const stats = { fed: 0, ran: 0, tasks: 0, received: 0, stale: 0 };
+  const stats = { fed: 0, ran: 0, skipped: 0, skippedExecutions: 0, tasks: 0, received: 0, stale: 0 };
 
   const receive = (b: Batch & { source: string }, known: number): void => {
     let table = tables.get(b.source);
@@ -101,24 +126,30 @@ export async function exploreInParallel<W>(
         prefix: p.prefix,
         branch: plainBranch(p.branch),
         sleep: p.sleep,
-        executions: options.taskExecutions ?? 64,
         millis: options.taskMillis ?? 250,
+        executions: options.taskExecutions ?? Infinity,
       };
       stats.tasks++;
       const flight: InFlight = {
         root,
+        sent: task,
+        finished: false,
         done: farm.run(task).then(
           (b) => {
             inFlight.delete(flight);
+            flight.finished = true;
+            flight.summary = b.summary;
             receive(b, p.prefix.length);
           },
           (e: unknown) => {
             inFlight.delete(flight);
+            flight.finished = true;
             errors.push(e);
           },
         ),
       };
       inFlight.add(flight);
+      byBranch.set(p.branch, flight);
     }
   };
 
@@ -128,11 +159,12 @@ export async function exploreInParallel<W>(
     const forward: Strategy = {
       name: search.name,
       begin: () => true,
-      choose: (point) => (point.step < step ? prefix[point.step] : point.step === step && choice !== undefined ? choice : search.choose(point)),
+      choose: (point) =>
+        point.step < step ? prefix[point.step] : point.step === step && choice !== undefined ? choice : search.choose(point),
       executed: (s) => {
-        if (s.step >= step) search.executed(s);
+        if (s.step >= step) search.executed?.(s);
       },
-      end: (pending) => search.end(pending),
+      end: (pending) => search.end?.(pending),
     };
     const rec = recorder(forward, own);
     rec.strategy.begin();
@@ -157,6 +189,33 @@ export async function exploreInParallel<W>(
         break;
       }
       dispatch();
+      // A subtree a helper finished, sent with the wakeup tree and sleepers it has now, is stepped
+      // over: its counts and first failure are the search's there, and its races above it go in
+      // as the search would have put them (nothing else touches those points meanwhile).
+      const t = search.taken();
+      const flight = t && byBranch.get(t.branch);
+      if (flight && !flight.finished && options.wait === true) await flight.done;
+      const summary = flight?.summary;
+      if (
+        t &&
+        summary &&
+        flight.sent.sleep === t.sleep &&
+        sameTree(flight.sent.branch, t.branch) &&
+        // Within the budget, as the sequential search checks it before every run.
+        (summary.failure ? executions + summary.executions <= max : executions + summary.executions < max)
+      ) {
+        for (const { at, v } of summary.above) search.insertAt(at, v);
+        stats.skipped++;
+        stats.skippedExecutions += summary.executions;
+        executions += summary.executions;
+        redundant += summary.redundant;
+        if (summary.executions > 0) options.onExecution?.(executions);
+        if (summary.failure) {
+          failure = { kind: summary.failure.outcome, choices: [...summary.failure.choices] };
+          break;
+        }
+        continue;
+      }
       feeder.start();
       let r = feeder.advance();
       let outcome: Recording['outcome'];
@@ -167,7 +226,7 @@ export async function exploreInParallel<W>(
           break;
         }
         const path = r.choice === undefined ? feeder.choices : [...feeder.choices, r.choice];
-        const covering = [...inFlight].find((f) => startsWith(path, f.root));
+        const covering = options.wait === true ? [...inFlight].find((f) => startsWith(path, f.root)) : undefined;
         if (!covering) {
           outcome = live(r.step, r.choice);
           break;

@@ -39,7 +39,9 @@ export class FootprintTable {
       id = this.entries.length;
       this.ids.set(key, id);
       // A plain copy: an `act` step is its own footprint, functions included.
-      this.entries.push(fp.kind === undefined ? { reads: fp.reads, writes: fp.writes } : { reads: fp.reads, writes: fp.writes, kind: fp.kind });
+      this.entries.push(
+        fp.kind === undefined ? { reads: fp.reads, writes: fp.writes } : { reads: fp.reads, writes: fp.writes, kind: fp.kind },
+      );
     }
     return id;
   }

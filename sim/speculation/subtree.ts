@@ -2,45 +2,74 @@ import { runOnce } from '../execution.ts';
 import type { Program } from '../program.ts';
 import type { Footprint } from '../step.ts';
 import { optimalDpor, type PendingBranch } from '../strategies/dpor.ts';
-import type { WakeupNode } from '../strategies/wakeupTree.ts';
-import { FootprintTable, recorder, type Recording } from './recording.ts';
+import type { WakeupNode, WakeupStep } from '../strategies/wakeupTree.ts';
+import { type FootprintTable, recorder, type Recording } from './recording.ts';
 
-/** Work for a helper: explore a pending branch's subtree, as far as the limits allow. */
+/** Work for a helper: explore a pending branch's subtree, as far as `millis` allows. */
 export interface SubtreeTask extends PendingBranch {
-  /** At most this many executions (the subtree's first ones, in the search's order). */
-  readonly executions: number;
-  /** Stop after this many milliseconds of work (only how much is speculated depends on it, never a result). */
+  /** Stop after this many milliseconds of work, or executions (only how much is done ahead depends on them, never a result). */
   readonly millis: number;
+  readonly executions: number;
 }
 
-/** Recordings of a subtree's first executions, footprint ids against the helper's table. */
+/**
+ * A subtree explored to its end (or to its first failure, where the whole search stops too): all
+ * the search needs to step over it without running it.
+ */
+export interface SubtreeSummary {
+  readonly executions: number;
+  readonly redundant: number;
+  /** The first failing execution, the last one counted. */
+  readonly failure?: { readonly outcome: Recording['outcome']; readonly choices: readonly number[] };
+  /** Races reversed at or above the branch point (before step `at`), in the order they were found. */
+  readonly above: readonly { readonly at: number; readonly v: readonly WakeupStep[] }[];
+}
+
+/** What a helper sends back: a summary when it finished the subtree, else recordings of its first executions. */
 export interface Batch {
   /** The entries of the helper's footprint table added since its previous batch, from id `base`. */
   readonly base: number;
   readonly footprints: readonly Footprint[];
   readonly recordings: readonly Recording[];
+  readonly summary?: SubtreeSummary;
 }
+
+const plainFootprint = ({ reads, writes, kind }: Footprint): Footprint =>
+  kind === undefined ? { reads, writes } : { reads, writes, kind };
 
 /** A wakeup tree as plain data (footprints without the step's functions), to send to a helper. */
 export function plainBranch(c: WakeupNode): WakeupNode {
-  const { reads, writes, kind } = c.footprint;
-  return { thread: c.thread, footprint: kind === undefined ? { reads, writes } : { reads, writes, kind }, children: c.children.map(plainBranch) };
+  return { thread: c.thread, footprint: plainFootprint(c.footprint), children: c.children.map(plainBranch) };
 }
 
 /**
- * Explores the task's subtree with Optimal DPOR restricted to it (see `optimalDpor`), recording each
- * execution: exactly the executions the whole search runs there, if the branch's wakeup tree has
- * not grown by the time that search takes it. Stops at the first failure.
+ * Explores the task's subtree with Optimal DPOR restricted to it (see `optimalDpor`): exactly the
+ * executions the whole search runs there, if the branch's wakeup tree has not grown by the time the
+ * search takes it. Stops at the first failure.
  */
 export function exploreSubtree<W>(program: Program<W>, task: SubtreeTask, table: FootprintTable): Batch {
   const t0 = performance.now();
-  const rec = recorder(optimalDpor(task), table);
+  const above: { at: number; v: WakeupStep[] }[] = [];
+  const search = optimalDpor(task, (at, v) =>
+    above.push({ at, v: v.map((s) => ({ thread: s.thread, footprint: plainFootprint(s.footprint), clock: s.clock })) }),
+  );
+  const rec = recorder(search, table);
   const recordings: Recording[] = [];
-  while (recordings.length < task.executions && performance.now() - t0 < task.millis && rec.strategy.begin()) {
+  let executions = 0;
+  let redundant = 0;
+  let failure: SubtreeSummary['failure'];
+  for (;;) {
+    if (!rec.strategy.begin()) break;
+    if (recordings.length >= task.executions || performance.now() - t0 >= task.millis) return { ...table.drain(), recordings };
     const r = runOnce(program, rec.strategy);
     const outcome = r.redundant ? 'redundant' : r.verdict.kind;
     recordings.push(rec.take(outcome));
-    if (outcome !== 'holds' && outcome !== 'redundant') break;
+    if (outcome === 'redundant') redundant++;
+    else executions++;
+    if (outcome !== 'holds' && outcome !== 'redundant') {
+      failure = { outcome, choices: r.choices };
+      break;
+    }
   }
-  return { ...table.drain(), recordings };
+  return { ...table.drain(), recordings: [], summary: { executions, redundant, failure, above } };
 }

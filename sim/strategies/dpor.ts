@@ -33,7 +33,14 @@ export interface PendingBranch {
 export interface OptimalDporStrategy extends DporStrategy {
   /** The branches still to run on the current path, in the order the search will take them. */
   pending(): PendingBranch[];
+  /** The branch the last `begin` took, as `pending` listed it (undefined for the first execution). */
+  taken(): PendingBranch | undefined;
+  /** What the race analysis does with a race reversed by v before step i (for races found elsewhere). */
+  insertAt(i: number, v: readonly WakeupStep[]): void;
 }
+
+/** Receives the races a subtree search finds that are reversed at or above its branch point. */
+export type AboveBranch = (i: number, v: readonly WakeupStep[]) => void;
 
 interface Node extends PathNode {
   /** Inherited sleep set: threads whose executions from here are covered by another branch. */
@@ -86,7 +93,7 @@ export function dpor(options: DporOptions = {}): DporStrategy {
  * and never backtracked, and races reversed at or above the branch point are left to the search
  * the branch came from, so this runs exactly the executions that search runs under the branch.
  */
-export function optimalDpor(subtree?: PendingBranch): OptimalDporStrategy {
+export function optimalDpor(subtree?: PendingBranch, above?: AboveBranch): OptimalDporStrategy {
   const analysis = new RaceAnalysis<Node>(true, race);
   const nodes = analysis.nodes;
   /** The rest of the wakeup branch being replayed: the next new node starts with these branches. */
@@ -96,7 +103,11 @@ export function optimalDpor(subtree?: PendingBranch): OptimalDporStrategy {
 
   function race(i: number, p: number, pFootprint: Footprint, pClock: Clock, end: number): void {
     if (i >= floor) insertWakeup(i, analysis.reversal(i, p, pFootprint, pClock, end));
+    else above?.(i, analysis.reversal(i, p, pFootprint, pClock, end));
   }
+
+  /** The node and branch the last backtrack took. */
+  let taken: { node: Node; branch: WakeupNode } | undefined;
 
   /** A point of the subtree's prefix, or its branch point: replayed, never backtracked. */
   const fixed = (n: number, enabled: number, last: number): Node => {
@@ -188,6 +199,7 @@ export function optimalDpor(subtree?: PendingBranch): OptimalDporStrategy {
       const branch = takeBranch(node);
       if (!branch) return -1;
       guide = branch.children;
+      taken = { node, branch };
       return branch.thread;
     },
   });
@@ -203,5 +215,12 @@ export function optimalDpor(subtree?: PendingBranch): OptimalDporStrategy {
       }
       return out;
     },
+    taken(): PendingBranch | undefined {
+      if (!taken) return undefined;
+      const { node, branch } = taken;
+      const k = nodes.indexOf(node);
+      return { prefix: nodes.slice(0, k).map((n) => n.thread), branch, sleep: (node.sleep | node.done) & ~bit(branch.thread) };
+    },
+    insertAt: insertWakeup,
   });
 }
