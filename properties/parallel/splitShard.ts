@@ -13,7 +13,12 @@ import type { Scenario } from '../../scenarios/scenario.ts';
 import { UsageError } from '../cli/errors.ts';
 import { runCellWith, type CellResult } from '../runner/matrix.ts';
 import { DEFAULT_BUDGET, type ExploreSpec } from '../runner/strategies.ts';
-import type { Shard } from './shard.ts';
+
+/** Shard `index` (1-based) of `count` (as shard.ts has it; not imported, shard.ts imports this file). */
+interface Shard {
+  readonly index: number;
+  readonly count: number;
+}
 
 /** Frontier branches wanted per shard, and the executions the search may run to find them. */
 const PER_SHARD = 4;
