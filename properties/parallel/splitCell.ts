@@ -27,16 +27,8 @@ export async function runSplitCell(
   onStats?: (stats: ParallelStats) => void,
   tuning: Pick<ParallelExploreOptions, 'taskMillis' | 'wait'> = {},
 ): Promise<CellResult> {
-  const pool = new Tinypool({ filename: new URL('./worker.mjs', import.meta.url).href, minThreads: helpers, maxThreads: helpers });
-  const farm: Farm = {
-    size: helpers,
-    run: (subtree: SubtreeTask) =>
-      pool.run({ scenario: scenario.name, kernel, subtree } satisfies CellSubtreeTask, { name: 'exploreCellSubtree' }) as Promise<
-        Batch & { source: string }
-      >,
-  };
-  try {
-    return await runCellWith(scenario, kernel, spec, hooks, async ({ program, options }) => {
+  return withSubtreeFarm(scenario.name, kernel, helpers, (farm) =>
+    runCellWith(scenario, kernel, spec, hooks, async ({ program, options }) => {
       const r = await exploreInParallel(program, farm, {
         ...tuning,
         maxExecutions: options.maxExecutions,
@@ -44,7 +36,22 @@ export async function runSplitCell(
       });
       onStats?.(r.stats);
       return r;
-    });
+    }),
+  );
+}
+
+/** Runs `work` with `helpers` pool threads exploring subtrees of the cell's search, then stops them. */
+export async function withSubtreeFarm<T>(scenario: string, kernel: string, helpers: number, work: (farm: Farm) => Promise<T>): Promise<T> {
+  const pool = new Tinypool({ filename: new URL('./worker.mjs', import.meta.url).href, minThreads: helpers, maxThreads: helpers });
+  const farm: Farm = {
+    size: helpers,
+    run: (subtree: SubtreeTask) =>
+      pool.run({ scenario, kernel, subtree } satisfies CellSubtreeTask, { name: 'exploreCellSubtree' }) as Promise<
+        Batch & { source: string }
+      >,
+  };
+  try {
+    return await work(farm);
   } finally {
     await pool.destroy();
   }
