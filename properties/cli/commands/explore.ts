@@ -47,8 +47,10 @@ verdict table. A failure that cannot be saved is still printed, with a warning o
 writes each failure as a self-contained HTML page, DIR/SCENARIO--KERNEL.html (see 'replay --html').
 
 --workers N explores N cells at a time on worker threads (default: the machine's cores; 1 explores
-in this process); output and results are the same for every N. --shard K/N runs only every N-th
-cell from the K-th (a deterministic share); 'mmu-race merge' joins the --json outputs of all N.
+in this process); a single dpor cell is split over the workers instead. Output and results are the
+same for every N. --shard K/N runs only every N-th cell from the K-th (a deterministic share), or,
+for a single dpor cell, a share of its subtrees (JSON only); 'mmu-race merge' joins the --json
+outputs of all N (and finishes a split cell's search).
 
 Strategies: ${STRATEGY_NAMES.join(', ')} (default ${DEFAULT_STRATEGY}). dpor and dfs are exhaustive:
 they ignore --runs and --seed, --preemptions bounds both, and --budget caps their executions.
