@@ -1,6 +1,6 @@
 import { ScheduleFitError } from './errors.ts';
 import { Machine, type ThreadState } from './machine.ts';
-import { DEFAULT_MAX_STEPS, type Program, type StepInvariant } from './program.ts';
+import { DEFAULT_MAX_STEPS, type Finding, type Program, type StepInvariant } from './program.ts';
 import { scheduleFromChoices, type Schedule } from './schedule.ts';
 import { footprintOf, labelText, type Footprint, type Label, type StepInfo } from './step.ts';
 import { REDUNDANT, type ChoicePoint, type Strategy } from './strategy.ts';
@@ -235,8 +235,10 @@ class Execution<W> {
     return { kind: 'holds' };
   }
 
-  private violated(invariant: string, explanation: string, message: string): Verdict<W> {
-    return { kind: 'violated', invariant, explanation, message, schedule: this.schedule(), trace: this.trace() };
+  private violated(invariant: string, explanation: string, detail: string | Finding): Verdict<W> {
+    const { message, evidence } = typeof detail === 'string' ? { message: detail, evidence: [] } : detail;
+    const found = evidence.length > 0 ? { evidence } : {};
+    return { kind: 'violated', invariant, explanation, message, ...found, schedule: this.schedule(), trace: this.trace() };
   }
 
   private schedule(): Schedule {
