@@ -64,6 +64,10 @@ describe('bench --quick --json', () => {
     expect(report.parallel.runs.map((r) => r.workers)).toEqual([1, 2]);
     expect(report.parallel.identical).toBe(true);
     expect(report.parallel.speedup).toBeGreaterThan(0);
+    expect(report.splitCell.identical).toBe(true);
+    expect(report.splitCell.runs.map((r) => r.workers)).toEqual([1, 2]);
+    expect(report.splitCell.cpu.every((c) => c.available > 0)).toBe(true);
+    expect(report.fourVcpu).toMatchObject({ executions: 200, identical: true });
   });
 
   it('should explore the 2010 orderings in all four paging modes, each as expected', () => {

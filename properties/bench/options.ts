@@ -32,6 +32,14 @@ export interface BenchOptions {
   readonly modeRounds: number;
   /** The presets of that phase (absent: the mode rows' four). */
   readonly modeKernels?: readonly string[];
+  /** The one cell (`SCENARIO KERNEL`) explored with --workers 1 and 2, split over the workers. */
+  readonly splitCell: readonly [string, string];
+  /** Alternating rounds of that cell. */
+  readonly splitRounds: number;
+  /** Iterations of the plain-CPU control loop (about half a second each on this machine's cores). */
+  readonly cpuIterations: number;
+  /** Executions of the four-vCPU fixed cell measured with 1 and 2 workers. */
+  readonly fourVcpuExecutions: number;
 }
 
 /** Defaults of a full `npm run bench` (4 to 5 minutes on a 2-core machine). */
@@ -49,6 +57,11 @@ export const DEFAULTS: Omit<BenchOptions, 'json' | 'quick' | 'help'> = {
   parallelRounds: 2,
   // The Xiao orderings in four modes under four presets, twice: about 10 s.
   modeRounds: 2,
+  // The largest proof in the matrix (1,874 executions, three vCPUs): 4 runs of about 5 s.
+  splitCell: ['case-2-two-faults', 'v7.2'],
+  splitRounds: 2,
+  cpuIterations: 300_000_000,
+  fourVcpuExecutions: 20_000,
 };
 
 /** `--quick`: enough to exercise every phase in seconds (the bench's own test uses it). */
@@ -68,6 +81,10 @@ export const QUICK: Omit<BenchOptions, 'json' | 'quick' | 'help'> = {
   parallelRounds: 1,
   modeRounds: 1,
   modeKernels: ['v7.2'],
+  splitCell: ['case-2-two-faults', 'v2.6.24'],
+  splitRounds: 1,
+  cpuIterations: 10_000_000,
+  fourVcpuExecutions: 200,
 };
 
 /** Options `mmu-race bench` accepts (parsed by the shared CLI parser, so errors read the same). */

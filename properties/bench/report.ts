@@ -3,6 +3,7 @@
 import type { MemoryResult } from './memory.ts';
 import type { ModesResult } from './modes.ts';
 import type { ParallelResult } from './parallel.ts';
+import type { CpuControl, FourVcpuResult, SplitCellResult } from './splitCell.ts';
 import type { BenchOptions } from './options.ts';
 import type { ReductionResult } from './reduction.ts';
 import type { BuggyCell } from './runsToFailure.ts';
@@ -35,6 +36,9 @@ export interface BenchReport {
   readonly reduction: ReductionResult;
   readonly parallel: ParallelResult;
   readonly modes: ModesResult;
+  /** One cell split over the workers, with the plain-CPU control run before and after it. */
+  readonly splitCell: SplitCellResult & { readonly cpu: readonly CpuControl[] };
+  readonly fourVcpu: FourVcpuResult;
   readonly checks: readonly Check[];
   readonly totalMs: number;
 }
@@ -67,5 +71,7 @@ export function checksOf(r: Omit<BenchReport, 'checks' | 'totalMs'>): Check[] {
       name: 'every paging-mode cell got its expected verdict (a holds proved), the same in every round',
       ok: r.modes.cells.every((c) => c.ok),
     },
+    { name: 'one cell split over 2 workers gave the sequential verdict, counts and schedule', ok: r.splitCell.identical },
+    { name: 'the four-vCPU cell counted the same executions with 1 and 2 workers', ok: r.fourVcpu.identical },
   ];
 }
