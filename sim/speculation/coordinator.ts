@@ -1,5 +1,6 @@
 import { runOnce } from '../execution.ts';
 import { explain, type ExploreResult } from '../explore.ts';
+import type { Guard } from '../minimize.ts';
 import type { Program } from '../program.ts';
 import { scheduleFromChoices } from '../schedule.ts';
 import type { Footprint } from '../step.ts';
@@ -26,6 +27,8 @@ export interface ParallelExploreOptions {
   readonly taskExecutions?: number;
   /** Wait for a helper still on the subtree the search has reached (default: run it here meanwhile). */
   readonly wait?: boolean;
+  /** Runs each execution this thread runs itself (a watchdog's guard; default: directly). */
+  readonly guard?: Guard;
 }
 
 /** How the work was shared, for the bench and the tests (never part of a result). */
@@ -85,6 +88,7 @@ export async function exploreInParallel<W>(
   options: ParallelExploreOptions = {},
 ): Promise<ExploreResult<W> & { readonly stats: ParallelStats }> {
   const max = options.maxExecutions ?? Infinity;
+  const guard: Guard = options.guard ?? ((work) => work());
   const names = program.threads.map((t) => t.name);
   const search = optimalDpor();
   const trie = new RecordingTrie();
@@ -168,7 +172,7 @@ export async function exploreInParallel<W>(
     };
     const rec = recorder(forward, own);
     rec.strategy.begin();
-    const r = runOnce(program, rec.strategy);
+    const r = guard(() => runOnce(program, rec.strategy));
     const outcome = r.redundant ? 'redundant' : r.verdict.kind;
     const recording = rec.take(outcome);
     receive({ source: 'self', ...own.drain(), recordings: [recording] }, 0);
