@@ -3,6 +3,7 @@
 
 import { cpus } from 'node:os';
 import { measureMemory } from './memory.ts';
+import { measureModes } from './modes.ts';
 import { measureParallel } from './parallel.ts';
 import { benchHelp, parseBenchOptions, type BenchOptions } from './options.ts';
 import { measureReduction } from './reduction.ts';
@@ -52,6 +53,8 @@ export async function runBench(o: BenchOptions, io: BenchIo = STDIO): Promise<Be
   const reduction = measureReduction(o.dfsCap, o.kernels);
   phase(`parallel: the matrix with --workers 1 vs 2, ${o.parallelRounds} round${o.parallelRounds === 1 ? '' : 's'}`);
   const parallel = await measureParallel(o.parallelKernels, o.parallelRounds);
+  phase(`paging modes: the 2010 orderings in every mode, dpor, ${o.modeRounds} round${o.modeRounds === 1 ? '' : 's'}`);
+  const modes = measureModes(o.modeRounds, o.modeKernels);
   phase(`parallel: ${o.splitCell.join(' x ')} split over --workers 1 vs 2, with a plain-CPU control`);
   const cpuBefore = await measureCpuControl(o.cpuIterations);
   const splitCell = await measureSplitCell(o.splitCell[0], o.splitCell[1], o.splitRounds);
@@ -74,6 +77,7 @@ export async function runBench(o: BenchOptions, io: BenchIo = STDIO): Promise<Be
     runsToFailure: { strategies: BENCH_STRATEGIES.map((s) => s.name), giveUpAfter: GIVE_UP_AFTER, cells },
     reduction,
     parallel,
+    modes,
     splitCell: { ...splitCell, cpu: [cpuBefore, cpuAfter] },
     fourVcpu,
   };
