@@ -75,12 +75,14 @@ const startsWith = (path: readonly number[], root: readonly number[]): boolean =
  * Optimal DPOR with the program's executions shared with helpers, and the same result as
  * `explore(program, dpor())`: verdict, executions, abandoned runs and first failure. The search
  * itself (wakeup trees, sleep sets, race analysis) stays here and runs in its sequential order;
- * helpers explore the subtrees of branches it has not reached yet (`exploreSubtree`) and send back
- * recordings of those executions. When the search reaches one, it is driven from the recording
- * (the same calls with the same points as a real run; see trie.ts) instead of running the program;
- * where no recording goes (a branch nobody took yet, or a subtree whose wakeup tree grew after it
- * was sent out), it runs the program itself. A recording can only save work, never change what is
- * explored, so the result does not depend on the helpers, their number or their timing.
+ * helpers explore the subtrees of branches it has not reached yet (`exploreSubtree`). A helper that
+ * finishes one sends a summary, and the search steps over that subtree when it takes the branch
+ * with the wakeup tree and sleepers the helper explored; one that runs out of time sends
+ * recordings, and the search is driven from them (the same calls with the same points as a real
+ * run; see trie.ts) instead of running the program. Where neither goes (a branch nobody took yet,
+ * a subtree whose wakeup tree grew after it was sent out), it runs the program itself. Helpers can
+ * only save work, never change what is explored, so the result does not depend on them, their
+ * number or their timing.
  */
 export async function exploreInParallel<W>(
   program: Program<W>,
