@@ -52,6 +52,8 @@ interface InFlight {
   readonly done: Promise<void>;
   summary?: SubtreeSummary;
   finished: boolean;
+  /** The search went into the subtree before the helper was done: what it sends is of no use. */
+  overtaken: boolean;
 }
 
 const sameFootprint = (a: Footprint, b: Footprint): boolean =>
@@ -140,12 +142,14 @@ export async function exploreInParallel<W>(
         root,
         sent: task,
         finished: false,
+        overtaken: false,
         done: farm.run(task).then(
           (b) => {
             inFlight.delete(flight);
             flight.finished = true;
             flight.summary = b.summary;
-            receive(b, p.prefix.length);
+            // Recordings under a branch the search has taken and left would stay in the trie for good.
+            receive(flight.overtaken ? { ...b, recordings: [] } : b, p.prefix.length);
           },
           (e: unknown) => {
             inFlight.delete(flight);
@@ -200,7 +204,10 @@ export async function exploreInParallel<W>(
       // as the search would have put them (nothing else touches those points meanwhile).
       const t = search.taken();
       const flight = t && byBranch.get(t.branch);
-      if (flight && !flight.finished && options.wait === true) await flight.done;
+      if (flight && !flight.finished) {
+        if (options.wait === true) await flight.done;
+        else flight.overtaken = true;
+      }
       const summary = flight?.summary;
       if (
         t &&
