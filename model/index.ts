@@ -1,6 +1,7 @@
 // Public API of the shadow-MMU model for scenarios and properties.
 
 export * from './pte.ts';
+export * from './format.ts';
 export * from './config.ts';
 export * from './world.ts';
 export * from './guestBuilder.ts';

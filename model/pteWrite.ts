@@ -4,7 +4,8 @@
 
 import { read, update, type Proc, type ThreadContext } from '../sim/step.ts';
 import { lockMmu, unlockMmu } from './mmuLock.ts';
-import { formatPte, gpaToGfn, gpteAccess, hex, isAccessed, isDirty, isPresent, pteGfn } from './pte.ts';
+import { formatOf, isAccessedIn, isDirtyIn } from './format.ts';
+import { formatPte, gpaToGfn, hex, pteGfn } from './pte.ts';
 import { indirectSpsOf, zapSpte } from './shadow/pages.ts';
 import { sptesForStore } from './shadow/role.ts';
 import { setSpte } from './shadow/spte.ts';
@@ -35,13 +36,14 @@ export function updatePte(
   prov: SpteProvenance & { readonly fromGpte: GpteSource },
 ): void {
   const s = d.sps[sp];
-  if (!s || !isPresent(value) || !isAccessed(value)) return;
+  const fmt = formatOf(vcpu.mode);
+  if (!s || !fmt.isPresent(value) || !isAccessedIn(fmt, value)) return;
   setSpte(d, vcpu.config, vcpu.cr0Wp, {
     sp,
     index,
     gfn: pteGfn(value),
-    pteAccess: s.role.access & gpteAccess(value, vcpu.eferNx),
-    dirty: isDirty(value),
+    pteAccess: s.role.access & fmt.access(value, vcpu.eferNx),
+    dirty: isDirtyIn(fmt, value),
     writeFault: false,
     userFault: false,
     canUnsync: true,
@@ -131,7 +133,9 @@ export function* kvmMmuPteWrite(
   const source = { value, gpa, readAtStep: gentry.at, ...(gentry.emulated ? { emulated: true } : {}) };
   for (const sp of found.sps) {
     const index = sp.indices[0];
-    if (vcpu.config.pteWrite === 'zap' || sp.level > 1) {
+    // An L1 vCPU's MMU is TDP: mmu_pte_write_new_pte calls vcpu->arch.mmu.update_pte, which
+    // init_kvm_tdp_mmu sets to nonpaging_update_pte (v4.4 mmu.c), so a store to a nested table only zaps.
+    if (vcpu.config.pteWrite === 'zap' || sp.level > 1 || vcpu.tdp) {
       yield* update<MmuWorld>(
         `kvm_mmu_pte_write: zap spte ${sp.indices.map((i) => `sp#${sp.id}[${hex(i)}]`).join(', ')}`,
         { reads: [SHADOW], writes: [SHADOW] },

@@ -1,24 +1,8 @@
 // FNAME(walk_addr), arch/x86/kvm/paging_tmpl.h: the guest page-table walk, run without mmu_lock.
 
 import { read, update, type Proc, type ThreadContext } from '../sim/step.ts';
-import {
-  ACC_ALL,
-  formatPte,
-  gpteAccess,
-  hex,
-  isDirty,
-  isLarge,
-  isNx,
-  isPresent,
-  isUser,
-  isWritable,
-  isAccessed,
-  modePteGpa,
-  pteGfn,
-  PT_ACCESSED,
-  PT_DIRTY,
-  withFlags,
-} from './pte.ts';
+import { isAccessedIn, isDirtyIn, X86_FORMAT } from './format.ts';
+import { ACC_ALL, formatPte, hex, isPresent, modePteGpa, pteGfn, withFlags } from './pte.ts';
 import { gmemObj, gmemRead, pdptrsObj, type MmuWorld, type Vcpu } from './world.ts';
 
 /** x86 page-fault error code bits (PFERR_*). */
@@ -67,9 +51,11 @@ interface Gpte {
 /** FNAME(walk_addr), arch/x86/kvm/paging_tmpl.h: one scheduling point per gpte read and per A/D write. */
 export function* walkAddr(_ctx: ThreadContext, vcpu: Vcpu, gva: number, acc: FaultAccess): Proc<MmuWorld, WalkResult> {
   const mode = vcpu.mode;
+  // The PTTYPE this copy of walk_addr is compiled for: the x86 entry, or L1's EPT for an L2 vCPU.
+  const fmt = mode.format ?? X86_FORMAT;
   const write = acc.kind === 'write';
-  const fetchFault = acc.kind === 'fetch';
   const st = vcpu;
+  const rights = { kind: acc.kind, user: acc.user, cr0Wp: st.cr0Wp, eferNx: st.eferNx };
   walk: for (;;) {
     const ptes: number[] = [];
     const gpas: number[] = [];
@@ -106,29 +92,27 @@ export function* walkAddr(_ctx: ThreadContext, vcpu: Vcpu, gva: number, acc: Fau
       }));
       let pte = g.value;
       readAt[level - 1] = g.at;
-      if (!isPresent(pte)) return { ok: false, errorCode: errorCode(false, acc, st.eferNx) };
-      const denied =
-        (write && !isWritable(pte) && (acc.user || st.cr0Wp)) || (acc.user && !isUser(pte)) || (fetchFault && st.eferNx && isNx(pte));
-      if (denied) return { ok: false, errorCode: errorCode(true, acc, st.eferNx) };
-      if (!isAccessed(pte)) {
-        const ok = yield* setAdBit(vcpu, gpa, pte, PT_ACCESSED, `walk_addr: set Accessed on gpte L${level}`);
+      if (!fmt.isPresent(pte)) return { ok: false, errorCode: errorCode(false, acc, st.eferNx) };
+      if (fmt.denies(pte, rights)) return { ok: false, errorCode: errorCode(true, acc, st.eferNx) };
+      if (!isAccessedIn(fmt, pte)) {
+        const ok = yield* setAdBit(vcpu, gpa, pte, fmt.accessedMask, `walk_addr: set Accessed on gpte L${level}`);
         if (!ok) continue walk;
-        pte = withFlags(pte, PT_ACCESSED);
+        pte = withFlags(pte, fmt.accessedMask);
       }
       ptes[level - 1] = pte;
       ptAccess = pteAccess;
-      pteAccess = ptAccess & gpteAccess(pte, st.eferNx);
+      pteAccess = ptAccess & fmt.access(pte, st.eferNx);
       accessAt[level - 1] = pteAccess;
-      const leaf = level === 1 || (mode.largeLevels.includes(level) && isLarge(pte));
+      const leaf = level === 1 || (mode.largeLevels.includes(level) && fmt.isLarge(pte));
       if (leaf) break;
       table = pteGfn(pte);
       level--;
     }
     const leafPte = ptes[level - 1];
-    if (write && !isDirty(leafPte)) {
-      const ok = yield* setAdBit(vcpu, gpas[level - 1], leafPte, PT_DIRTY, `walk_addr: set Dirty on gpte L${level}`);
+    if (write && !isDirtyIn(fmt, leafPte)) {
+      const ok = yield* setAdBit(vcpu, gpas[level - 1], leafPte, fmt.dirtyMask, `walk_addr: set Dirty on gpte L${level}`);
       if (!ok) continue;
-      ptes[level - 1] = withFlags(leafPte, PT_DIRTY);
+      ptes[level - 1] = withFlags(leafPte, fmt.dirtyMask);
     }
     const span = mode.pagesPerLevel(level);
     const gfn = pteGfn(leafPte) - (pteGfn(leafPte) % span) + (Math.floor(gva / 4096) % span);

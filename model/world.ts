@@ -3,7 +3,8 @@
 
 import type { KernelConfig } from './config.ts';
 import type { GuestBuilder } from './guestBuilder.ts';
-import { hex, modePteGpa, PAGING_4LEVEL, pagingModeByName, type PagingMode } from './pte.ts';
+import { hex, modePteGpa, PAGING_4LEVEL, type PagingMode } from './pte.ts';
+import { anyModeByName } from './nested/modes.ts';
 
 /** Who wrote a guest-memory word last: lets invariants name the store that made an SPTE stale. */
 export interface GuestStore {
@@ -137,6 +138,11 @@ export interface VcpuState {
    * quadrant of the 32-bit PD), null for a not-present PDPTE; undefined until kvm_mmu_load.
    */
   readonly paeRoot?: readonly (number | null)[];
+  /**
+   * is_guest_mode(vcpu) in a nested world: this vCPU runs L2, its shadow MMU shadows L1's nested
+   * tables (cr3Gfn is L1's nCR3 or EPTP). The other vCPUs of a nested world run L1 on TDP.
+   */
+  readonly guestMode?: boolean;
 }
 
 /** The whole simulated VM. */
@@ -188,8 +194,12 @@ export interface Vcpu {
   readonly hostInvalidates: boolean;
   /** MmuWorld.tlbs, fixed for the scenario. */
   readonly tlbs: boolean;
-  /** The guest paging mode (MmuWorld.paging), fixed for the scenario. */
+  /** The guest paging mode (MmuWorld.paging), fixed for the scenario; L1's nested table format in a nested world. */
   readonly mode: PagingMode;
+  /** Runs L2 (is_guest_mode): its MMU is the shadow of L1's nested tables (VcpuState.guestMode). */
+  readonly guestMode: boolean;
+  /** Runs L1 in a nested world: its MMU is L0's TDP MMU (direct_map), not a shadow of any guest table. */
+  readonly tdp: boolean;
 }
 
 /** Options of initialWorld. */
@@ -205,6 +215,8 @@ export interface WorldOptions {
   readonly hostInvalidates?: boolean;
   /** Model per-vCPU TLBs (see MmuWorld.tlbs). */
   readonly tlbs?: boolean;
+  /** A nested world (the builder lays out L1's nested tables): the vCPUs that run L2; the others run L1. */
+  readonly l2Vcpus?: readonly number[];
 }
 
 /** A fresh VM: guest memory from the builder, no shadow pages, every vCPU with CR3 = guest root. */
@@ -214,8 +226,17 @@ export function initialWorld(o: WorldOptions): MmuWorld {
   const mem = o.guest.memory();
   // The vCPUs start with CR3 loaded: a PAE guest's PDPTEs are read from memory now (load_pdptrs).
   const pdptrs = mode.pdptes ? [0, 1, 2, 3].map((i) => mem[modePteGpa(mode, o.guest.cr3, i)] ?? 0) : undefined;
+  if (o.l2Vcpus !== undefined && mode.nested === undefined)
+    throw new Error(`initialWorld: l2Vcpus needs L1's nested tables, but the builder lays out ${mode.name} guest tables`);
   for (let i = 0; i < o.vcpus; i++) {
-    vcpus.push({ cr3Gfn: o.guest.cr3, cr0Wp: o.cr0Wp ?? true, eferNx: (o.eferNx ?? true) && mode.hasNx, ...(pdptrs ? { pdptrs } : {}) });
+    const l2 = mode.nested !== undefined && (o.l2Vcpus ?? []).includes(i);
+    vcpus.push({
+      cr3Gfn: o.guest.cr3,
+      cr0Wp: o.cr0Wp ?? true,
+      eferNx: (o.eferNx ?? true) && mode.hasNx,
+      ...(pdptrs ? { pdptrs } : {}),
+      ...(mode.nested !== undefined ? { guestMode: l2 } : {}),
+    });
   }
   return {
     config: o.config,
@@ -251,12 +272,14 @@ export function vcpuOf(world: MmuWorld, id: number): Vcpu {
     hostInvalidates: world.hostInvalidates,
     tlbs: world.tlbs,
     mode: modeOf(world),
+    guestMode: v.guestMode === true,
+    tdp: v.guestMode === false,
   };
 }
 
 /** The world's guest paging mode (4-level unless the guest builder said otherwise). */
 export function modeOf(world: MmuWorld): PagingMode {
-  return world.paging === undefined ? PAGING_4LEVEL : pagingModeByName(world.paging);
+  return world.paging === undefined ? PAGING_4LEVEL : anyModeByName(world.paging);
 }
 
 /** The root shadow pages of one vCPU: root_hpa, or the present pae_root entries. */

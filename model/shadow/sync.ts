@@ -3,7 +3,8 @@
 
 import { acquire, read, release, update, type Proc, type StepInfo, type ThreadContext } from '../../sim/step.ts';
 import type { Draft } from 'immer';
-import { gpteAccess, hex, isAccessed, isDirty, isPresent, pteGfn } from '../pte.ts';
+import { formatOf, isAccessedIn, isDirtyIn } from '../format.ts';
+import { hex, pteGfn } from '../pte.ts';
 import { shadowedGpte } from './role.ts';
 import { gmemObj, gmemRead, HOST_MM, MMU_LOCK, rootsOf, SHADOW, type MmuWorld, type SpRole, type Vcpu } from '../world.ts';
 import { reachableSps, rmapWriteProtect, stepStart, zapPage, zapSpte } from './pages.ts';
@@ -72,7 +73,8 @@ export function syncSpte(d: Draft<MmuWorld>, vcpu: Vcpu, sp: number, index: numb
   if (!s || spte?.kind !== 'leaf') return false;
   const gpa = shadowedGpte(s, index).gpa;
   const gpte = gmemRead(d as MmuWorld, gpa);
-  if (!isPresent(gpte) || !isAccessed(gpte) || pteGfn(gpte) !== spte.gfn) {
+  const fmt = formatOf(vcpu.mode);
+  if (!fmt.isPresent(gpte) || !isAccessedIn(fmt, gpte) || pteGfn(gpte) !== spte.gfn) {
     zapSpte(d, sp, index); // drop_spte: the gpte now maps another frame (or nothing)
     return false;
   }
@@ -80,8 +82,8 @@ export function syncSpte(d: Draft<MmuWorld>, vcpu: Vcpu, sp: number, index: numb
     sp,
     index,
     gfn: spte.gfn,
-    pteAccess: s.role.access & gpteAccess(gpte, vcpu.eferNx),
-    dirty: isDirty(gpte),
+    pteAccess: s.role.access & fmt.access(gpte, vcpu.eferNx),
+    dirty: isDirtyIn(fmt, gpte),
     writeFault: false,
     userFault: false,
     canUnsync: false,
