@@ -16,6 +16,14 @@ export type RecheckOrder = 'after-protect' | 'before-protect';
 export type PteWriteMode = 'update' | 'zap';
 
 /**
+ * Which TLBs kvm_mmu_pte_write flushes once it changed SPTEs: 'every-zap' (v2.6.24: every vCPU's, on
+ * each zap), 'needed-else-local' (v2.6.25 to v5.x: every vCPU's when need_remote_flush, else only the
+ * writer's), 'if-present' (once it only zaps, now kvm_mmu_track_write: every vCPU's when a zapped SPTE
+ * was present, through kvm_mmu_remote_flush_or_zap; else none, not even the writer's).
+ */
+export type PteWriteFlush = 'every-zap' | 'needed-else-local' | 'if-present';
+
+/**
  * Where kvm_mmu_pte_write takes the gpte (gentry) it installs after a trapped store: the value the
  * emulator wrote, copied before mmu_lock, or a re-read of guest memory under mmu_lock (commit
  * 0e0fee5c539b, 2018). Only 'update' mode uses it; the invlpg path ("new == NULL") is unaffected.
@@ -184,6 +192,7 @@ export interface KernelConfig {
   readonly roleGpte: RoleGpteField;
   readonly pteWrite: PteWriteMode;
   readonly pteWriteGpte: PteWriteGpte;
+  readonly pteWriteFlush: PteWriteFlush;
   readonly adUpdate: AdUpdate;
   readonly mmuNotifier: MmuNotifierGuard;
   readonly invlpg: InvlpgMode;
@@ -234,6 +243,7 @@ const V2636: KernelConfig = {
   roleGpte: 'cr4_pae',
   pteWrite: 'update',
   pteWriteGpte: 'emulator',
+  pteWriteFlush: 'needed-else-local',
   adUpdate: 'cmpxchg',
   mmuNotifier: 'retry',
   invlpg: 'unsync-only',
@@ -301,6 +311,7 @@ export const PRESETS: readonly KernelConfig[] = [
     aliases: [],
     faultLock: 'kvm-lock',
     recheck: 'none',
+    pteWriteFlush: 'every-zap',
     adUpdate: 'in-place',
     mmuNotifier: 'pinned',
     invlpg: 'not-trapped',
@@ -443,6 +454,7 @@ export const PRESETS: readonly KernelConfig[] = [
     roleGpte: 'has_4_byte_gpte',
     pteWrite: 'zap',
     pteWriteGpte: 'reread-under-lock',
+    pteWriteFlush: 'if-present',
     invlpg: 'sync-spte',
     invlpgCounter: false,
     description:

@@ -2,16 +2,28 @@
 // (or, from invlpg, for an unsync leaf), zap (or, in 2010-era kernels, update) every SPTE that
 // shadows the written gpte.
 
-import { read, update, type Proc, type ThreadContext } from '../sim/step.ts';
+import { mark, read, update, type Proc, type ThreadContext } from '../sim/step.ts';
 import { lockMmu, unlockMmu } from './mmuLock.ts';
 import { formatOf, isAccessedIn, isDirtyIn } from './format.ts';
 import { formatPte, gpaToGfn, hex, pteGfn } from './pte.ts';
 import { indirectSpsOf, zapSpte } from './shadow/pages.ts';
 import { sptesForStore } from './shadow/role.ts';
 import { setSpte } from './shadow/spte.ts';
-import { kvmFlushRemoteTlbs } from './tlb.ts';
+import { needRemoteFlush } from './shadow/flush.ts';
+import { kvmFlushRemoteTlbs, kvmMmuFlushTlb } from './tlb.ts';
 import type { Draft } from 'immer';
-import { gmemObj, gmemRead, HOST_MM, MMU_LOCK, SHADOW, type GpteSource, type MmuWorld, type SpteProvenance, type Vcpu } from './world.ts';
+import {
+  gmemObj,
+  gmemRead,
+  HOST_MM,
+  MMU_LOCK,
+  SHADOW,
+  type GpteSource,
+  type MmuWorld,
+  type Spte,
+  type SpteProvenance,
+  type Vcpu,
+} from './world.ts';
 
 /** True when this kernel's kvm_mmu_pte_write checks kvm->arch.invlpg_counter (see KernelConfig.invlpgCounter). */
 export const countsInvlpg = (vcpu: Vcpu): boolean => vcpu.config.invlpgCounter;
@@ -131,31 +143,48 @@ export function* kvmMmuPteWrite(
   // "if (atomic_read(&vcpu->kvm->arch.invlpg_counter) != invlpg_counter) gentry = 0;"
   const value = found.moved ? 0 : gentry.value;
   const source = { value, gpa, readAtStep: gentry.at, ...(gentry.emulated ? { emulated: true } : {}) };
+  // Each step answers need_remote_flush for the SPTEs it changed.
+  let remote = false;
   for (const sp of found.sps) {
     const index = sp.indices[0];
     // An L1 vCPU's MMU is TDP: mmu_pte_write_new_pte calls vcpu->arch.mmu.update_pte, which
     // init_kvm_tdp_mmu sets to nonpaging_update_pte (v4.4 mmu.c), so a store to a nested table only zaps.
     if (vcpu.config.pteWrite === 'zap' || sp.level > 1 || vcpu.tdp) {
-      yield* update<MmuWorld>(
+      remote ||= yield* update<MmuWorld, boolean>(
         `kvm_mmu_pte_write: zap spte ${sp.indices.map((i) => `sp#${sp.id}[${hex(i)}]`).join(', ')}`,
         { reads: [SHADOW], writes: [SHADOW] },
         (d) => {
-          for (const i of sp.indices) if (d.sps[sp.id]) zapSpte(d, sp.id, i);
+          let need = false;
+          for (const i of sp.indices) if (d.sps[sp.id]) need = needRemoteFlush(zapSpte(d, sp.id, i), undefined) || need;
+          return need;
         },
       );
       continue;
     }
     const why = found.moved ? ' (invlpg_counter moved: gentry = 0)' : '';
-    yield* update<MmuWorld>(
+    remote ||= yield* update<MmuWorld, boolean>(
       `kvm_mmu_pte_write: zap spte sp#${sp.id}[${hex(index)}], FNAME(update_pte) from ${formatPte(value)}${why}`,
       { reads: [SHADOW, HOST_MM], writes: [SHADOW] },
       (d, info) => {
-        if (!d.sps[sp.id]) return;
-        zapSpte(d, sp.id, index);
+        if (!d.sps[sp.id]) return false;
+        const old = zapSpte(d, sp.id, index);
         updatePte(d, vcpu, sp.id, index, value, { installedAt: info.index, thread: info.threadName, fromGpte: source });
+        return needRemoteFlush(old, d.sps[sp.id].spt[index] as Spte | undefined);
       },
     );
   }
-  if (found.sps.length > 0) yield* kvmFlushRemoteTlbs(vcpu, 'kvm_mmu_pte_write: kvm_flush_remote_tlbs');
+  if (found.sps.length > 0) yield* pteWriteFlush(vcpu, remote);
   if (!o.locked) yield* unlockMmu(vcpu);
+}
+
+/** The TLB flush that ends kvm_mmu_pte_write once it changed SPTEs, as the preset's release does it (see PteWriteFlush). */
+function* pteWriteFlush(vcpu: Vcpu, remote: boolean): Proc<MmuWorld> {
+  const how = vcpu.config.pteWriteFlush;
+  // v2.6.24 mmu_pte_write_zap_pte: kvm_flush_remote_tlbs after every zap, needed or not.
+  if (how === 'every-zap') return yield* kvmFlushRemoteTlbs(vcpu, 'kvm_mmu_pte_write: kvm_flush_remote_tlbs');
+  if (remote) return yield* kvmFlushRemoteTlbs(vcpu, 'kvm_mmu_pte_write: kvm_flush_remote_tlbs');
+  // v2.6.25 to v5.x mmu_pte_write_flush_tlb: no other vCPU can cache a translation of a non-present SPTE.
+  if (how === 'needed-else-local') return yield* kvmMmuFlushTlb(vcpu, 'kvm_mmu_pte_write: kvm_mmu_flush_tlb (none was present)');
+  // kvm_mmu_track_write: kvm_mmu_remote_flush_or_zap(flush = false) flushes nothing; the step stays a scheduling point.
+  yield* mark<MmuWorld>('kvm_mmu_pte_write: no flush (none was present)', { reads: [], writes: [] });
 }
