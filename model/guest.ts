@@ -13,6 +13,7 @@ import { mmuNeedWriteProtect } from './shadow/spte.ts';
 import { mmuAllocRoots, shadowRootFor } from './shadow/ops.ts';
 import { lockMmu, unlockMmu } from './mmuLock.ts';
 import { kvmMmuSyncRoots } from './shadow/sync.ts';
+import { nestedUserAccess } from './nested/modes.ts';
 import type { AccessKind } from './walk.ts';
 import { flagObj, gmemObj, MMU_LOCK, SHADOW, TLB, type GuestStore, type MmuWorld, type TlbEntry, type Vcpu } from './world.ts';
 import { kvmMmuFlushTlb, tlbFill, tlbLookup } from './tlb.ts';
@@ -84,7 +85,8 @@ export function* tryAccess(
   kind: AccessKind,
   o: AccessOptions = {},
 ): Proc<MmuWorld, AccessResult> {
-  const user = o.user ?? false;
+  // An L2 vCPU's access through L1's nested tables carries the U bit its exit reports (model/nested/modes.ts).
+  const user = o.user ?? (vcpu.mode.nested !== undefined && nestedUserAccess(vcpu.mode, kind));
   const maxTries = o.maxTries ?? 5;
   let faults = 0;
   for (let tries = 0; tries < maxTries; tries++) {

@@ -71,3 +71,5 @@ export { stateKey } from './stateKey.ts';
 export { pageRole, vcpuPageRole, quadrantOf, shadowedGpte, sptesForStore, shadowIndex, type ShadowedGpte } from './shadow/role.ts';
 export { shadowRootFor } from './shadow/ops.ts';
 export { loadCr3Pae } from './pae.ts';
+export { NESTED_NPT, NESTED_EPT, NESTED_EPT_AD, NESTED_MODES, anyModeByName, nestedUserAccess } from './nested/modes.ts';
+export { handleInvept, nestedVmEntry, l1FlushOnL2Vcpu } from './nested/flush.ts';

@@ -21,6 +21,7 @@ import { largePageRemap } from './largePageRemap.ts';
 import { tableAccessChange } from './tableAccessChange.ts';
 import { MODE_SCENARIOS } from './modeMatrix.ts';
 import { case2TwoFaults, case2TwoWriters } from './case2ManyVcpus.ts';
+import { NESTED_SCENARIOS } from './nested/index.ts';
 // mmu-race new: imports
 
 /** Every scenario, in the order `list` and the verdict table show them. */
@@ -48,6 +49,7 @@ export const SCENARIOS: readonly Scenario[] = [
   ...MODE_SCENARIOS,
   case2TwoFaults,
   case2TwoWriters,
+  ...NESTED_SCENARIOS,
   // mmu-race new: entries
 ];
 
