@@ -22,7 +22,7 @@ export const PT_PAGE_SIZE = 1 << 7;
 /** NX (bit 63 in hardware) in this encoding. */
 export const PT_NX = 2 ** 52;
 
-import type { GpteFormat } from './format.ts';
+import type { GpteFormat } from './gpteFormat.ts';
 
 const PAGE_SIZE = 4096;
 const LOW52 = 2 ** 52;
