@@ -73,3 +73,5 @@ export { shadowRootFor } from './shadow/ops.ts';
 export { loadCr3Pae } from './pae.ts';
 export { NESTED_NPT, NESTED_EPT, NESTED_EPT_AD, NESTED_MODES, anyModeByName, nestedUserAccess } from './nested/modes.ts';
 export { handleInvept, nestedVmEntry, l1FlushOnL2Vcpu } from './nested/flush.ts';
+export { nestedGvaToGpa, type L2Paging, type NestedGvaToGpa } from './nested/walk2d.ts';
+export { layL2Guest } from './nested/l2Guest.ts';

@@ -4,6 +4,7 @@ import { read, update, type Proc, type ThreadContext } from '../sim/step.ts';
 import { isAccessedIn, isDirtyIn, X86_FORMAT } from './format.ts';
 import { ACC_ALL, formatPte, hex, isPresent, modePteGpa, pteGfn, withFlags } from './pte.ts';
 import { gmemObj, gmemRead, pdptrsObj, type MmuWorld, type Vcpu } from './world.ts';
+import type { PagingMode } from './pte.ts';
 
 /** x86 page-fault error code bits (PFERR_*). */
 export const PFERR_PRESENT = 1;
@@ -40,8 +41,28 @@ export interface GuestWalker {
   readonly gfn: number;
 }
 
-/** Result of walk_addr: a walk, or the error code the guest's #PF would carry. */
-export type WalkResult = { readonly ok: true; readonly gw: GuestWalker } | { readonly ok: false; readonly errorCode: number };
+/**
+ * Result of walk_addr: a walk, or the error code the guest's #PF would carry. `nested` marks a fault
+ * in the second dimension of a two-dimensional walk (walker->fault.nested_page_fault: the address of
+ * one of L2's tables, or of the data page, is not mapped by L1's nested tables), which goes to L1 as
+ * an EPT violation or nested page fault instead of to L2 as a #PF.
+ */
+export type WalkResult =
+  | { readonly ok: true; readonly gw: GuestWalker }
+  | { readonly ok: false; readonly errorCode: number; readonly nested?: boolean };
+
+/** The second dimension of a walk: an L2-physical frame translated through L1's nested tables, or that walk's fault. */
+export type TranslateGpa = (
+  gfn: number,
+) => Proc<MmuWorld, { readonly ok: true; readonly gfn: number } | { readonly ok: false; readonly errorCode: number }>;
+
+/** Where walk_addr_generic walks: the vCPU's own mode and CR3, or (nested_mmu) L2's, with each table address translated. */
+export interface WalkContext {
+  readonly mode?: PagingMode;
+  readonly cr3Gfn?: number;
+  /** mmu->translate_gpa: identity unless this is the nested_mmu walk of L2's tables (translate_nested_gpa). */
+  readonly translate?: TranslateGpa;
+}
 
 interface Gpte {
   readonly value: number;
@@ -49,8 +70,16 @@ interface Gpte {
 }
 
 /** FNAME(walk_addr), arch/x86/kvm/paging_tmpl.h: one scheduling point per gpte read and per A/D write. */
-export function* walkAddr(_ctx: ThreadContext, vcpu: Vcpu, gva: number, acc: FaultAccess): Proc<MmuWorld, WalkResult> {
-  const mode = vcpu.mode;
+export function* walkAddr(
+  _ctx: ThreadContext,
+  vcpu: Vcpu,
+  gva: number,
+  acc: FaultAccess,
+  wc: WalkContext = {},
+): Proc<MmuWorld, WalkResult> {
+  const mode = wc.mode ?? vcpu.mode;
+  if (wc.translate && mode.pdptes)
+    throw new Error('walkAddr: a two-dimensional walk of a PAE guest (PDPTEs loaded through L1) is not modelled');
   // The PTTYPE this copy of walk_addr is compiled for: the x86 entry, or L1's EPT for an L2 vCPU.
   const fmt = mode.format ?? X86_FORMAT;
   const write = acc.kind === 'write';
@@ -62,12 +91,19 @@ export function* walkAddr(_ctx: ThreadContext, vcpu: Vcpu, gva: number, acc: Fau
     const tables: number[] = [];
     const readAt: number[] = [];
     const accessAt: number[] = [];
-    let table = st.cr3Gfn;
+    let table = wc.cr3Gfn ?? st.cr3Gfn;
     let ptAccess = ACC_ALL;
     let pteAccess = ACC_ALL;
     let level = mode.rootLevel;
     for (;;) {
-      const gpa = modePteGpa(mode, table, mode.index(gva, level));
+      // kvm_read_guest_page_mmu / kvm_translate_gpa: the table's frame, through L1's tables for nested_mmu.
+      let real = table;
+      if (wc.translate) {
+        const t = yield* wc.translate(table);
+        if (!t.ok) return { ok: false, errorCode: t.errorCode, nested: true };
+        real = t.gfn;
+      }
+      const gpa = modePteGpa(mode, real, mode.index(gva, level));
       tables[level - 1] = table;
       gpas[level - 1] = gpa;
       if (mode.pdptes && level === mode.rootLevel) {
