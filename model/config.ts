@@ -101,6 +101,7 @@ export const PRESET_NAMES = [
   'no-top-level-check',
   'v4.4',
   'nested-roles-shared',
+  'nested-ad-write-back',
   'mmu-seq-after-pfn',
   'v2.6.32+unsync',
   'v2.6.33+unsync',
@@ -608,6 +609,14 @@ export const EXTRA_PRESETS: readonly KernelConfig[] = [
   ),
   V44,
   NESTED_ROLES_SHARED,
+  mutant(
+    'v7.2',
+    'nested-ad-write-back',
+    { adUpdate: 'plain' },
+    "mutant of v7.2: the walker sets Accessed/Dirty by writing back the entry it read plus the bit instead of FNAME(update_accessed_dirty_bits)' compare-and-exchange, in both dimensions of a nested walk, so a store L1 made to that entry in between is lost.",
+    'mutant; the rule it breaks: arch/x86/kvm/mmu/paging_tmpl.h FNAME(update_accessed_dirty_bits) (__try_cmpxchg_user, restart the walk on failure)',
+    { walk: 'paging_tmpl.h FNAME(walk_addr_generic) with a plain write-back of entry|bit instead of the cmpxchg (mutant)' },
+  ),
   mutant(
     'v2.6.36',
     'mmu-seq-after-pfn',

@@ -3,6 +3,7 @@ import type { Scenario } from '../scenario.ts';
 import { SAME_PD, SAME_PDPT, SAME_PT } from '../layout.ts';
 import { EPT, NPT, type NestedFormat } from './layout.ts';
 import { nestedXiaoCase, type NestedXiaoCase } from './nestedXiao.ts';
+import { WALK_2D_RACES } from './walk2dRace.ts';
 
 type Row = Readonly<Partial<Record<'v4.4' | 'v7.2', Expectation>>>;
 
@@ -77,4 +78,4 @@ const inFormat =
     nestedXiaoCase({ ...o, format: f, expected: Object.fromEntries(f.kernels.map((k) => [k, o.expected[k as 'v4.4' | 'v7.2']])) });
 
 /** The 2010 orderings on L1's NPT and EPT shadowed for L2. */
-export const NESTED_SCENARIOS: readonly Scenario[] = [...ORDERINGS.map(inFormat(NPT)), ...ORDERINGS.map(inFormat(EPT))];
+export const NESTED_SCENARIOS: readonly Scenario[] = [...ORDERINGS.map(inFormat(NPT)), ...ORDERINGS.map(inFormat(EPT)), ...WALK_2D_RACES];
