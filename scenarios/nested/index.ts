@@ -4,6 +4,7 @@ import { SAME_PD, SAME_PDPT, SAME_PT } from '../layout.ts';
 import { EPT, NPT, type NestedFormat } from './layout.ts';
 import { nestedXiaoCase, type NestedXiaoCase } from './nestedXiao.ts';
 import { WALK_2D_RACES } from './walk2dRace.ts';
+import { nestedRolesDistinct } from './rolesDistinct.ts';
 
 type Row = Readonly<Partial<Record<'v4.4' | 'v7.2', Expectation>>>;
 
@@ -78,4 +79,9 @@ const inFormat =
     nestedXiaoCase({ ...o, format: f, expected: Object.fromEntries(f.kernels.map((k) => [k, o.expected[k as 'v4.4' | 'v7.2']])) });
 
 /** The 2010 orderings on L1's NPT and EPT shadowed for L2. */
-export const NESTED_SCENARIOS: readonly Scenario[] = [...ORDERINGS.map(inFormat(NPT)), ...ORDERINGS.map(inFormat(EPT)), ...WALK_2D_RACES];
+export const NESTED_SCENARIOS: readonly Scenario[] = [
+  ...ORDERINGS.map(inFormat(NPT)),
+  ...ORDERINGS.map(inFormat(EPT)),
+  ...WALK_2D_RACES,
+  nestedRolesDistinct,
+];
