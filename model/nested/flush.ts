@@ -30,7 +30,13 @@ function* mmuFreeRoots(ctx: ThreadContext, vcpu: Vcpu, who: string): Proc<MmuWor
  */
 export function* handleInvept(ctx: ThreadContext, vcpu: Vcpu): Proc<MmuWorld> {
   if (vcpu.config.invept === 'free-guest-roots') {
-    yield* mmuFreeRoots(ctx, vcpu, 'handle_invept: kvm_mmu_free_roots(guest_mmu)');
+    // A vCPU that runs only L1 in the model holds no guest_mmu root (its one root is root_mmu's TDP root).
+    if (vcpu.guestMode) yield* mmuFreeRoots(ctx, vcpu, 'handle_invept: kvm_mmu_free_roots(guest_mmu)');
+    else {
+      yield* lockMmu(vcpu);
+      yield* read<MmuWorld, void>('handle_invept: kvm_mmu_free_roots(guest_mmu): this vCPU caches no L2 root', [SHADOW], () => undefined);
+      yield* unlockMmu(vcpu);
+    }
     return;
   }
   yield* lockMmu(vcpu);
