@@ -130,12 +130,17 @@ export function* kvmMmuPteWrite(
   }
   const what = counted ? `; invlpg_counter still ${sampled}?` : '';
   // Each page's SPTEs for this gpa; a 32-bit table's page of the other quadrant has none (v2.6.36 mmu.c kvm_mmu_pte_write, "quadrant != sp->role.quadrant").
-  const found = yield* read<MmuWorld, { sps: { id: number; level: number; indices: number[] }[]; moved: boolean }>(
+  const found = yield* read<MmuWorld, { sps: { id: number; level: number; indices: number[]; sameFormat: boolean }[]; moved: boolean }>(
     `kvm_mmu_pte_write: for_each_gfn_indirect_valid_sp(gfn ${hex(gfn)})${what}`,
     [SHADOW],
     (w) => ({
       sps: indirectSpsOf(w, gfn)
-        .map((id) => ({ id, level: w.sps[id].role.level, indices: sptesForStore(w.sps[id], gpa) }))
+        .map((id) => ({
+          id,
+          level: w.sps[id].role.level,
+          indices: sptesForStore(w.sps[id], gpa, vcpu.config.pteWriteQuadrant),
+          sameFormat: w.sps[id].role.has4ByteGpte === vcpu.mode.has4ByteGpte,
+        }))
         .filter((sp) => sp.indices.length > 0),
       moved: counted && w.invlpgCounter !== sampled,
     }),
@@ -147,10 +152,12 @@ export function* kvmMmuPteWrite(
   let remote = false;
   for (const sp of found.sps) {
     const index = sp.indices[0];
+    // A store of the other gpte width only zaps: v2.6.24 FNAME(update_pte) "if (bytes < sizeof(pt_element_t)) return", v2.6.36 the role mask over cr4_pae.
     // An L1 vCPU's MMU is TDP: mmu_pte_write_new_pte calls vcpu->arch.mmu.update_pte, which
     // init_kvm_tdp_mmu sets to nonpaging_update_pte (v4.4 mmu.c), so a store to a nested table only zaps.
-    if (vcpu.config.pteWrite === 'zap' || sp.level > 1 || vcpu.tdp) {
-      remote ||= yield* update<MmuWorld, boolean>(
+    if (vcpu.config.pteWrite === 'zap' || sp.level > 1 || !sp.sameFormat || vcpu.tdp) {
+      // Not "remote ||= yield* …": that would skip the step for every page after the first that needs a flush.
+      const need = yield* update<MmuWorld, boolean>(
         `kvm_mmu_pte_write: zap spte ${sp.indices.map((i) => `sp#${sp.id}[${hex(i)}]`).join(', ')}`,
         { reads: [SHADOW], writes: [SHADOW] },
         (d) => {
@@ -159,10 +166,11 @@ export function* kvmMmuPteWrite(
           return need;
         },
       );
+      remote = remote || need;
       continue;
     }
     const why = found.moved ? ' (invlpg_counter moved: gentry = 0)' : '';
-    remote ||= yield* update<MmuWorld, boolean>(
+    const need = yield* update<MmuWorld, boolean>(
       `kvm_mmu_pte_write: zap spte sp#${sp.id}[${hex(index)}], FNAME(update_pte) from ${formatPte(value)}${why}`,
       { reads: [SHADOW, HOST_MM], writes: [SHADOW] },
       (d, info) => {
@@ -172,6 +180,7 @@ export function* kvmMmuPteWrite(
         return needRemoteFlush(old, d.sps[sp.id].spt[index] as Spte | undefined);
       },
     );
+    remote = remote || need;
   }
   if (found.sps.length > 0) yield* pteWriteFlush(vcpu, remote);
   if (!o.locked) yield* unlockMmu(vcpu);

@@ -22,6 +22,9 @@ import { tableAccessChange } from './tableAccessChange.ts';
 import { MODE_SCENARIOS } from './modeMatrix.ts';
 import { case2TwoFaults, case2TwoWriters } from './case2ManyVcpus.ts';
 import { NESTED_SCENARIOS } from './nested/index.ts';
+import { quadrantSplitStore } from './quadrantSplitStore.ts';
+import { paePdpteChange } from './paePdpteChange.ts';
+import { oneTableTwoModes } from './oneTableTwoModes.ts';
 // mmu-race new: imports
 
 /** Every scenario, in the order `list` and the verdict table show them. */
@@ -47,6 +50,9 @@ export const SCENARIOS: readonly Scenario[] = [
   largePageRemap,
   tableAccessChange,
   ...MODE_SCENARIOS,
+  quadrantSplitStore,
+  paePdpteChange,
+  oneTableTwoModes,
   case2TwoFaults,
   case2TwoWriters,
   ...NESTED_SCENARIOS,

@@ -34,6 +34,8 @@ interface RaceBase {
   readonly scenario: string;
   readonly preset: string;
   readonly guest: GuestBuilder;
+  /** vCPUs in different paging modes over one memory: one guest per vCPU, the first being `guest` (see initialWorld). */
+  readonly vcpuGuests?: readonly GuestBuilder[];
   /**
    * Gvas VCPU0 touches, one after the other, before the race starts (builds the shadow state): a
    * gva is a read; `{ gva, kind: 'write' }` a write fault (e.g. to leave a page table unsync);
@@ -87,6 +89,7 @@ export function raceProgram(spec: RaceSpec): Program<MmuWorld> {
     hostInvalidates: spec.hostInvalidates,
     tlbs: spec.tlbs,
     l2Vcpus: spec.l2Vcpus,
+    vcpuGuests: spec.vcpuGuests,
   });
   const vcpus = bodies.map((_, i) => vcpuOf(world, i));
   // An L1 vCPU of a nested world runs on L0's TDP root, which the model leaves out: it has no shadow root to load.

@@ -1,4 +1,5 @@
 import type { Invariant } from '../../sim/program.ts';
+import { Findings, storeWords } from './describe.ts';
 import {
   formatOf,
   formatPte,
@@ -33,7 +34,7 @@ export function differingBits(stored: number, now: number, ad = AD): string[] {
 }
 
 function describeStore(st: GuestStore): string {
-  return `${st.thread}'s ${st.how === 'emulated' ? 'trapped (emulated) ' : 'untrapped '}store of ${formatPte(st.value)} at step ${st.step}`;
+  return `${st.thread}'s ${storeWords(st)} at step ${st.step}`;
 }
 
 /**
@@ -47,7 +48,7 @@ export const noLostGuestWrite: Invariant<MmuWorld> = {
   explanation:
     "Guest memory that the guest stored to must still hold the guest's last stored value, except for the Accessed and Dirty bits the walker sets: KVM may set A/D in a gpte, never write back an older value. A lost store means the guest's page-table update silently never happened.",
   check(world) {
-    const out: string[] = [];
+    const out = new Findings();
     // In a nested world L1's memory holds both L1's EPT entries and L2's x86 tables: either format's A/D bits may be set.
     const f = formatOf(modeOf(world));
     const ad = AD | f.accessedMask | f.dirtyMask;
@@ -58,8 +59,9 @@ export const noLostGuestWrite: Invariant<MmuWorld> = {
       if (diff.length === 0) continue;
       out.push(
         `guest word @${hex(st.gpa)}: ${describeStore(st)} was lost: memory now holds ${formatPte(now)}, which differs in ${diff.join(', ')} (only A/D may differ); something wrote back an older value after the store`,
+        [{ step: st.step, thread: st.thread, role: 'lost' }],
       );
     }
-    return out.length === 0 ? undefined : out.join('\n');
+    return out.result();
   },
 };

@@ -58,7 +58,10 @@ export function* kvmMmuGetPage(ctx: ThreadContext, vcpu: Vcpu, who: string, gfn:
       const w = stepStart(d);
       const unsync = role.direct ? [] : unsyncSpsOf(w, gfn);
       // The nested-roles-shared mutant: an L2 lookup that cannot tell L1's pages from L2's.
-      const found = vcpu.guestMode && vcpu.config.nestedRoles === 'shared' ? findSpIgnoringL1L2Split(w, gfn, role) : findSp(w, gfn, role);
+      const found =
+        vcpu.guestMode && vcpu.config.nestedRoles === 'shared'
+          ? findSpIgnoringL1L2Split(w, gfn, role)
+          : findSp(w, gfn, role, vcpu.config.roleCompare);
       if (found !== undefined && !retry) {
         const mustSync = d.sps[found].unsync && vcpu.config.syncBeforeLink;
         return { sp: found, created: false, mustSync, syncOthers: [] };
@@ -147,7 +150,7 @@ export function* mmuAllocRoots(ctx: ThreadContext, vcpu: Vcpu, gva = 0): Proc<Mm
     (d, info) => {
       const role = vcpuPageRole(vcpu, 0, level, false, ACC_ALL);
       const before = stepStart(d);
-      let sp = findSp(before, vcpu.cr3Gfn, role);
+      let sp = findSp(before, vcpu.cr3Gfn, role, vcpu.config.roleCompare);
       if (sp === undefined) {
         sp = createSp(d, vcpu.cr3Gfn, role, info.index, info.threadName);
         rmapWriteProtect(d, vcpu.cr3Gfn, before); // the page created above has no SPTEs yet
@@ -187,7 +190,7 @@ function* mmuAllocPaeRoots(ctx: ThreadContext, vcpu: Vcpu, gva: number): Proc<Mm
         }
         const role = vcpuPageRole(vcpu, i * 2 ** 30, 2, false, ACC_ALL);
         const before = stepStart(d);
-        let sp = findSp(before, gfn, role) ?? findSp(d as MmuWorld, gfn, role);
+        let sp = findSp(before, gfn, role, vcpu.config.roleCompare) ?? findSp(d as MmuWorld, gfn, role, vcpu.config.roleCompare);
         if (sp === undefined) {
           sp = createSp(d, gfn, role, info.index, info.threadName);
           rmapWriteProtect(d, gfn, before);
