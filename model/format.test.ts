@@ -1,5 +1,17 @@
 import { describe, expect, it } from 'vitest';
-import { EPT_A, EPT_AD_FORMAT, EPT_D, EPT_FORMAT, EPT_R, EPT_W, EPT_X, isAccessedIn, isDirtyIn, X86_FORMAT, type RightsContext } from './format.ts';
+import {
+  EPT_A,
+  EPT_AD_FORMAT,
+  EPT_D,
+  EPT_FORMAT,
+  EPT_R,
+  EPT_W,
+  EPT_X,
+  isAccessedIn,
+  isDirtyIn,
+  X86_FORMAT,
+  type RightsContext,
+} from './format.ts';
 import { ACC_EXEC, ACC_USER, ACC_WRITE, makePte, PT_ACCESSED, PT_DIRTY } from './pte.ts';
 
 const ctx = (kind: RightsContext['kind'], user = false): RightsContext => ({ kind, user, cr0Wp: true, eferNx: true });
