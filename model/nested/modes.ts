@@ -8,7 +8,7 @@ import { PAGING_4LEVEL, PAGING_MODES, pagingModeByName, type PagingMode } from '
 /**
  * AMD NPT: the x86 long-mode format, walked by paging64 (v2.6.37 nested_svm_init_mmu_context ->
  * kvm_init_shadow_mmu; kvm_init_shadow_npt_mmu today). Every access through it is a user access
- * (AMD APM vol. 2 15.25.5), so the NPF error code KVM walks with has U set.
+ * (v2.6.37 x86.c translate_nested_gpa: "NPT walks are always user-walks"), so the walk has U set.
  */
 export const NESTED_NPT: PagingMode = { ...PAGING_4LEVEL, name: 'npt', suffix: 'npt', format: X86_FORMAT, nested: 'npt' };
 
