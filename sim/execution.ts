@@ -2,7 +2,7 @@ import { ScheduleFitError } from './errors.ts';
 import { Machine, type ThreadState } from './machine.ts';
 import { DEFAULT_MAX_STEPS, type Finding, type Program, type StepInvariant } from './program.ts';
 import { scheduleFromChoices, type Schedule } from './schedule.ts';
-import { footprintOf, type Footprint, type StepInfo } from './step.ts';
+import { footprintOf, labelText, type Footprint, type Label, type StepInfo } from './step.ts';
 import { REDUNDANT, type ChoicePoint, type Strategy } from './strategy.ts';
 import type { Trace, TraceEvent } from './trace.ts';
 import type { LockWait, Verdict } from './verdict.ts';
@@ -38,7 +38,8 @@ export interface Activity {
   thread: string;
   /** The thread's last step (index and label; -1 and undefined before its first), or the step running. */
   step: number;
-  label: string | undefined;
+  /** Unformatted (see `labelText`): formatting costs time on every step, and the record is read only when a run is stopped. */
+  label: Label | undefined;
 }
 
 /**
@@ -77,7 +78,7 @@ class Execution<W> {
   private readonly pending: (Footprint | undefined)[];
   /** Index and label of each thread's last step (for the watchdog's report). */
   private readonly lastStep: number[];
-  private readonly lastLabel: (string | undefined)[];
+  private readonly lastLabel: (Label | undefined)[];
   private readonly stepInvariants: readonly StepInvariant[];
   // Step invariants see every event, but only a recorded run keeps them.
   private readonly events: TraceEvent[] | undefined;
@@ -104,7 +105,7 @@ class Execution<W> {
     const n = this.machine.threads.length;
     this.pending = new Array<Footprint | undefined>(n).fill(undefined);
     this.lastStep = new Array<number>(n).fill(-1);
-    this.lastLabel = new Array<string | undefined>(n).fill(undefined);
+    this.lastLabel = new Array<Label | undefined>(n).fill(undefined);
   }
 
   run(): ExecutionResult<W> {
@@ -167,6 +168,8 @@ class Execution<W> {
     const index = this.index;
     const step = t.pending!;
     const info: StepInfo = { index, thread: t.id, threadName: t.name };
+    // Formatted before the step runs, as the thread saw it when it yielded the step.
+    const label = this.events ? labelText(step.label) : '';
     let value: unknown;
     activity.where = 'step';
     activity.thread = t.name;
@@ -176,7 +179,7 @@ class Execution<W> {
       value = this.machine.run(t, info);
     } catch (e) {
       if (e instanceof ScheduleFitError) throw e;
-      this.halt = new Halt('scenario-error', `${t.name} at step ${index} (${step.label}): ${errorText(e)}`);
+      this.halt = new Halt('scenario-error', `${t.name} at step ${index} (${labelText(step.label)}): ${errorText(e)}`);
     }
     activity.where = 'engine';
     this.lastStep[t.id] = index;
@@ -185,15 +188,17 @@ class Execution<W> {
     const fp = this.pending[t.id]!;
     this.strategy.executed?.({ step: index, thread: t.id, footprint: fp });
     if (this.events || this.stepInvariants.length > 0) {
-      const event: TraceEvent = {
-        index,
-        thread: t.id,
-        threadName: t.name,
-        label: step.label,
-        reads: fp.reads,
-        writes: fp.writes,
-        held: t.held.slice(),
-      };
+      const event: TraceEvent = this.events
+        ? {
+            index,
+            thread: t.id,
+            threadName: t.name,
+            label,
+            reads: fp.reads,
+            writes: fp.writes,
+            held: t.held.slice(),
+          }
+        : new UnrecordedEvent(index, t.id, t.name, step.label, fp, t.held);
       this.events?.push(event);
       for (const inv of this.stepInvariants) {
         const detail = this.halt ? undefined : inv.check(event);
@@ -249,12 +254,36 @@ class Execution<W> {
   }
 }
 
+/**
+ * The event step invariants check in a run that keeps no trace: the label is formatted only if an
+ * invariant reads it (to report a violation), and `held` is the thread's live list, valid during the check.
+ */
+class UnrecordedEvent implements TraceEvent {
+  readonly reads: readonly string[];
+  readonly writes: readonly string[];
+  constructor(
+    readonly index: number,
+    readonly thread: number,
+    readonly threadName: string,
+    private readonly source: Label,
+    fp: Footprint,
+    readonly held: readonly string[],
+  ) {
+    this.reads = fp.reads;
+    this.writes = fp.writes;
+  }
+  get label(): string {
+    return labelText(this.source);
+  }
+}
+
 function deadlock<W>(machine: Machine<W>): Halt {
   const waits: LockWait[] = [];
   for (const t of machine.threads) {
     if (!t.pending) continue;
     const step = t.pending;
-    const waitsFor = step.kind === 'acquire' ? `lock ${step.lock} (held by ${machine.owner(step.lock)!.name})` : `condition: ${step.label}`;
+    const waitsFor =
+      step.kind === 'acquire' ? `lock ${step.lock} (held by ${machine.owner(step.lock)!.name})` : `condition: ${labelText(step.label)}`;
     waits.push({ thread: t.name, holds: t.held.slice(), waitsFor });
   }
   const text = waits.map((w) => `${w.thread} holds [${w.holds.join(', ')}] and waits for ${w.waitsFor}`).join('; ');

@@ -27,7 +27,7 @@ export function* tdpPageFault(ctx: ThreadContext, vcpu: Vcpu, gpa: number): Proc
   yield* update<MmuWorld>(
     `tdp_page_fault: __direct_map gpa ${hex(gpa)} (kvm_mmu_get_page(direct) per level, mmu_set_spte gfn ${hex(gfn)})`,
     { reads: [SHADOW, HOST_MM], writes: [SHADOW] },
-    (d, info) => {
+    (d, info, before) => {
       const prov = { installedAt: info.index, thread: info.threadName };
       const page = (base: number, level: number): number => {
         const role = vcpuPageRole(vcpu, gpa, level, true, ACC_ALL);
@@ -51,7 +51,7 @@ export function* tdpPageFault(ctx: ThreadContext, vcpu: Vcpu, gpa: number): Proc
         setLink(d, sp, index, child, prov);
         sp = child;
       }
-      const writable = !mmuNeedWriteProtect(d, gfn, false);
+      const writable = !mmuNeedWriteProtect(d, before, gfn, false);
       setLeaf(d, sp, ptIndex(gpa, 1), { kind: 'leaf', gfn, pfn: gfnToPfn(d as MmuWorld, gfn), writable, user: true, nx: false, prov });
     },
   );
