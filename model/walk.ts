@@ -2,7 +2,7 @@
 
 import { read, update, type Proc, type ThreadContext } from '../sim/step.ts';
 import { isAccessedIn, isDirtyIn, X86_FORMAT } from './format.ts';
-import { ACC_ALL, formatPte, hex, isPresent, modePteGpa, pteGfn, withFlags } from './pte.ts';
+import { ACC_ALL, formatPte, hex, isPresent, modePteGpa, pteGfn, reservedBits, withFlags } from './pte.ts';
 import { gmemObj, gmemRead, pdptrsObj, type MmuWorld, type Vcpu } from './world.ts';
 import type { PagingMode } from './pte.ts';
 
@@ -10,6 +10,8 @@ import type { PagingMode } from './pte.ts';
 export const PFERR_PRESENT = 1;
 export const PFERR_WRITE = 2;
 export const PFERR_USER = 4;
+/** A reserved bit was set in a gpte of the walk (PFERR_RSVD_MASK). */
+export const PFERR_RSVD = 8;
 export const PFERR_FETCH = 16;
 
 /** What the faulting access was. */
@@ -145,6 +147,10 @@ export function* walkAddr(
         level--;
         continue;
       }
+      // v2.6.36 FNAME(walk_addr): "if (is_rsvd_bits_set(vcpu, pte, walker->level)) rsvd_fault = true", before the rights of this level.
+      // Reserved bits are the x86 entry's; EPT's (and its misconfigurations) are not modelled.
+      if (vcpu.config.rsvdCheck && fmt === X86_FORMAT && reservedBits(mode, level, pte, st.eferNx))
+        return { ok: false, errorCode: errorCode(true, acc, st.eferNx) | PFERR_RSVD };
       if (fmt.denies(pte, rights)) return { ok: false, errorCode: errorCode(true, acc, st.eferNx) };
       if (!isAccessedIn(fmt, pte)) {
         const ok = yield* setAdBit(vcpu, gpa, pte, fmt.accessedMask, `walk_addr: set Accessed on gpte L${level}`);
