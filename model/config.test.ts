@@ -106,9 +106,9 @@ describe('behaviour per release', () => {
     ]);
   });
 
-  it('should set A/D in place in v2.6.24, with cmpxchg_gpte from v2.6.25, and by write-back only in the unlocked mutant', () => {
+  it('should set A/D in place in v2.6.24, with cmpxchg_gpte from v2.6.25, and by write-back only in the two write-back mutants', () => {
     expect(ALL_PRESETS.filter((p) => p.adUpdate === 'in-place').map((p) => p.name)).toEqual(['v2.6.24']);
-    expect(ALL_PRESETS.filter((p) => p.adUpdate === 'plain').map((p) => p.name)).toEqual(['unlocked-no-recheck']);
+    expect(ALL_PRESETS.filter((p) => p.adUpdate === 'plain').map((p) => p.name)).toEqual(['unlocked-no-recheck', 'nested-ad-write-back']);
   });
 
   it('should pin guest memory before mmu notifiers (v2.6.27)', () => {
@@ -132,6 +132,7 @@ describe('behaviour per release', () => {
       'v7.2': 'role',
       'child-sp-gfn-only': 'gfn',
       'no-top-level-check': 'role',
+      'nested-ad-write-back': 'role',
       'v7.2+unsync': 'role',
     });
     expect(PRESETS.filter((p) => p.roleAccess === 'per-level').map((p) => p.name)).toEqual(['v7.2']);
@@ -157,6 +158,16 @@ describe('unsync and extra presets', () => {
       expect({ ...u, name: b.name, aliases: b.aliases, unsync: false, description: b.description, citation: b.citation }).toEqual(b);
     }
     expect(ALL_PRESETS.map((p) => p.name)).toEqual([...PRESETS, ...EXTRA_PRESETS, ...UNSYNC_PRESETS, ...UNSYNC_MUTANTS].map((p) => p.name));
+  });
+
+  it('should give nested paging the behaviour of each release: roles, INVEPT and the nested entry', () => {
+    const nested = (n: string) => {
+      const p = ALL_PRESETS.find((x) => x.name === n)!;
+      return [p.nestedRoles, p.invept, p.nestedEntry, p.sources.nested !== undefined];
+    };
+    expect(nested('v4.4')).toEqual(['direct', 'l1-context', 'reload', true]);
+    expect(nested('v7.2')).toEqual(['guest-mode', 'free-guest-roots', 'sync', true]);
+    expect(nested('nested-roles-shared')).toEqual(['shared', 'l1-context', 'reload', true]);
   });
 
   it('should vary one behaviour of its base in each mutant', () => {

@@ -99,6 +99,9 @@ export const PRESET_NAMES = [
   'no-flush-on-write-protect',
   'child-sp-gfn-only',
   'no-top-level-check',
+  'v4.4',
+  'nested-roles-shared',
+  'nested-ad-write-back',
   'mmu-seq-after-pfn',
   'no-quadrant-check',
   'pdpte-from-memory',
@@ -138,7 +141,32 @@ export interface Sources {
   readonly invlpg: string;
   readonly sync: string;
   readonly mmuNotifier: string;
+  /** Nested paging (L1's NPT/EPT shadowed for L2), where the release has it. */
+  readonly nested?: string;
 }
+
+/**
+ * What L0 does when L1 executes INVEPT: 'l1-context' runs kvm_mmu_sync_roots on the vCPU's current
+ * MMU, which is L1's TDP context while L1 runs, so no shadow page of L1's EPT is touched (v3.12
+ * bfd0a56b9000 to 2019); 'free-guest-roots' frees the guest_mmu roots the operand names
+ * (kvm_mmu_free_roots on guest_mmu, 2020 on), so the next VM entry re-finds and syncs them.
+ */
+export type InveptMode = 'l1-context' | 'free-guest-roots';
+
+/**
+ * What a nested VMRUN (or, for EPT, a nested VM entry) does to L2's shadow MMU: 'reload' unloads the
+ * roots and loads them again (kvm_mmu_unload + kvm_mmu_load, which syncs: v2.6.37 and v4.4);
+ * 'sync' keeps the root and requests KVM_REQ_MMU_SYNC (svm nested_svm_transition_tlb_flush today).
+ */
+export type NestedEntry = 'reload' | 'sync';
+
+/**
+ * How shadow pages of L1's nested tables (for L2) are kept apart from L1's own pages: 'direct' by
+ * role.direct alone (L1 runs on TDP pages, L2's are indirect; v2.6.37 to v4.17), 'guest-mode' also
+ * by role.guest_mode (1313cc2bd8f6), 'shared' (a mutant) by neither, so a lookup for L2 may return
+ * an L1 page of the same gfn and level.
+ */
+export type NestedRoleSplit = 'direct' | 'guest-mode' | 'shared';
 
 /** One kernel variant: a named set of behaviours of fetch, pte_write, invlpg and walk_addr. */
 export interface KernelConfig {
@@ -221,6 +249,12 @@ export interface KernelConfig {
   readonly syncBeforeLink: boolean;
   /** kvm_sync_page write-protects the gfn again (rmap_write_protect) before resyncing it (false only in a mutant). */
   readonly syncWriteProtect: boolean;
+  /** Nested paging: how L1's and L2's shadow pages stay apart (see NestedRoleSplit). */
+  readonly nestedRoles: NestedRoleSplit;
+  /** Nested EPT: what INVEPT does (see InveptMode). */
+  readonly invept: InveptMode;
+  /** Nested NPT: what VMRUN does to L2's roots (see NestedEntry). */
+  readonly nestedEntry: NestedEntry;
   readonly description: string;
   /** One line: where the preset comes from (the release, or what the mutant varies). */
   readonly citation: string;
@@ -257,6 +291,9 @@ const V2636: KernelConfig = {
   getPageSync: 'transient',
   syncBeforeLink: true,
   syncWriteProtect: true,
+  nestedRoles: 'direct',
+  invept: 'l1-context',
+  nestedEntry: 'reload',
   description:
     'gpte_changed(top level) first, then at every level whether or not the SPTE existed, after kvm_mmu_get_page write-protects the table; link only after the check. invlpg acts on unsync leaves only.',
   citation: `v2.6.36 (release commit f6f94e2ab1b), arch/x86/kvm/paging_tmpl.h and mmu.c; fetch: Avi Kivity's series of 13 Jul 2010 (5991b33237b)`,
@@ -427,6 +464,7 @@ export const PRESETS: readonly KernelConfig[] = [
     ...V2636,
     name: 'v4.20',
     aliases: [],
+    nestedRoles: 'guest-mode',
     pteWriteGpte: 'reread-under-lock',
     invlpg: 'unsync-locked',
     invlpgCounter: false,
@@ -448,6 +486,9 @@ export const PRESETS: readonly KernelConfig[] = [
     ...V2636,
     name: 'v7.2',
     aliases: ['2026'],
+    nestedRoles: 'guest-mode',
+    invept: 'free-guest-roots',
+    nestedEntry: 'sync',
     verifyChildSp: 'role',
     roleAccess: 'per-level',
     roleGpte: 'has_4_byte_gpte',
@@ -472,6 +513,8 @@ export const PRESETS: readonly KernelConfig[] = [
       sync: 'arch/x86/kvm/mmu/mmu.c kvm_mmu_find_shadow_page: a same-role unsync page is resynced with kvm_sync_page and stays unsync',
       mmuNotifier:
         'arch/x86/kvm/mmu/mmu.c kvm_faultin_pfn / is_page_fault_stale: mmu_invalidate_seq sampled before the pfn, checked under mmu_lock',
+      nested:
+        'arch/x86/kvm/vmx/nested.c handle_invept: kvm_mmu_free_roots on guest_mmu (the roots whose EPTP matches, or all); svm/nested.c nested_svm_transition_tlb_flush: KVM_REQ_MMU_SYNC on every VMRUN, roots kept; mmu/mmu.c kvm_calc_shadow_ept_root_page_role and kvm_calc_cpu_role: role.guest_mode for L2 pages; kvm_mmu_track_write only zaps',
     },
   },
 ];
@@ -504,6 +547,40 @@ function mutant(
     sources: { ...b.sources, ...source },
   };
 }
+
+/** v4.4: the nested-EPT era preset (nested NPT and EPT, no role.guest_mode, no EPT A/D for L1); outside the default row. */
+const V44: KernelConfig = mutant(
+  'v4.20',
+  'v4.4',
+  { kind: 'release', pteWriteGpte: 'emulator', nestedRoles: 'direct', invept: 'l1-context', nestedEntry: 'reload' },
+  "fetch, invlpg and the role as v4.20; kvm_mmu_pte_write installs the emulator's value (0e0fee5c539b is later). Nested NPT and EPT: L1 runs on TDP pages, L2's shadow pages of L1's tables are told apart by role.direct alone; every nested VMRUN or VM entry unloads L2's roots and loads them again (kvm_mmu_load syncs them); INVEPT syncs L1's own (TDP) context, which touches no shadow page.",
+  'v4.4, arch/x86/kvm/mmu.c, paging_tmpl.h (PTTYPE_EPT), svm.c and vmx.c; nested EPT since v3.12 (bfd0a56b9000 "nEPT: Nested INVEPT"), nested NPT since v2.6.37 (4b16184c1cca)',
+  {
+    fetch:
+      'v4.4 arch/x86/kvm/paging_tmpl.h FNAME(fetch): gpte_changed(top_level), then per indirect level kvm_mmu_get_page and gpte_changed(level-1); no child-page check',
+    pteWrite:
+      "v4.4 arch/x86/kvm/mmu.c kvm_mmu_pte_write: gentry from the emulator's bytes (the re-read under mmu_lock is 0e0fee5c539b, v4.20), zap, then mmu_pte_write_new_pte -> vcpu->arch.mmu.update_pte on level-1 pages",
+    invlpg:
+      'v4.4 paging_tmpl.h FNAME(invlpg): an unsync leaf is zapped, its gpte re-read with kvm_vcpu_read_guest_atomic and FNAME(update_pte) run, under mmu_lock',
+    sync: 'v4.4 mmu.c kvm_mmu_get_page: a same-role unsync page is resynced (kvm_sync_page_transient) and stays unsync',
+    nested:
+      "v4.4 svm.c nested_svm_vmrun: kvm_mmu_unload + nested_svm_init_mmu_context (kvm_init_shadow_mmu on the nCR3) on every VMRUN, then kvm_mmu_load -> mmu_alloc_roots + kvm_mmu_sync_roots; vmx.c handle_invept (global only): kvm_mmu_sync_roots on L1's TDP context (mmu_sync_roots returns for direct_map) + KVM_REQ_TLB_FLUSH; mmu.c init_kvm_tdp_mmu: update_pte = nonpaging_update_pte, base_role.word = 0; kvm_mmu_page_role has no guest_mode",
+  },
+);
+
+/** A mutant that lets L2 share L1's pages (see NestedRoleSplit 'shared'). */
+const NESTED_ROLES_SHARED: KernelConfig = {
+  ...V44,
+  name: 'nested-roles-shared',
+  kind: 'mutant',
+  aliases: [],
+  nestedRoles: 'shared',
+  description:
+    "mutant of v4.4: kvm_mmu_get_page for an L2 vCPU compares the role without role.direct, so the shadow page of one of L1's nested tables can be found among L1's own (TDP) pages of the same gfn and level, and L2 translates through L1's identity map.",
+  citation:
+    'mutant; the rule it breaks: v4.4 arch/x86/kvm/mmu.c kvm_mmu_get_page, which compares role.word (direct included); role.guest_mode (1313cc2bd8f6) added a second bit between L1 and L2',
+  sources: { ...V44.sources, nested: 'v4.4 mmu.c kvm_mmu_get_page with role.direct left out of the comparison for L2 lookups (mutant)' },
+};
 
 /**
  * Variants outside the default row: a scenario runs under one only when its `kernels` names it.
@@ -568,6 +645,16 @@ export const EXTRA_PRESETS: readonly KernelConfig[] = [
     'mutant of v7.2: FNAME(fetch) skips gpte_changed(top_level), so a changed root-level gpte (GPML4E) is never re-read: every later check reads the old tables the walk went through.',
     'mutant; the rule it breaks: FNAME(fetch) "gpte_changed(top_level)" (5991b33237b, v2.6.36)',
     { fetch: 'FNAME(fetch) without gpte_changed(top_level) (mutant)' },
+  ),
+  V44,
+  NESTED_ROLES_SHARED,
+  mutant(
+    'v7.2',
+    'nested-ad-write-back',
+    { adUpdate: 'plain' },
+    "mutant of v7.2: the walker sets Accessed/Dirty by writing back the entry it read plus the bit instead of FNAME(update_accessed_dirty_bits)' compare-and-exchange, in both dimensions of a nested walk, so a store L1 made to that entry in between is lost.",
+    'mutant; the rule it breaks: arch/x86/kvm/mmu/paging_tmpl.h FNAME(update_accessed_dirty_bits) (__try_cmpxchg_user, restart the walk on failure)',
+    { walk: 'paging_tmpl.h FNAME(walk_addr_generic) with a plain write-back of entry|bit instead of the cmpxchg (mutant)' },
   ),
   mutant(
     'v2.6.36',

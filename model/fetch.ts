@@ -2,7 +2,8 @@
 // One implementation; the historical variants differ only in KernelConfig (docs/background.md: fetch and its re-checks).
 
 import { read, type Proc, type ThreadContext } from '../sim/step.ts';
-import { ACC_ALL, ACC_WRITE, formatAccess, hex, isDirty, pagesPerLevel } from './pte.ts';
+import { formatOf, isDirtyIn } from './format.ts';
+import { ACC_ALL, ACC_WRITE, formatAccess, hex, pagesPerLevel } from './pte.ts';
 import { dropSpte, kvmMmuGetPage, linkShadowPage, mmuSetSpte } from './shadow/ops.ts';
 import { sameRole, shadowIndex, vcpuPageRole } from './shadow/role.ts';
 import type { GuestWalker } from './walk.ts';
@@ -127,7 +128,7 @@ export function* fetch(
     }
   }
 
-  const dirty = isDirty(gw.ptes[gw.level - 1]);
+  const dirty = isDirtyIn(formatOf(vcpu.mode), gw.ptes[gw.level - 1]);
   const directAccess = gw.pteAccess & (dirty ? ACC_ALL : ~ACC_WRITE);
   for (; level > 1; level--) {
     const index = shadowIndex(gw.gva, level);

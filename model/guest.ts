@@ -13,6 +13,8 @@ import { mmuNeedWriteProtect } from './shadow/spte.ts';
 import { mmuAllocRoots, shadowRootFor } from './shadow/ops.ts';
 import { lockMmu, unlockMmu } from './mmuLock.ts';
 import { kvmMmuSyncRoots } from './shadow/sync.ts';
+import { nestedUserAccess } from './nested/modes.ts';
+import { tdpPageFault } from './nested/tdp.ts';
 import type { AccessKind } from './walk.ts';
 import { flagObj, gmemObj, MMU_LOCK, SHADOW, TLB, type GuestStore, type MmuWorld, type TlbEntry, type Vcpu } from './world.ts';
 import { kvmMmuFlushTlb, tlbFill, tlbLookup } from './tlb.ts';
@@ -82,7 +84,8 @@ export function* tryAccess(
   kind: AccessKind,
   o: AccessOptions = {},
 ): Proc<MmuWorld, AccessResult> {
-  const user = o.user ?? false;
+  // An L2 vCPU's access through L1's nested tables carries the U bit its exit reports (model/nested/modes.ts).
+  const user = o.user ?? (vcpu.mode.nested !== undefined && nestedUserAccess(vcpu.mode, kind));
   const maxTries = o.maxTries ?? 5;
   let faults = 0;
   for (let tries = 0; tries < maxTries; tries++) {
@@ -93,6 +96,12 @@ export function* tryAccess(
         )
       : yield* read<MmuWorld, Translation>(label, [SHADOW], (w) => translate(w, vcpu, gva, kind, user));
     if (t.pfn !== undefined) return { kind: 'ok', pfn: t.pfn, faults };
+    if (vcpu.tdp) {
+      // An L1 vCPU of a nested world faults into L0's TDP tables, not into a shadow of its own.
+      faults++;
+      yield* tdpPageFault(ctx, vcpu, gva);
+      continue;
+    }
     const root = t.root ?? (t.loaded ? -1 : yield* mmuAllocRoots(ctx, vcpu, gva));
     faults++;
     const pf = yield* pageFault(ctx, vcpu, gva, { kind, user }, root);

@@ -1,6 +1,7 @@
 // Lays out guest page tables deterministically, so scenarios can say "the GPDE of gva X".
 
-import { hex, isLarge, isPresent, makePte, modePteGpa, PAGING_4LEVEL, pteGfn, type PagingMode } from './pte.ts';
+import { formatOf } from './format.ts';
+import { hex, isLarge, makePte, modePteGpa, PAGING_4LEVEL, pteGfn, type PagingMode } from './pte.ts';
 
 /** Rights and bits of a mapping; all default false except `a` (Accessed). */
 export interface MapOptions {
@@ -85,7 +86,7 @@ export class GuestBuilder {
     if (o.nx && !this.mode.hasNx) throw new Error(`leafValue: ${this.mode.name} gptes have no NX bit`);
     if (o.large !== undefined && !this.mode.largeLevels.includes(o.large))
       throw new Error(`leafValue: ${this.mode.name} has no large pages at level ${o.large}`);
-    return makePte({ gfn, p: true, w: o.w, u: o.u, nx: o.nx, a: o.a ?? true, d: o.d, ps: o.large !== undefined });
+    return formatOf(this.mode).make({ gfn, w: o.w, u: o.u, nx: o.nx, a: o.a ?? true, d: o.d, large: o.large !== undefined });
   }
 
   /** Gfn of the table holding the level-`level` entry for `gva` (throws if it does not exist). */
@@ -93,9 +94,9 @@ export class GuestBuilder {
     let table = this.cr3;
     for (let l = this.mode.rootLevel; l > level; l--) {
       const e = this.mem.get(this.pteGpa(table, this.mode.index(gva, l))) ?? 0;
-      if (!isPresent(e) || isLarge(e))
+      if (!formatOf(this.mode).isPresent(e) || isLarge(e))
         throw new Error(
-          `tableGfn: gva ${hex(gva)} has no level-${level} table (level-${l} entry is ${isPresent(e) ? 'large' : 'not present'})`,
+          `tableGfn: gva ${hex(gva)} has no level-${level} table (level-${l} entry is ${formatOf(this.mode).isPresent(e) ? 'large' : 'not present'})`,
         );
       table = pteGfn(e);
     }
@@ -167,8 +168,9 @@ export class GuestBuilder {
     for (let l = this.mode.rootLevel; l > leafLevel; l--) {
       const gpa = this.pteGpa(table, this.mode.index(gva, l));
       const e = this.mem.get(gpa) ?? 0;
-      if (isPresent(e) && isLarge(e)) throw new Error(`map: gva ${hex(gva)} is already inside a large page at level ${l}`);
-      if (isPresent(e)) {
+      if (formatOf(this.mode).isPresent(e) && isLarge(e))
+        throw new Error(`map: gva ${hex(gva)} is already inside a large page at level ${l}`);
+      if (formatOf(this.mode).isPresent(e)) {
         table = pteGfn(e);
         continue;
       }
@@ -182,7 +184,7 @@ export class GuestBuilder {
   /** The value of a level-`level` entry pointing at table `gfn`; a PAE PDPTE has only P (its R/W, U/S, A, NX bits are reserved). */
   private tableEntry(gfn: number, level: number): number {
     if (this.mode.pdptes && level === this.mode.rootLevel) return makePte({ gfn, p: true });
-    return makePte({ gfn, p: true, ...this.tableBits, nx: this.tableBits.nx && this.mode.hasNx });
+    return formatOf(this.mode).make({ gfn, ...this.tableBits, nx: this.tableBits.nx && this.mode.hasNx });
   }
 
   private allocTable(): number {

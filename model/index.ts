@@ -1,6 +1,7 @@
 // Public API of the shadow-MMU model for scenarios and properties.
 
 export * from './pte.ts';
+export * from './format.ts';
 export * from './config.ts';
 export * from './world.ts';
 export * from './guestBuilder.ts';
@@ -71,3 +72,7 @@ export { stateKey } from './stateKey.ts';
 export { pageRole, vcpuPageRole, quadrantOf, shadowedGpte, sptesForStore, shadowIndex, type ShadowedGpte } from './shadow/role.ts';
 export { shadowRootFor } from './shadow/ops.ts';
 export { loadCr3Pae } from './pae.ts';
+export { NESTED_NPT, NESTED_EPT, NESTED_EPT_AD, NESTED_MODES, anyModeByName, nestedUserAccess } from './nested/modes.ts';
+export { handleInvept, nestedVmEntry, l1FlushOnL2Vcpu } from './nested/flush.ts';
+export { nestedGvaToGpa, type L2Paging, type NestedGvaToGpa } from './nested/walk2d.ts';
+export { layL2Guest } from './nested/l2Guest.ts';

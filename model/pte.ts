@@ -22,6 +22,8 @@ export const PT_PAGE_SIZE = 1 << 7;
 /** NX (bit 63 in hardware) in this encoding. */
 export const PT_NX = 2 ** 52;
 
+import type { GpteFormat } from './gpteFormat.ts';
+
 const PAGE_SIZE = 4096;
 const LOW52 = 2 ** 52;
 const GFN_LIMIT = 2 ** 40;
@@ -114,6 +116,10 @@ export interface PagingMode {
   readonly paeRoots: boolean;
   /** role.has_4_byte_gpte (role.cr4_pae == 0): 32-bit gptes, so a guest table spans several shadow pages (role.quadrant). */
   readonly has4ByteGpte: boolean;
+  /** The entry format (PTTYPE); absent: the x86 page-table entry. */
+  readonly format?: GpteFormat;
+  /** L1's nested page tables shadowed for L2 (the guest_mmu): AMD's NPT or Intel's EPT; absent for a guest's own paging. */
+  readonly nested?: 'npt' | 'ept';
 }
 
 /** 4K frames a level-`level` entry spans when each level resolves `bits` index bits. */
@@ -172,10 +178,10 @@ export const PAGING_2LEVEL: PagingMode = {
 /** Every guest paging mode, the default first. */
 export const PAGING_MODES: readonly PagingMode[] = [PAGING_4LEVEL, PAGING_5LEVEL, PAGING_PAE, PAGING_2LEVEL];
 
-/** The mode with this name or suffix; throws otherwise. */
-export function pagingModeByName(name: string): PagingMode {
-  const m = PAGING_MODES.find((x) => x.name === name || (x.suffix !== '' && x.suffix === name));
-  if (!m) throw new Error(`unknown paging mode "${name}"; expected one of: ${PAGING_MODES.map((x) => x.name).join(', ')}`);
+/** The mode with this name or suffix among `modes` (default: the guest paging modes); throws otherwise. */
+export function pagingModeByName(name: string, modes: readonly PagingMode[] = PAGING_MODES): PagingMode {
+  const m = modes.find((x) => x.name === name || (x.suffix !== '' && x.suffix === name));
+  if (!m) throw new Error(`unknown paging mode "${name}"; expected one of: ${modes.map((x) => x.name).join(', ')}`);
   return m;
 }
 

@@ -4,7 +4,8 @@
 
 import { mark, read, update, type Proc, type ThreadContext } from '../sim/step.ts';
 import { lockMmu, unlockMmu } from './mmuLock.ts';
-import { formatPte, gpaToGfn, gpteAccess, hex, isAccessed, isDirty, isPresent, pteGfn } from './pte.ts';
+import { formatOf, isAccessedIn, isDirtyIn } from './format.ts';
+import { formatPte, gpaToGfn, hex, pteGfn } from './pte.ts';
 import { indirectSpsOf, zapSpte } from './shadow/pages.ts';
 import { sptesForStore } from './shadow/role.ts';
 import { setSpte } from './shadow/spte.ts';
@@ -48,13 +49,14 @@ export function updatePte(
   prov: SpteProvenance & { readonly fromGpte: GpteSource },
 ): void {
   const s = d.sps[sp];
-  if (!s || !isPresent(value) || !isAccessed(value)) return;
+  const fmt = formatOf(vcpu.mode);
+  if (!s || !fmt.isPresent(value) || !isAccessedIn(fmt, value)) return;
   setSpte(d, before, vcpu.config, vcpu.cr0Wp, {
     sp,
     index,
     gfn: pteGfn(value),
-    pteAccess: s.role.access & gpteAccess(value, vcpu.eferNx),
-    dirty: isDirty(value),
+    pteAccess: s.role.access & fmt.access(value, vcpu.eferNx),
+    dirty: isDirtyIn(fmt, value),
     writeFault: false,
     userFault: false,
     canUnsync: true,
@@ -156,7 +158,9 @@ export function* kvmMmuPteWrite(
   for (const sp of found.sps) {
     const index = sp.indices[0];
     // A store of the other gpte width only zaps: v2.6.24 FNAME(update_pte) "if (bytes < sizeof(pt_element_t)) return", v2.6.36 the role mask over cr4_pae.
-    if (vcpu.config.pteWrite === 'zap' || sp.level > 1 || !sp.sameFormat) {
+    // An L1 vCPU's MMU is TDP: mmu_pte_write_new_pte calls vcpu->arch.mmu.update_pte, which
+    // init_kvm_tdp_mmu sets to nonpaging_update_pte (v4.4 mmu.c), so a store to a nested table only zaps.
+    if (vcpu.config.pteWrite === 'zap' || sp.level > 1 || !sp.sameFormat || vcpu.tdp) {
       // Not "remote ||= yield* …": that would skip the step for every page after the first that needs a flush.
       const need = yield* update<MmuWorld, boolean>(
         () => `kvm_mmu_pte_write: zap spte ${sp.indices.map((i) => `sp#${sp.id}[${hex(i)}]`).join(', ')}`,

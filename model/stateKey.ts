@@ -24,7 +24,7 @@ export function stateKey(world: MmuWorld): string {
       .sort((a, b) => a - b)
       .map((i) => `${i}:${spteKey(sp.spt[i])}`);
     // Only a non-4-level world shows the mode's role fields, so 4-level keys stay as they were.
-    const modal = !modes ? '' : `,q${r.quadrant}${r.has4ByteGpte ? ',4b' : ''},g${r.glevels}`;
+    const modal = !modes ? '' : `,q${r.quadrant}${r.has4ByteGpte ? ',4b' : ''},g${r.glevels}${r.guestMode ? ',gm' : ''}`;
     parts.push(
       `sp${id}(${hex(sp.gfn)},L${r.level}${r.direct ? 'd' : ''},a${r.access}${modal}${sp.unsync ? ',unsync' : ''})[${entries.join(',')}]`,
     );

@@ -1,26 +1,10 @@
 // FNAME(walk_addr), arch/x86/kvm/paging_tmpl.h: the guest page-table walk, run without mmu_lock.
 
 import { read, update, type Proc, type ThreadContext } from '../sim/step.ts';
-import {
-  ACC_ALL,
-  formatPte,
-  gpteAccess,
-  hex,
-  isDirty,
-  isLarge,
-  isNx,
-  isPresent,
-  isUser,
-  isWritable,
-  isAccessed,
-  modePteGpa,
-  pteGfn,
-  PT_ACCESSED,
-  PT_DIRTY,
-  reservedBits,
-  withFlags,
-} from './pte.ts';
+import { isAccessedIn, isDirtyIn, X86_FORMAT } from './format.ts';
+import { ACC_ALL, formatPte, hex, isPresent, modePteGpa, pteGfn, reservedBits, withFlags } from './pte.ts';
 import { gmemObj, gmemRead, pdptrsObj, type MmuWorld, type Vcpu } from './world.ts';
+import type { PagingMode } from './pte.ts';
 
 /** x86 page-fault error code bits (PFERR_*). */
 export const PFERR_PRESENT = 1;
@@ -59,8 +43,28 @@ export interface GuestWalker {
   readonly gfn: number;
 }
 
-/** Result of walk_addr: a walk, or the error code the guest's #PF would carry. */
-export type WalkResult = { readonly ok: true; readonly gw: GuestWalker } | { readonly ok: false; readonly errorCode: number };
+/**
+ * Result of walk_addr: a walk, or the error code the guest's #PF would carry. `nested` marks a fault
+ * in the second dimension of a two-dimensional walk (walker->fault.nested_page_fault: the address of
+ * one of L2's tables, or of the data page, is not mapped by L1's nested tables), which goes to L1 as
+ * an EPT violation or nested page fault instead of to L2 as a #PF.
+ */
+export type WalkResult =
+  | { readonly ok: true; readonly gw: GuestWalker }
+  | { readonly ok: false; readonly errorCode: number; readonly nested?: boolean };
+
+/** The second dimension of a walk: an L2-physical frame translated through L1's nested tables, or that walk's fault. */
+export type TranslateGpa = (
+  gfn: number,
+) => Proc<MmuWorld, { readonly ok: true; readonly gfn: number } | { readonly ok: false; readonly errorCode: number }>;
+
+/** Where walk_addr_generic walks: the vCPU's own mode and CR3, or (nested_mmu) L2's, with each table address translated. */
+export interface WalkContext {
+  readonly mode?: PagingMode;
+  readonly cr3Gfn?: number;
+  /** mmu->translate_gpa: identity unless this is the nested_mmu walk of L2's tables (translate_nested_gpa). */
+  readonly translate?: TranslateGpa;
+}
 
 interface Gpte {
   readonly value: number;
@@ -68,23 +72,40 @@ interface Gpte {
 }
 
 /** FNAME(walk_addr), arch/x86/kvm/paging_tmpl.h: one scheduling point per gpte read and per A/D write. */
-export function* walkAddr(_ctx: ThreadContext, vcpu: Vcpu, gva: number, acc: FaultAccess): Proc<MmuWorld, WalkResult> {
-  const mode = vcpu.mode;
+export function* walkAddr(
+  _ctx: ThreadContext,
+  vcpu: Vcpu,
+  gva: number,
+  acc: FaultAccess,
+  wc: WalkContext = {},
+): Proc<MmuWorld, WalkResult> {
+  const mode = wc.mode ?? vcpu.mode;
+  if (wc.translate && mode.pdptes)
+    throw new Error('walkAddr: a two-dimensional walk of a PAE guest (PDPTEs loaded through L1) is not modelled');
+  // The PTTYPE this copy of walk_addr is compiled for: the x86 entry, or L1's EPT for an L2 vCPU.
+  const fmt = mode.format ?? X86_FORMAT;
   const write = acc.kind === 'write';
-  const fetchFault = acc.kind === 'fetch';
   const st = vcpu;
+  const rights = { kind: acc.kind, user: acc.user, cr0Wp: st.cr0Wp, eferNx: st.eferNx };
   walk: for (;;) {
     const ptes: number[] = [];
     const gpas: number[] = [];
     const tables: number[] = [];
     const readAt: number[] = [];
     const accessAt: number[] = [];
-    let table = st.cr3Gfn;
+    let table = wc.cr3Gfn ?? st.cr3Gfn;
     let ptAccess = ACC_ALL;
     let pteAccess = ACC_ALL;
     let level = mode.rootLevel;
     for (;;) {
-      const gpa = modePteGpa(mode, table, mode.index(gva, level));
+      // kvm_read_guest_page_mmu / kvm_translate_gpa: the table's frame, through L1's tables for nested_mmu.
+      let real = table;
+      if (wc.translate) {
+        const t = yield* wc.translate(table);
+        if (!t.ok) return { ok: false, errorCode: t.errorCode, nested: true };
+        real = t.gfn;
+      }
+      const gpa = modePteGpa(mode, real, mode.index(gva, level));
       tables[level - 1] = table;
       gpas[level - 1] = gpa;
       if (mode.pdptes && level === mode.rootLevel && vcpu.config.pdpteSource === 'loaded') {
@@ -117,7 +138,7 @@ export function* walkAddr(_ctx: ThreadContext, vcpu: Vcpu, gva: number, acc: Fau
       );
       let pte = g.value;
       readAt[level - 1] = g.at;
-      if (!isPresent(pte)) return { ok: false, errorCode: errorCode(false, acc, st.eferNx) };
+      if (!fmt.isPresent(pte)) return { ok: false, errorCode: errorCode(false, acc, st.eferNx) };
       if (mode.pdptes && level === mode.rootLevel) {
         // The pdpte-from-memory mutant: the PDPT read from guest memory, as a PDPTE (no rights, no A bit).
         ptes[level - 1] = pte;
@@ -127,30 +148,29 @@ export function* walkAddr(_ctx: ThreadContext, vcpu: Vcpu, gva: number, acc: Fau
         continue;
       }
       // v2.6.36 FNAME(walk_addr): "if (is_rsvd_bits_set(vcpu, pte, walker->level)) rsvd_fault = true", before the rights of this level.
-      if (vcpu.config.rsvdCheck && reservedBits(mode, level, pte, st.eferNx))
+      // Reserved bits are the x86 entry's; EPT's (and its misconfigurations) are not modelled.
+      if (vcpu.config.rsvdCheck && fmt === X86_FORMAT && reservedBits(mode, level, pte, st.eferNx))
         return { ok: false, errorCode: errorCode(true, acc, st.eferNx) | PFERR_RSVD };
-      const denied =
-        (write && !isWritable(pte) && (acc.user || st.cr0Wp)) || (acc.user && !isUser(pte)) || (fetchFault && st.eferNx && isNx(pte));
-      if (denied) return { ok: false, errorCode: errorCode(true, acc, st.eferNx) };
-      if (!isAccessed(pte)) {
-        const ok = yield* setAdBit(vcpu, gpa, pte, PT_ACCESSED, `walk_addr: set Accessed on gpte L${level}`);
+      if (fmt.denies(pte, rights)) return { ok: false, errorCode: errorCode(true, acc, st.eferNx) };
+      if (!isAccessedIn(fmt, pte)) {
+        const ok = yield* setAdBit(vcpu, gpa, pte, fmt.accessedMask, `walk_addr: set Accessed on gpte L${level}`);
         if (!ok) continue walk;
-        pte = withFlags(pte, PT_ACCESSED);
+        pte = withFlags(pte, fmt.accessedMask);
       }
       ptes[level - 1] = pte;
       ptAccess = pteAccess;
-      pteAccess = ptAccess & gpteAccess(pte, st.eferNx);
+      pteAccess = ptAccess & fmt.access(pte, st.eferNx);
       accessAt[level - 1] = pteAccess;
-      const leaf = level === 1 || (mode.largeLevels.includes(level) && isLarge(pte));
+      const leaf = level === 1 || (mode.largeLevels.includes(level) && fmt.isLarge(pte));
       if (leaf) break;
       table = pteGfn(pte);
       level--;
     }
     const leafPte = ptes[level - 1];
-    if (write && !isDirty(leafPte)) {
-      const ok = yield* setAdBit(vcpu, gpas[level - 1], leafPte, PT_DIRTY, `walk_addr: set Dirty on gpte L${level}`);
+    if (write && !isDirtyIn(fmt, leafPte)) {
+      const ok = yield* setAdBit(vcpu, gpas[level - 1], leafPte, fmt.dirtyMask, `walk_addr: set Dirty on gpte L${level}`);
       if (!ok) continue;
-      ptes[level - 1] = withFlags(leafPte, PT_DIRTY);
+      ptes[level - 1] = withFlags(leafPte, fmt.dirtyMask);
     }
     const span = mode.pagesPerLevel(level);
     const gfn = pteGfn(leafPte) - (pteGfn(leafPte) % span) + (Math.floor(gva / 4096) % span);

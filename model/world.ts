@@ -4,7 +4,8 @@
 import { objectKey, type ObjectKey } from '../sim/step.ts';
 import type { KernelConfig } from './config.ts';
 import type { GuestBuilder } from './guestBuilder.ts';
-import { hex, modePteGpa, PAGING_4LEVEL, pagingModeByName, type PagingMode } from './pte.ts';
+import { hex, modePteGpa, PAGING_4LEVEL, type PagingMode } from './pte.ts';
+import { anyModeByName } from './nested/modes.ts';
 
 /** Who wrote a guest-memory word last: lets invariants name the store that made an SPTE stale. */
 export interface GuestStore {
@@ -138,6 +139,11 @@ export interface VcpuState {
    * quadrant of the 32-bit PD), null for a not-present PDPTE; undefined until kvm_mmu_load.
    */
   readonly paeRoot?: readonly (number | null)[];
+  /**
+   * is_guest_mode(vcpu) in a nested world: this vCPU runs L2, its shadow MMU shadows L1's nested
+   * tables (cr3Gfn is L1's nCR3 or EPTP). The other vCPUs of a nested world run L1 on TDP.
+   */
+  readonly guestMode?: boolean;
   /** This vCPU's paging mode (PagingMode.name) when the scenario runs vCPUs in different modes; absent: the world's. */
   readonly paging?: string;
 }
@@ -191,8 +197,12 @@ export interface Vcpu {
   readonly hostInvalidates: boolean;
   /** MmuWorld.tlbs, fixed for the scenario. */
   readonly tlbs: boolean;
-  /** The guest paging mode (MmuWorld.paging), fixed for the scenario. */
+  /** The guest paging mode (MmuWorld.paging), fixed for the scenario; L1's nested table format in a nested world. */
   readonly mode: PagingMode;
+  /** Runs L2 (is_guest_mode): its MMU is the shadow of L1's nested tables (VcpuState.guestMode). */
+  readonly guestMode: boolean;
+  /** Runs L1 in a nested world: its MMU is L0's TDP MMU (direct_map), not a shadow of any guest table. */
+  readonly tdp: boolean;
 }
 
 /** Options of initialWorld. */
@@ -208,6 +218,8 @@ export interface WorldOptions {
   readonly hostInvalidates?: boolean;
   /** Model per-vCPU TLBs (see MmuWorld.tlbs). */
   readonly tlbs?: boolean;
+  /** A nested world (the builder lays out L1's nested tables): the vCPUs that run L2; the others run L1. */
+  readonly l2Vcpus?: readonly number[];
   /**
    * One guest per vCPU, for vCPUs in different paging modes over one memory: vCPU i takes its mode
    * and CR3 from vcpuGuests[i]; memory is every builder's image merged (they must agree where they
@@ -241,6 +253,8 @@ export function initialWorld(o: WorldOptions): MmuWorld {
   const guests = o.vcpuGuests;
   if (guests !== undefined && (guests.length !== o.vcpus || guests[0] !== o.guest))
     throw new Error(`initialWorld: vcpuGuests must have one guest per vCPU (${o.vcpus}), the first being 'guest'`);
+  if (o.l2Vcpus !== undefined && mode.nested === undefined)
+    throw new Error(`initialWorld: l2Vcpus needs L1's nested tables, but the builder lays out ${mode.name} guest tables`);
   const mem = guests === undefined ? o.guest.memory() : mergedMemory(guests);
   for (let i = 0; i < o.vcpus; i++) {
     const g = guests?.[i] ?? o.guest;
@@ -252,6 +266,7 @@ export function initialWorld(o: WorldOptions): MmuWorld {
       eferNx: (o.eferNx ?? true) && g.mode.hasNx,
       ...(pdptrs ? { pdptrs } : {}),
       ...(g.mode === mode ? {} : { paging: g.mode.name }),
+      ...(mode.nested !== undefined ? { guestMode: (o.l2Vcpus ?? []).includes(i) } : {}),
     });
   }
   return {
@@ -287,13 +302,15 @@ export function vcpuOf(world: MmuWorld, id: number): Vcpu {
     eferNx: v.eferNx,
     hostInvalidates: world.hostInvalidates,
     tlbs: world.tlbs,
-    mode: v.paging === undefined ? modeOf(world) : pagingModeByName(v.paging),
+    mode: v.paging === undefined ? modeOf(world) : anyModeByName(v.paging),
+    guestMode: v.guestMode === true,
+    tdp: v.guestMode === false,
   };
 }
 
 /** The world's guest paging mode (4-level unless the guest builder said otherwise). */
 export function modeOf(world: MmuWorld): PagingMode {
-  return world.paging === undefined ? PAGING_4LEVEL : pagingModeByName(world.paging);
+  return world.paging === undefined ? PAGING_4LEVEL : anyModeByName(world.paging);
 }
 
 /** The root shadow pages of one vCPU: root_hpa, or the present pae_root entries. */

@@ -21,6 +21,7 @@ import { largePageRemap } from './largePageRemap.ts';
 import { tableAccessChange } from './tableAccessChange.ts';
 import { MODE_SCENARIOS } from './modeMatrix.ts';
 import { case2TwoFaults, case2TwoWriters } from './case2ManyVcpus.ts';
+import { NESTED_SCENARIOS } from './nested/index.ts';
 import { quadrantSplitStore } from './quadrantSplitStore.ts';
 import { paePdpteChange } from './paePdpteChange.ts';
 import { oneTableTwoModes } from './oneTableTwoModes.ts';
@@ -54,6 +55,7 @@ export const SCENARIOS: readonly Scenario[] = [
   oneTableTwoModes,
   case2TwoFaults,
   case2TwoWriters,
+  ...NESTED_SCENARIOS,
   // mmu-race new: entries
 ];
 

@@ -48,6 +48,8 @@ interface RaceBase {
   readonly hostInvalidates?: boolean;
   /** Model per-vCPU TLBs (model/tlb.ts): cached translations outlive shadow changes until flushed. */
   readonly tlbs?: boolean;
+  /** A nested world (the guest builder lays out L1's NPT or EPT): the vCPUs that run L2; the others run L1 on TDP. */
+  readonly l2Vcpus?: readonly number[];
   readonly maxSteps?: number;
 }
 
@@ -86,10 +88,12 @@ export function raceProgram(spec: RaceSpec): Program<MmuWorld> {
     config: presetByName(spec.preset),
     hostInvalidates: spec.hostInvalidates,
     tlbs: spec.tlbs,
+    l2Vcpus: spec.l2Vcpus,
     vcpuGuests: spec.vcpuGuests,
   });
   const vcpus = bodies.map((_, i) => vcpuOf(world, i));
-  for (const v of vcpus) world = runSolo(world, (ctx) => kvmMmuLoad(ctx, v), 'prelude');
+  // An L1 vCPU of a nested world runs on L0's TDP root, which the model leaves out: it has no shadow root to load.
+  for (const v of vcpus) if (!v.tdp) world = runSolo(world, (ctx) => kvmMmuLoad(ctx, v), 'prelude');
   for (const p of spec.prelude) {
     const a: PreludeAccess = typeof p === 'number' ? { gva: p, kind: 'read' } : p;
     const id = a.vcpu ?? 0;

@@ -1,6 +1,19 @@
 import type { Invariant } from '../../sim/program.ts';
 import { Findings, storeWords } from './describe.ts';
-import { formatPte, gmemRead, hex, isNx, pteFlags, pteGfn, PT_ACCESSED, PT_DIRTY, type GuestStore, type MmuWorld } from '../index.ts';
+import {
+  formatOf,
+  formatPte,
+  gmemRead,
+  hex,
+  isNx,
+  modeOf,
+  pteFlags,
+  pteGfn,
+  PT_ACCESSED,
+  PT_DIRTY,
+  type GuestStore,
+  type MmuWorld,
+} from '../index.ts';
 
 /** Names of the flag bits 0-11, for saying which bits of a guest word differ. */
 const FLAG_NAMES = ['P', 'W', 'U', 'PWT', 'PCD', 'A', 'D', 'PS', 'G', 'AVL9', 'AVL10', 'AVL11'];
@@ -9,10 +22,10 @@ const FLAG_NAMES = ['P', 'W', 'U', 'PWT', 'PCD', 'A', 'D', 'PS', 'G', 'AVL9', 'A
 const AD = PT_ACCESSED | PT_DIRTY;
 
 /** The bits other than A/D in which two guest words differ, e.g. "gfn 0x50 -> 0x60, W, AVL9". */
-export function differingBits(stored: number, now: number): string[] {
+export function differingBits(stored: number, now: number, ad = AD): string[] {
   const out: string[] = [];
   if (pteGfn(stored) !== pteGfn(now)) out.push(`gfn ${hex(pteGfn(stored))} -> ${hex(pteGfn(now))}`);
-  const flags = (pteFlags(stored) ^ pteFlags(now)) & ~AD;
+  const flags = (pteFlags(stored) ^ pteFlags(now)) & ~ad;
   FLAG_NAMES.forEach((name, bit) => {
     if ((flags & (1 << bit)) !== 0) out.push(name);
   });
@@ -36,10 +49,13 @@ export const noLostGuestWrite: Invariant<MmuWorld> = {
     "Guest memory that the guest stored to must still hold the guest's last stored value, except for the Accessed and Dirty bits the walker sets: KVM may set A/D in a gpte, never write back an older value. A lost store means the guest's page-table update silently never happened.",
   check(world) {
     const out = new Findings();
+    // In a nested world L1's memory holds both L1's EPT entries and L2's x86 tables: either format's A/D bits may be set.
+    const f = formatOf(modeOf(world));
+    const ad = AD | f.accessedMask | f.dirtyMask;
     for (const key of Object.keys(world.lastStore)) {
       const st = world.lastStore[Number(key)];
       const now = gmemRead(world, st.gpa);
-      const diff = differingBits(st.value, now);
+      const diff = differingBits(st.value, now, ad);
       if (diff.length === 0) continue;
       out.push(
         `guest word @${hex(st.gpa)}: ${describeStore(st)} was lost: memory now holds ${formatPte(now)}, which differs in ${diff.join(', ')} (only A/D may differ); something wrote back an older value after the store`,

@@ -9,17 +9,18 @@ import {
   formatPte,
   gfnToPfn,
   gmemRead,
-  gpteAccess,
+  formatOf,
   hex,
-  isDirty,
-  isLarge,
+  isDirtyIn,
   isPresent,
+  modeOf,
   pagesPerLevel,
   pteGfn,
   reachableSps,
   rootsOf,
   shadowedGpte,
   spIds,
+  type GpteFormat,
   type LeafSpte,
   type MmuWorld,
   type ShadowPage,
@@ -40,7 +41,7 @@ function excess(s: LeafSpte, allowed: number, wpOff: boolean): number {
   return extra;
 }
 
-function checkIndirect(world: MmuWorld, sp: ShadowPage, eferNx: boolean, wpOff: boolean, out: Findings): void {
+function checkIndirect(world: MmuWorld, fmt: GpteFormat, sp: ShadowPage, eferNx: boolean, wpOff: boolean, out: Findings): void {
   const level = sp.role.level;
   for (const index of Object.keys(sp.spt)
     .map(Number)
@@ -53,17 +54,17 @@ function checkIndirect(world: MmuWorld, sp: ShadowPage, eferNx: boolean, wpOff: 
     const tail = (): string => `${describeOrigin(s)}; ${describeStaleness(world, gpa, s)}`;
     const ev = () => [...originEvidence(s), ...stalenessEvidence(world, gpa, s)];
     const head = (): string => describeSpte(sp, index, s);
-    if (!isPresent(gpte)) {
+    if (!fmt.isPresent(gpte)) {
       out.push(`${head()} is present but ${now()} is not present (${formatPte(gpte)}): ${tail()}`, ev());
       continue;
     }
-    const gAcc = gpteAccess(gpte, eferNx);
+    const gAcc = fmt.access(gpte, eferNx);
     if (s.kind === 'link') {
       const child = world.sps[s.child];
-      const large = level > 1 && isLarge(gpte);
+      const large = level > 1 && fmt.isLarge(gpte);
       const wantDirect = large;
       const accOk = large
-        ? (child.role.access & ~(gAcc & (isDirty(gpte) ? ACC_ALL : ~ACC_WRITE))) === 0
+        ? (child.role.access & ~(gAcc & (isDirtyIn(fmt, gpte) ? ACC_ALL : ~ACC_WRITE))) === 0
         : (child.role.access & ~gAcc) === 0;
       // A 4M page of a 32-bit guest is two 2M shadow entries: this one's direct page starts largeOffset frames in.
       const wantGfn = large ? pteGfn(gpte) - (pteGfn(gpte) % pagesPerLevel(level)) + largeOffset : pteGfn(gpte);
@@ -137,7 +138,7 @@ function checkDirect(world: MmuWorld, sp: ShadowPage, wpOff: boolean, out: Findi
 }
 
 /** Leaf rights against the rights accumulated along each vCPU's shadow path (all guest levels). */
-function checkPaths(world: MmuWorld, eferNx: boolean, wpOff: boolean, out: Findings): void {
+function checkPaths(world: MmuWorld, fmt: GpteFormat, eferNx: boolean, wpOff: boolean, out: Findings): void {
   const seen = new Set<string>();
   const visit = (spId: number, acc: number, depth: number): void => {
     const sp = world.sps[spId];
@@ -147,8 +148,8 @@ function checkPaths(world: MmuWorld, eferNx: boolean, wpOff: boolean, out: Findi
       .sort((a, b) => a - b)) {
       const s = sp.spt[index];
       const gpte = gmemRead(world, shadowedGpte(sp, index).gpa);
-      if (!sp.role.direct && !isPresent(gpte)) continue; // reported by the per-entry check
-      const here = sp.role.direct ? acc : acc & gpteAccess(gpte, eferNx);
+      if (!sp.role.direct && !fmt.isPresent(gpte)) continue; // reported by the per-entry check
+      const here = sp.role.direct ? acc : acc & fmt.access(gpte, eferNx);
       if (s.kind === 'link') {
         visit(s.child, here, depth + 1);
         continue;
@@ -206,16 +207,18 @@ export const noStaleSpte: Invariant<MmuWorld> = {
   check(world) {
     const eferNx = world.vcpus.some((v) => v.eferNx);
     const wpOff = world.vcpus.some((v) => !v.cr0Wp);
+    // Indirect pages shadow tables of the world's mode: a guest's own tables, or L1's nested tables for L2.
+    const fmt = formatOf(modeOf(world));
     const out = new Findings();
     const reachable = reachableSps(world);
     for (const id of spIds(world)) {
       const sp = world.sps[id];
       if (sp.unsync && !reachable.has(id)) continue; // synced before it can be linked again
       if (sp.role.direct) checkDirect(world, sp, wpOff, out);
-      else checkIndirect(world, sp, eferNx, wpOff, out);
+      else checkIndirect(world, fmt, sp, eferNx, wpOff, out);
     }
     checkPaeRoots(world, out);
-    if (out.length === 0) checkPaths(world, eferNx, wpOff, out);
+    if (out.length === 0) checkPaths(world, fmt, eferNx, wpOff, out);
     return out.result(MAX_REPORTED);
   },
 };

@@ -17,7 +17,7 @@ import {
   type SpRole,
   type Vcpu,
 } from '../world.ts';
-import { createSp, findSp, rmapWriteProtect, setLink, unsyncSpsOf, zapSpte } from './pages.ts';
+import { createSp, findSp, findSpIgnoringL1L2Split, rmapWriteProtect, setLink, unsyncSpsOf, zapSpte } from './pages.ts';
 import { setSpte, type SpteInputs } from './spte.ts';
 import { kvmSyncPage } from './sync.ts';
 
@@ -57,7 +57,11 @@ export function* kvmMmuGetPage(ctx: ThreadContext, vcpu: Vcpu, who: string, gfn:
   const lookup = (label: Label, retry: boolean) =>
     update<MmuWorld, Lookup>(label, vcpu.tlbs ? SHADOW_TLB_RW : SHADOW_RW, (d, info, w) => {
       const unsync = role.direct ? [] : unsyncSpsOf(w, gfn);
-      const found = findSp(w, gfn, role, vcpu.config.roleCompare);
+      // The nested-roles-shared mutant: an L2 lookup that cannot tell L1's pages from L2's.
+      const found =
+        vcpu.guestMode && vcpu.config.nestedRoles === 'shared'
+          ? findSpIgnoringL1L2Split(w, gfn, role)
+          : findSp(w, gfn, role, vcpu.config.roleCompare);
       if (found !== undefined && !retry) {
         const mustSync = d.sps[found].unsync && vcpu.config.syncBeforeLink;
         return { sp: found, created: false, mustSync, syncOthers: [] };

@@ -20,6 +20,18 @@ export function findSp(world: MmuWorld, gfn: number, role: SpRole, compare: Kern
   return undefined;
 }
 
+/**
+ * The nested-roles-shared mutant's lookup: any page of `gfn` with the same level and access, so that
+ * role.direct (and what it implies, cr4_pae) and role.guest_mode no longer keep L1's pages and L2's apart.
+ */
+export function findSpIgnoringL1L2Split(world: MmuWorld, gfn: number, role: SpRole): number | undefined {
+  for (const id of spIds(world)) {
+    const sp = world.sps[id];
+    if (sp.gfn === gfn && sp.role.level === role.level && sp.role.access === role.access) return id;
+  }
+  return undefined;
+}
+
 /** for_each_gfn_indirect_valid_sp: ids of the non-direct shadow pages of `gfn`, in id order. */
 export function indirectSpsOf(world: MmuWorld, gfn: number): number[] {
   return spIds(world).filter((id) => world.sps[id].gfn === gfn && !world.sps[id].role.direct);

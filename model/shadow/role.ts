@@ -31,9 +31,13 @@ export function pageRole(mode: PagingMode, field: RoleGpteField, gva: number, le
   };
 }
 
-/** pageRole for a vCPU (its mode and its kernel's role layout). */
+/**
+ * pageRole for a vCPU (its mode and its kernel's role layout). An L2 vCPU's pages get role.guest_mode
+ * where the release has it (kvm_calc_shadow_ept_root_page_role / kvm_calc_cpu_role today).
+ */
 export function vcpuPageRole(vcpu: Vcpu, gva: number, level: number, direct: boolean, access: number): SpRole {
-  return pageRole(vcpu.mode, vcpu.config.roleGpte, gva, level, direct, access);
+  const role = pageRole(vcpu.mode, vcpu.config.roleGpte, gva, level, direct, access);
+  return vcpu.guestMode && vcpu.config.nestedRoles === 'guest-mode' ? { ...role, guestMode: true } : role;
 }
 
 /** Two roles are the same shadow-page kind: the kernel compares role.word, so every field. */

@@ -2,7 +2,8 @@
 // (v2.6.36 arch/x86/kvm/mmu.c and paging_tmpl.h). All of it runs under mmu_lock.
 
 import { acquire, read, release, update, type Draft, type Proc, type StepInfo, type ThreadContext } from '../../sim/step.ts';
-import { gpteAccess, hex, isAccessed, isDirty, isPresent, pteGfn } from '../pte.ts';
+import { formatOf, isAccessedIn, isDirtyIn } from '../format.ts';
+import { hex, pteGfn } from '../pte.ts';
 import { shadowedGpte } from './role.ts';
 import { gmemObj, gmemRead, HOST_MM, MMU_LOCK, rootsOf, SHADOW, type MmuWorld, type SpRole, type Vcpu } from '../world.ts';
 import { reachableSps, rmapWriteProtect, zapPage, zapSpte } from './pages.ts';
@@ -74,7 +75,8 @@ export function syncSpte(d: Draft<MmuWorld>, before: MmuWorld, vcpu: Vcpu, sp: n
   if (!s || spte?.kind !== 'leaf') return false;
   const gpa = shadowedGpte(s, index).gpa;
   const gpte = gmemRead(before, gpa);
-  if (!isPresent(gpte) || !isAccessed(gpte) || pteGfn(gpte) !== spte.gfn) {
+  const fmt = formatOf(vcpu.mode);
+  if (!fmt.isPresent(gpte) || !isAccessedIn(fmt, gpte) || pteGfn(gpte) !== spte.gfn) {
     zapSpte(d, sp, index); // drop_spte: the gpte now maps another frame (or nothing)
     return false;
   }
@@ -82,8 +84,8 @@ export function syncSpte(d: Draft<MmuWorld>, before: MmuWorld, vcpu: Vcpu, sp: n
     sp,
     index,
     gfn: spte.gfn,
-    pteAccess: s.role.access & gpteAccess(gpte, vcpu.eferNx),
-    dirty: isDirty(gpte),
+    pteAccess: s.role.access & fmt.access(gpte, vcpu.eferNx),
+    dirty: isDirtyIn(fmt, gpte),
     writeFault: false,
     userFault: false,
     canUnsync: false,

@@ -76,9 +76,14 @@ export const listCommand: Command = {
 const cell = (s: string): string => s.replace(/\|/g, '\\|');
 
 /** The code paths in the order the docs list them. */
-const PATHS: readonly (keyof Sources)[] = ['locking', 'walk', 'fetch', 'pteWrite', 'invlpg', 'sync', 'mmuNotifier'];
+const PATHS: readonly (keyof Sources)[] = ['locking', 'walk', 'fetch', 'pteWrite', 'invlpg', 'sync', 'mmuNotifier', 'nested'];
 
-const sourceRows = (p: KernelConfig): [string, string][] => PATHS.map((path) => [path, p.sources[path]]);
+/** The preset's sources; the nested row only where the preset models nested paging. */
+const sourceRows = (p: KernelConfig): [string, string][] =>
+  PATHS.flatMap((path): [string, string][] => {
+    const source = p.sources[path];
+    return source === undefined ? [] : [[path, source]];
+  });
 
 /** The kernel presets as a Markdown table: name, kind, unsync pages, description, citation. */
 function presetsMarkdown(): string {
