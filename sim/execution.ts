@@ -2,6 +2,8 @@ import { Immer } from 'immer';
 import { ScenarioError, ScheduleFitError } from './errors.ts';
 import { DEFAULT_MAX_STEPS, type Program } from './program.ts';
 import { scheduleFromChoices } from './schedule.ts';
+import { flushLabel } from './memory/flushLabel.ts';
+import { StoreBuffers } from './memory/tso.ts';
 import { footprintOf, type Footprint, type Proc, type Step, type StepInfo, type ThreadContext } from './step.ts';
 import { REDUNDANT, type ChoicePoint, type Strategy } from './strategy.ts';
 import type { Trace, TraceEvent } from './trace.ts';
@@ -76,7 +78,11 @@ class Halt {
  * the world, then, as a separate act, the engine asks who runs next: one entry point per branch.
  */
 export function runOnce<W>(program: Program<W>, strategy: Strategy, options: RunOptions = {}): ExecutionResult<W> {
-  const names = program.threads.map((t) => t.name);
+  const n = program.threads.length;
+  // Under TSO, threads n..2n-1 flush the store buffers of threads 0..n-1 (see memory/tso.ts).
+  const tso = program.memory === 'tso' ? new StoreBuffers<W>(n) : undefined;
+  const names = tso ? tso.names(program.threads.map((t) => t.name)) : program.threads.map((t) => t.name);
+  const programThreads = tso ? n : undefined;
   const maxSteps = program.maxSteps ?? DEFAULT_MAX_STEPS;
   const locks = new Map<string, number>();
   // Step invariants see every event, but only a recorded run keeps them.
@@ -104,7 +110,7 @@ export function runOnce<W>(program: Program<W>, strategy: Strategy, options: Run
     };
     return { id, name: spec.name, gen: spec.body(ctx), pending: undefined, held, lastStep: -1, lastLabel: undefined };
   });
-  const pending: (Footprint | undefined)[] = threads.map(() => undefined);
+  const pending: (Footprint | undefined)[] = names.map(() => undefined);
 
   const advance = (t: ThreadState<W>, value: unknown): void => {
     activity.where = 'thread';
@@ -119,7 +125,7 @@ export function runOnce<W>(program: Program<W>, strategy: Strategy, options: Run
         if (t.held.length > 0) halt = new Halt('scenario-error', `${t.name} finished while holding ${t.held.join(', ')}`);
       } else {
         t.pending = r.value;
-        pending[t.id] = footprintOf(r.value);
+        pending[t.id] = tso ? tso.footprint(t.id, r.value) : footprintOf(r.value);
       }
     } catch (e) {
       if (e instanceof ScheduleFitError) throw e;
@@ -128,9 +134,10 @@ export function runOnce<W>(program: Program<W>, strategy: Strategy, options: Run
     activity.where = 'engine';
   };
 
-  const isEnabled = (step: Step<W>): boolean => {
+  const isEnabled = (t: ThreadState<W>, step: Step<W>): boolean => {
+    if (tso?.waitsForDrain(t.id, step)) return false;
     if (step.kind === 'acquire') return !locks.has(step.lock);
-    if (step.kind === 'wait') return step.until(world);
+    if (step.kind === 'wait') return step.until(tso ? tso.view(t.id, world) : world);
     return true;
   };
 
@@ -139,7 +146,8 @@ export function runOnce<W>(program: Program<W>, strategy: Strategy, options: Run
   let index = 0;
   while (!halt) {
     const enabled: number[] = [];
-    for (const t of threads) if (t.pending && isEnabled(t.pending)) enabled.push(t.id);
+    for (const t of threads) if (t.pending && isEnabled(t, t.pending)) enabled.push(t.id);
+    if (tso) for (let i = 0; i < n; i++) if (pending[n + i]) enabled.push(n + i);
     if (enabled.length === 0) {
       if (threads.some((t) => t.pending)) halt = deadlock(threads, locks);
       break;
@@ -148,13 +156,24 @@ export function runOnce<W>(program: Program<W>, strategy: Strategy, options: Run
       halt = new Halt('step-bound', `no end after ${maxSteps} steps (a thread spinning on a condition that never changes?)`);
       break;
     }
-    const point: ChoicePoint = { step: index, enabled, last, pending, names };
+    const point: ChoicePoint = { step: index, enabled, last, pending, names, programThreads };
     const chosen = strategy.choose(point);
     if (chosen === REDUNDANT) {
       redundant = true;
       break;
     }
     if (!enabled.includes(chosen)) throw new Error(`strategy ${strategy.name} chose thread ${chosen}, not runnable`);
+    if (tso && chosen >= n) {
+      const owner = chosen - n;
+      const fp = pending[chosen]!;
+      const flushed = tso.flush(owner, world, locks);
+      world = flushed.world;
+      pending[chosen] = tso.flushFootprint(owner);
+      const held = [...locks].filter(([, holder]) => holder === owner).map(([lock]) => lock);
+      recordStep(chosen, flushLabel(flushed.store), fp, held);
+      if (stepViolation) break;
+      continue;
+    }
     const t = threads[chosen];
     const step = t.pending!;
     const info: StepInfo = { index, thread: chosen, threadName: t.name };
@@ -172,35 +191,37 @@ export function runOnce<W>(program: Program<W>, strategy: Strategy, options: Run
     activity.where = 'engine';
     t.lastStep = index;
     t.lastLabel = step.label;
+    if (tso) pending[n + chosen] = tso.flushFootprint(chosen);
+    recordStep(chosen, step.label, pending[chosen]!, t.held.slice());
+    if (stepViolation) break;
+    if (!halt) advance(t, value);
+  }
+
+  function recordStep(chosen: number, label: string, fp: Footprint, held: string[]): void {
     choices.push(chosen);
-    const fp = pending[chosen]!;
     strategy.executed?.({ step: index, thread: chosen, footprint: fp });
     if (events || stepInvariants.length > 0) {
-      const event: TraceEvent = {
-        index,
-        thread: chosen,
-        threadName: t.name,
-        label: step.label,
-        reads: fp.reads,
-        writes: fp.writes,
-        held: t.held.slice(),
-      };
-      events?.push(event);
+      const event: TraceEvent = { index, thread: chosen, threadName: names[chosen], label, reads: fp.reads, writes: fp.writes, held };
+      const withBuffer = tso ? { ...event, buffered: tso.pendingLabels(chosen % n) } : event;
+      events?.push(withBuffer);
       for (const inv of stepInvariants) {
-        const detail = halt ? undefined : inv.check(event);
+        const detail = halt ? undefined : inv.check(withBuffer);
         if (detail !== undefined && !stepViolation) stepViolation = violated(inv.name, inv.explanation, detail);
       }
     }
     worlds?.push(world);
     last = chosen;
     index++;
-    if (stepViolation) break;
-    if (!halt) advance(t, value);
   }
 
   function execute(step: Step<W>, t: ThreadState<W>, info: StepInfo): unknown {
     switch (step.kind) {
       case 'act': {
+        if (tso) {
+          const r = tso.act(t.id, step, world, info);
+          world = r.world;
+          return r.value;
+        }
         if (step.update) {
           let out: unknown;
           const recipe = step.update;
@@ -219,7 +240,8 @@ export function runOnce<W>(program: Program<W>, strategy: Strategy, options: Run
         const i = t.held.indexOf(step.lock);
         if (i < 0) throw new ScenarioError(`${t.name} released ${step.lock}, which it does not hold`);
         t.held.splice(i, 1);
-        locks.delete(step.lock);
+        if (tso) tso.release(t.id, step.lock, step.label, info.index);
+        else locks.delete(step.lock);
         return undefined;
       }
       case 'wait':
@@ -232,7 +254,7 @@ export function runOnce<W>(program: Program<W>, strategy: Strategy, options: Run
   }
 
   function schedule() {
-    return scheduleFromChoices(program.scenario, program.variant, choices);
+    return scheduleFromChoices(program.scenario, program.variant, choices, programThreads);
   }
 
   function trace(): Trace<W> | undefined {
