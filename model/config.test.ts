@@ -120,6 +120,13 @@ describe('behaviour per release', () => {
     expect(PRESETS.filter((p) => p.pteWrite === 'zap').map((p) => p.name)).toEqual(['v7.2']);
   });
 
+  it('should flush every TLB after each zap in v2.6.24, after need_remote_flush until pte_write only zapped, and only for a present SPTE since', () => {
+    const by = (how: string) => PRESETS.filter((p) => p.pteWriteFlush === how).map((p) => p.name);
+    expect(by('every-zap')).toEqual(['v2.6.24']);
+    expect(by('if-present')).toEqual(['v7.2']);
+    expect(by('needed-else-local')).toEqual(PRESETS.map((p) => p.name).filter((n) => n !== 'v2.6.24' && n !== 'v7.2'));
+  });
+
   it('should compare the child page from the 2026 fixes on: the gfn, then the whole role', () => {
     expect(Object.fromEntries(ALL_PRESETS.filter((p) => p.verifyChildSp !== 'none').map((p) => [p.name, p.verifyChildSp]))).toEqual({
       'v7.2': 'role',

@@ -16,6 +16,14 @@ export type RecheckOrder = 'after-protect' | 'before-protect';
 export type PteWriteMode = 'update' | 'zap';
 
 /**
+ * Which TLBs kvm_mmu_pte_write flushes once it changed SPTEs: 'every-zap' (v2.6.24: every vCPU's, on
+ * each zap), 'needed-else-local' (v2.6.25 to v5.x: every vCPU's when need_remote_flush, else only the
+ * writer's), 'if-present' (once it only zaps, now kvm_mmu_track_write: every vCPU's when a zapped SPTE
+ * was present, through kvm_mmu_remote_flush_or_zap; else none, not even the writer's).
+ */
+export type PteWriteFlush = 'every-zap' | 'needed-else-local' | 'if-present';
+
+/**
  * Where kvm_mmu_pte_write takes the gpte (gentry) it installs after a trapped store: the value the
  * emulator wrote, copied before mmu_lock, or a re-read of guest memory under mmu_lock (commit
  * 0e0fee5c539b, 2018). Only 'update' mode uses it; the invlpg path ("new == NULL") is unaffected.
@@ -92,6 +100,10 @@ export const PRESET_NAMES = [
   'child-sp-gfn-only',
   'no-top-level-check',
   'mmu-seq-after-pfn',
+  'no-quadrant-check',
+  'pdpte-from-memory',
+  'cr3-keeps-pae-roots',
+  'role-ignores-gpte-format',
   'v2.6.32+unsync',
   'v2.6.33+unsync',
   'v2.6.35+unsync',
@@ -155,8 +167,31 @@ export interface KernelConfig {
   readonly roleAccess: 'walk' | 'per-level';
   /** Which role field separates 32-bit, PAE and long-mode guest tables (see RoleGpteField). */
   readonly roleGpte: RoleGpteField;
+  /**
+   * The hash lookup of kvm_mmu_get_page compares role.word, every field ('word', every release);
+   * 'ignore-gpte-format' (a mutant) leaves out the field that tells 32-bit from PAE gptes (glevels,
+   * cr4_pae or has_4_byte_gpte), so a page built for one format is handed out for the other.
+   */
+  readonly roleCompare: 'word' | 'ignore-gpte-format';
+  /**
+   * kvm_mmu_pte_write skips a 32-bit table's shadow page of another quadrant ("if (quadrant !=
+   * sp->role.quadrant) continue", v2.6.24 on); false only in a mutant, which then changes the entry
+   * at the same offset in every quadrant's page.
+   */
+  readonly pteWriteQuadrant: boolean;
+  /**
+   * Where walk_addr takes a PAE guest's PDPTE: 'loaded', the registers filled at the last CR3 load
+   * (v2.6.24 vcpu->pdptrs, v2.6.36 kvm_pdptr_read); 'memory' (a mutant) re-reads the PDPT in guest memory.
+   */
+  readonly pdpteSource: 'loaded' | 'memory';
+  /**
+   * A CR3 load whose PDPTEs changed drops the pae_root pages so the next access rebuilds them from the
+   * new PDPTEs (kvm_set_cr3 -> paging_new_cr3 -> mmu_free_roots, every release); false only in a mutant.
+   */
+  readonly cr3FreesPaeRoots: boolean;
   readonly pteWrite: PteWriteMode;
   readonly pteWriteGpte: PteWriteGpte;
+  readonly pteWriteFlush: PteWriteFlush;
   readonly adUpdate: AdUpdate;
   readonly mmuNotifier: MmuNotifierGuard;
   readonly invlpg: InvlpgMode;
@@ -199,8 +234,13 @@ const V2636: KernelConfig = {
   verifyChildSp: 'none',
   roleAccess: 'walk',
   roleGpte: 'cr4_pae',
+  roleCompare: 'word',
+  pteWriteQuadrant: true,
+  pdpteSource: 'loaded',
+  cr3FreesPaeRoots: true,
   pteWrite: 'update',
   pteWriteGpte: 'emulator',
+  pteWriteFlush: 'needed-else-local',
   adUpdate: 'cmpxchg',
   mmuNotifier: 'retry',
   invlpg: 'unsync-only',
@@ -265,6 +305,7 @@ export const PRESETS: readonly KernelConfig[] = [
     aliases: [],
     faultLock: 'kvm-lock',
     recheck: 'none',
+    pteWriteFlush: 'every-zap',
     adUpdate: 'in-place',
     mmuNotifier: 'pinned',
     invlpg: 'not-trapped',
@@ -403,6 +444,7 @@ export const PRESETS: readonly KernelConfig[] = [
     roleGpte: 'has_4_byte_gpte',
     pteWrite: 'zap',
     pteWriteGpte: 'reread-under-lock',
+    pteWriteFlush: 'if-present',
     invlpg: 'sync-spte',
     invlpgCounter: false,
     description:
@@ -525,6 +567,38 @@ export const EXTRA_PRESETS: readonly KernelConfig[] = [
     'mutant of v2.6.36: FNAME(page_fault) samples mmu_notifier_seq after gfn_to_pfn instead of before it (the smp_rmb ordering), so a whole invalidation between the two is missed.',
     'mutant; the rule it breaks: v2.6.36 FNAME(page_fault) "mmu_seq sampled, smp_rmb, then gfn_to_pfn" (4c2155ce81c1, v2.6.28)',
     { mmuNotifier: 'v2.6.36 FNAME(page_fault) with mmu_seq sampled after gfn_to_pfn (mutant)' },
+  ),
+  mutant(
+    'v2.6.36',
+    'no-quadrant-check',
+    { pteWriteQuadrant: false },
+    "mutant of v2.6.36: kvm_mmu_pte_write computes a 32-bit gpte's quadrant from the store's offset but does not skip the pages of other quadrants, so a store to one half of a 1024-entry guest table also updates the entry at the same offset in the other half's shadow page.",
+    'mutant; the rule it breaks: v2.6.36 arch/x86/kvm/mmu.c kvm_mmu_pte_write "quadrant = page_offset >> PAGE_SHIFT; if (quadrant != sp->role.quadrant) continue" (present since v2.6.24 drivers/kvm/mmu.c)',
+    { pteWrite: 'v2.6.36 mmu.c kvm_mmu_pte_write without the quadrant != sp->role.quadrant skip (mutant)' },
+  ),
+  mutant(
+    'v2.6.36',
+    'pdpte-from-memory',
+    { pdpteSource: 'memory' },
+    "mutant of v2.6.36: a PAE guest's walk_addr reads the PDPTE from the PDPT in guest memory instead of the registers loaded at the last CR3 load, so a changed PDPTE is used before the guest reloads CR3 while the vCPU's pae_root still shadows the old one.",
+    'mutant; the rule it breaks: SDM vol. 3 4.4.1 (PDPTEs are loaded at MOV to CR3) and v2.6.36 arch/x86/kvm/paging_tmpl.h FNAME(walk_addr) "pte = kvm_pdptr_read(vcpu, (addr >> 30) & 3)"',
+    { walk: 'v2.6.36 paging_tmpl.h FNAME(walk_addr) with the PDPTE read from guest memory instead of kvm_pdptr_read (mutant)' },
+  ),
+  mutant(
+    'v2.6.36',
+    'cr3-keeps-pae-roots',
+    { cr3FreesPaeRoots: false },
+    "mutant of v2.6.36: kvm_set_cr3 loads a PAE guest's new PDPTEs (load_pdptrs) but keeps the four pae_root shadow pages, so after the CR3 load the shadow still translates through the page directory the old PDPTE named.",
+    'mutant; the rule it breaks: v2.6.36 arch/x86/kvm/x86.c kvm_set_cr3 -> vcpu->arch.mmu.new_cr3 (mmu.c paging_new_cr3) -> mmu_free_roots',
+    { locking: 'v2.6.36 x86.c kvm_set_cr3: load_pdptrs without paging_new_cr3 (mutant); otherwise as v2.6.36' },
+  ),
+  mutant(
+    'v2.6.36',
+    'role-ignores-gpte-format',
+    { roleCompare: 'ignore-gpte-format' },
+    'mutant of v2.6.36: the hash lookup of kvm_mmu_get_page compares every role field but cr4_pae, so one guest frame used as a 32-bit page table by one vCPU and as a PAE page table by another gets one shadow page, filled from both readings of its bytes.',
+    'mutant; the rule it breaks: v2.6.36 arch/x86/kvm/mmu.c kvm_mmu_get_page "if (sp->role.word != role.word) continue" over role.cr4_pae (5b7e0102ae7, v2.6.35; role.glevels before it, has_4_byte_gpte since 2022)',
+    { sync: 'v2.6.36 mmu.c kvm_mmu_get_page comparing the role without cr4_pae (mutant); sync as v2.6.36' },
   ),
 ];
 

@@ -28,6 +28,14 @@ export function* loadCr3Pae(ctx: ThreadContext, vcpu: Vcpu): Proc<MmuWorld, bool
     },
   );
   if (!changed) return false;
+  // The cr3-keeps-pae-roots mutant skips this: new PDPTEs, old pae_root pages.
+  if (vcpu.config.cr3FreesPaeRoots) yield* mmuFreeRoots(ctx, vcpu);
+  yield* kvmMmuFlushTlb(vcpu, 'kvm_set_cr3: kvm_mmu_flush_tlb');
+  return true;
+}
+
+/** paging_new_cr3 -> mmu_free_roots (v2.6.36 arch/x86/kvm/mmu.c): drop this vCPU's four pae_root pages. */
+function* mmuFreeRoots(ctx: ThreadContext, vcpu: Vcpu): Proc<MmuWorld> {
   yield* lockMmu(vcpu);
   ctx.assertHeld(MMU_LOCK, 'mmu_free_roots');
   yield* update<MmuWorld>(
@@ -40,6 +48,4 @@ export function* loadCr3Pae(ctx: ThreadContext, vcpu: Vcpu): Proc<MmuWorld, bool
     },
   );
   yield* unlockMmu(vcpu);
-  yield* kvmMmuFlushTlb(vcpu, 'kvm_set_cr3: kvm_mmu_flush_tlb');
-  return true;
 }

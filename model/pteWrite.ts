@@ -2,15 +2,27 @@
 // (or, from invlpg, for an unsync leaf), zap (or, in 2010-era kernels, update) every SPTE that
 // shadows the written gpte.
 
-import { read, update, type Proc, type ThreadContext } from '../sim/step.ts';
+import { mark, read, update, type Proc, type ThreadContext } from '../sim/step.ts';
 import { lockMmu, unlockMmu } from './mmuLock.ts';
 import { formatPte, gpaToGfn, gpteAccess, hex, isAccessed, isDirty, isPresent, pteGfn } from './pte.ts';
 import { indirectSpsOf, zapSpte } from './shadow/pages.ts';
 import { sptesForStore } from './shadow/role.ts';
 import { setSpte } from './shadow/spte.ts';
-import { kvmFlushRemoteTlbs } from './tlb.ts';
+import { needRemoteFlush } from './shadow/flush.ts';
+import { kvmFlushRemoteTlbs, kvmMmuFlushTlb } from './tlb.ts';
 import type { Draft } from 'immer';
-import { gmemObj, gmemRead, HOST_MM, MMU_LOCK, SHADOW, type GpteSource, type MmuWorld, type SpteProvenance, type Vcpu } from './world.ts';
+import {
+  gmemObj,
+  gmemRead,
+  HOST_MM,
+  MMU_LOCK,
+  SHADOW,
+  type GpteSource,
+  type MmuWorld,
+  type Spte,
+  type SpteProvenance,
+  type Vcpu,
+} from './world.ts';
 
 /** True when this kernel's kvm_mmu_pte_write checks kvm->arch.invlpg_counter (see KernelConfig.invlpgCounter). */
 export const countsInvlpg = (vcpu: Vcpu): boolean => vcpu.config.invlpgCounter;
@@ -116,12 +128,17 @@ export function* kvmMmuPteWrite(
   }
   const what = counted ? `; invlpg_counter still ${sampled}?` : '';
   // Each page's SPTEs for this gpa; a 32-bit table's page of the other quadrant has none (v2.6.36 mmu.c kvm_mmu_pte_write, "quadrant != sp->role.quadrant").
-  const found = yield* read<MmuWorld, { sps: { id: number; level: number; indices: number[] }[]; moved: boolean }>(
+  const found = yield* read<MmuWorld, { sps: { id: number; level: number; indices: number[]; sameFormat: boolean }[]; moved: boolean }>(
     `kvm_mmu_pte_write: for_each_gfn_indirect_valid_sp(gfn ${hex(gfn)})${what}`,
     [SHADOW],
     (w) => ({
       sps: indirectSpsOf(w, gfn)
-        .map((id) => ({ id, level: w.sps[id].role.level, indices: sptesForStore(w.sps[id], gpa) }))
+        .map((id) => ({
+          id,
+          level: w.sps[id].role.level,
+          indices: sptesForStore(w.sps[id], gpa, vcpu.config.pteWriteQuadrant),
+          sameFormat: w.sps[id].role.has4ByteGpte === vcpu.mode.has4ByteGpte,
+        }))
         .filter((sp) => sp.indices.length > 0),
       moved: counted && w.invlpgCounter !== sampled,
     }),
@@ -129,29 +146,50 @@ export function* kvmMmuPteWrite(
   // "if (atomic_read(&vcpu->kvm->arch.invlpg_counter) != invlpg_counter) gentry = 0;"
   const value = found.moved ? 0 : gentry.value;
   const source = { value, gpa, readAtStep: gentry.at, ...(gentry.emulated ? { emulated: true } : {}) };
+  // Each step answers need_remote_flush for the SPTEs it changed.
+  let remote = false;
   for (const sp of found.sps) {
     const index = sp.indices[0];
-    if (vcpu.config.pteWrite === 'zap' || sp.level > 1) {
-      yield* update<MmuWorld>(
+    // A store of the other gpte width only zaps: v2.6.24 FNAME(update_pte) "if (bytes < sizeof(pt_element_t)) return", v2.6.36 the role mask over cr4_pae.
+    if (vcpu.config.pteWrite === 'zap' || sp.level > 1 || !sp.sameFormat) {
+      // Not "remote ||= yield* …": that would skip the step for every page after the first that needs a flush.
+      const need = yield* update<MmuWorld, boolean>(
         `kvm_mmu_pte_write: zap spte ${sp.indices.map((i) => `sp#${sp.id}[${hex(i)}]`).join(', ')}`,
         { reads: [SHADOW], writes: [SHADOW] },
         (d) => {
-          for (const i of sp.indices) if (d.sps[sp.id]) zapSpte(d, sp.id, i);
+          let need = false;
+          for (const i of sp.indices) if (d.sps[sp.id]) need = needRemoteFlush(zapSpte(d, sp.id, i), undefined) || need;
+          return need;
         },
       );
+      remote = remote || need;
       continue;
     }
     const why = found.moved ? ' (invlpg_counter moved: gentry = 0)' : '';
-    yield* update<MmuWorld>(
+    const need = yield* update<MmuWorld, boolean>(
       `kvm_mmu_pte_write: zap spte sp#${sp.id}[${hex(index)}], FNAME(update_pte) from ${formatPte(value)}${why}`,
       { reads: [SHADOW, HOST_MM], writes: [SHADOW] },
       (d, info) => {
-        if (!d.sps[sp.id]) return;
-        zapSpte(d, sp.id, index);
+        if (!d.sps[sp.id]) return false;
+        const old = zapSpte(d, sp.id, index);
         updatePte(d, vcpu, sp.id, index, value, { installedAt: info.index, thread: info.threadName, fromGpte: source });
+        return needRemoteFlush(old, d.sps[sp.id].spt[index] as Spte | undefined);
       },
     );
+    remote = remote || need;
   }
-  if (found.sps.length > 0) yield* kvmFlushRemoteTlbs(vcpu, 'kvm_mmu_pte_write: kvm_flush_remote_tlbs');
+  if (found.sps.length > 0) yield* pteWriteFlush(vcpu, remote);
   if (!o.locked) yield* unlockMmu(vcpu);
+}
+
+/** The TLB flush that ends kvm_mmu_pte_write once it changed SPTEs, as the preset's release does it (see PteWriteFlush). */
+function* pteWriteFlush(vcpu: Vcpu, remote: boolean): Proc<MmuWorld> {
+  const how = vcpu.config.pteWriteFlush;
+  // v2.6.24 mmu_pte_write_zap_pte: kvm_flush_remote_tlbs after every zap, needed or not.
+  if (how === 'every-zap') return yield* kvmFlushRemoteTlbs(vcpu, 'kvm_mmu_pte_write: kvm_flush_remote_tlbs');
+  if (remote) return yield* kvmFlushRemoteTlbs(vcpu, 'kvm_mmu_pte_write: kvm_flush_remote_tlbs');
+  // v2.6.25 to v5.x mmu_pte_write_flush_tlb: no other vCPU can cache a translation of a non-present SPTE.
+  if (how === 'needed-else-local') return yield* kvmMmuFlushTlb(vcpu, 'kvm_mmu_pte_write: kvm_mmu_flush_tlb (none was present)');
+  // kvm_mmu_track_write: kvm_mmu_remote_flush_or_zap(flush = false) flushes nothing; the step stays a scheduling point.
+  yield* mark<MmuWorld>('kvm_mmu_pte_write: no flush (none was present)', { reads: [], writes: [] });
 }

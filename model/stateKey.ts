@@ -15,6 +15,7 @@ export function stateKey(world: MmuWorld): string {
     .map(Number)
     .sort((a, b) => a - b))
     parts.push(`${hex(gpa)}=${formatPte(world.gmem[gpa])}`);
+  const modes = world.paging !== undefined || world.vcpus.some((v) => v.paging !== undefined);
   for (const id of spIds(world)) {
     const sp = world.sps[id];
     const r = sp.role;
@@ -23,15 +24,15 @@ export function stateKey(world: MmuWorld): string {
       .sort((a, b) => a - b)
       .map((i) => `${i}:${spteKey(sp.spt[i])}`);
     // Only a non-4-level world shows the mode's role fields, so 4-level keys stay as they were.
-    const modal = world.paging === undefined ? '' : `,q${r.quadrant}${r.has4ByteGpte ? ',4b' : ''},g${r.glevels}`;
+    const modal = !modes ? '' : `,q${r.quadrant}${r.has4ByteGpte ? ',4b' : ''},g${r.glevels}`;
     parts.push(
       `sp${id}(${hex(sp.gfn)},L${r.level}${r.direct ? 'd' : ''},a${r.access}${modal}${sp.unsync ? ',unsync' : ''})[${entries.join(',')}]`,
     );
   }
   parts.push(`roots=${world.vcpus.map((v) => v.root ?? '-').join(',')}`);
-  if (world.paging !== undefined)
+  if (modes)
     parts.push(
-      `paging=${world.paging} pae_roots=${world.vcpus.map((v) => (v.paeRoot ?? ['-']).map((r) => r ?? 0).join('/')).join(',')} pdptrs=${world.vcpus.map((v) => (v.pdptrs ?? []).map(formatPte).join('/')).join(',')}`,
+      `paging=${[world.paging ?? '4-level', ...world.vcpus.flatMap((v) => v.paging ?? [])].join('/')} pae_roots=${world.vcpus.map((v) => (v.paeRoot ?? ['-']).map((r) => r ?? 0).join('/')).join(',')} pdptrs=${world.vcpus.map((v) => (v.pdptrs ?? []).map(formatPte).join('/')).join(',')}`,
     );
   const flags = Object.keys(world.flags)
     .sort()

@@ -84,7 +84,7 @@ export function* walkAddr(_ctx: ThreadContext, vcpu: Vcpu, gva: number, acc: Fau
       const gpa = modePteGpa(mode, table, mode.index(gva, level));
       tables[level - 1] = table;
       gpas[level - 1] = gpa;
-      if (mode.pdptes && level === mode.rootLevel) {
+      if (mode.pdptes && level === mode.rootLevel && vcpu.config.pdpteSource === 'loaded') {
         // PAE: the PDPTE comes from the vCPU's PDPTE registers, loaded at CR3 load (v2.6.36 paging_tmpl.h FNAME(walk_addr), kvm_pdptr_read).
         const i = mode.index(gva, level);
         const pdpte: Gpte = yield* read(`walk_addr: kvm_pdptr_read(${i})`, [pdptrsObj(vcpu.id)], (w: MmuWorld, info) => ({
@@ -107,6 +107,14 @@ export function* walkAddr(_ctx: ThreadContext, vcpu: Vcpu, gva: number, acc: Fau
       let pte = g.value;
       readAt[level - 1] = g.at;
       if (!isPresent(pte)) return { ok: false, errorCode: errorCode(false, acc, st.eferNx) };
+      if (mode.pdptes && level === mode.rootLevel) {
+        // The pdpte-from-memory mutant: the PDPT read from guest memory, as a PDPTE (no rights, no A bit).
+        ptes[level - 1] = pte;
+        accessAt[level - 1] = ACC_ALL;
+        table = pteGfn(pte);
+        level--;
+        continue;
+      }
       const denied =
         (write && !isWritable(pte) && (acc.user || st.cr0Wp)) || (acc.user && !isUser(pte)) || (fetchFault && st.eferNx && isNx(pte));
       if (denied) return { ok: false, errorCode: errorCode(true, acc, st.eferNx) };

@@ -137,6 +137,8 @@ export interface VcpuState {
    * quadrant of the 32-bit PD), null for a not-present PDPTE; undefined until kvm_mmu_load.
    */
   readonly paeRoot?: readonly (number | null)[];
+  /** This vCPU's paging mode (PagingMode.name) when the scenario runs vCPUs in different modes; absent: the world's. */
+  readonly paging?: string;
 }
 
 /** The whole simulated VM. */
@@ -205,22 +207,56 @@ export interface WorldOptions {
   readonly hostInvalidates?: boolean;
   /** Model per-vCPU TLBs (see MmuWorld.tlbs). */
   readonly tlbs?: boolean;
+  /**
+   * One guest per vCPU, for vCPUs in different paging modes over one memory: vCPU i takes its mode
+   * and CR3 from vcpuGuests[i]; memory is every builder's image merged (they must agree where they
+   * overlap), and `guest` must be vcpuGuests[0].
+   */
+  readonly vcpuGuests?: readonly GuestBuilder[];
+}
+
+/** The builders' memory images as one (a word two builders both write must have one value). */
+function mergedMemory(guests: readonly GuestBuilder[]): Record<number, number> {
+  const out: Record<number, number> = {};
+  for (const g of guests)
+    for (const [k, v] of Object.entries(g.memory())) {
+      const gpa = Number(k);
+      if (out[gpa] !== undefined && out[gpa] !== v)
+        throw new Error(`initialWorld: two vCPUs' guests disagree on the word at ${hex(gpa)} (${hex(out[gpa])} vs ${hex(v)})`);
+      out[gpa] = v;
+    }
+  return Object.fromEntries(
+    Object.keys(out)
+      .map(Number)
+      .sort((a, b) => a - b)
+      .map((gpa) => [gpa, out[gpa]]),
+  );
 }
 
 /** A fresh VM: guest memory from the builder, no shadow pages, every vCPU with CR3 = guest root. */
 export function initialWorld(o: WorldOptions): MmuWorld {
   const vcpus: VcpuState[] = [];
   const mode = o.guest.mode;
-  const mem = o.guest.memory();
-  // The vCPUs start with CR3 loaded: a PAE guest's PDPTEs are read from memory now (load_pdptrs).
-  const pdptrs = mode.pdptes ? [0, 1, 2, 3].map((i) => mem[modePteGpa(mode, o.guest.cr3, i)] ?? 0) : undefined;
+  const guests = o.vcpuGuests;
+  if (guests !== undefined && (guests.length !== o.vcpus || guests[0] !== o.guest))
+    throw new Error(`initialWorld: vcpuGuests must have one guest per vCPU (${o.vcpus}), the first being 'guest'`);
+  const mem = guests === undefined ? o.guest.memory() : mergedMemory(guests);
   for (let i = 0; i < o.vcpus; i++) {
-    vcpus.push({ cr3Gfn: o.guest.cr3, cr0Wp: o.cr0Wp ?? true, eferNx: (o.eferNx ?? true) && mode.hasNx, ...(pdptrs ? { pdptrs } : {}) });
+    const g = guests?.[i] ?? o.guest;
+    // The vCPUs start with CR3 loaded: a PAE guest's PDPTEs are read from memory now (load_pdptrs).
+    const pdptrs = g.mode.pdptes ? [0, 1, 2, 3].map((j) => mem[modePteGpa(g.mode, g.cr3, j)] ?? 0) : undefined;
+    vcpus.push({
+      cr3Gfn: g.cr3,
+      cr0Wp: o.cr0Wp ?? true,
+      eferNx: (o.eferNx ?? true) && g.mode.hasNx,
+      ...(pdptrs ? { pdptrs } : {}),
+      ...(g.mode === mode ? {} : { paging: g.mode.name }),
+    });
   }
   return {
     config: o.config,
     pfnOffset: o.pfnOffset ?? 0x100000,
-    gmem: o.guest.memory(),
+    gmem: mem,
     lastStore: {},
     storeLog: [],
     sps: {},
@@ -250,7 +286,7 @@ export function vcpuOf(world: MmuWorld, id: number): Vcpu {
     eferNx: v.eferNx,
     hostInvalidates: world.hostInvalidates,
     tlbs: world.tlbs,
-    mode: modeOf(world),
+    mode: v.paging === undefined ? modeOf(world) : pagingModeByName(v.paging),
   };
 }
 

@@ -21,6 +21,9 @@ import { largePageRemap } from './largePageRemap.ts';
 import { tableAccessChange } from './tableAccessChange.ts';
 import { MODE_SCENARIOS } from './modeMatrix.ts';
 import { case2TwoFaults, case2TwoWriters } from './case2ManyVcpus.ts';
+import { quadrantSplitStore } from './quadrantSplitStore.ts';
+import { paePdpteChange } from './paePdpteChange.ts';
+import { oneTableTwoModes } from './oneTableTwoModes.ts';
 // mmu-race new: imports
 
 /** Every scenario, in the order `list` and the verdict table show them. */
@@ -46,6 +49,9 @@ export const SCENARIOS: readonly Scenario[] = [
   largePageRemap,
   tableAccessChange,
   ...MODE_SCENARIOS,
+  quadrantSplitStore,
+  paePdpteChange,
+  oneTableTwoModes,
   case2TwoFaults,
   case2TwoWriters,
   // mmu-race new: entries

@@ -124,6 +124,7 @@ function modeCase(o: Ordering, l: ModeLayout): Scenario | undefined {
     order: o.order,
     prelude,
     kernels: MODE_KERNELS,
+    mode: l.mode.name,
     guest: () => modeGuest(l),
     expected: o.expected[l.mode.suffix],
   });

@@ -34,6 +34,8 @@ interface RaceBase {
   readonly scenario: string;
   readonly preset: string;
   readonly guest: GuestBuilder;
+  /** vCPUs in different paging modes over one memory: one guest per vCPU, the first being `guest` (see initialWorld). */
+  readonly vcpuGuests?: readonly GuestBuilder[];
   /**
    * Gvas VCPU0 touches, one after the other, before the race starts (builds the shadow state): a
    * gva is a read; `{ gva, kind: 'write' }` a write fault (e.g. to leave a page table unsync);
@@ -84,6 +86,7 @@ export function raceProgram(spec: RaceSpec): Program<MmuWorld> {
     config: presetByName(spec.preset),
     hostInvalidates: spec.hostInvalidates,
     tlbs: spec.tlbs,
+    vcpuGuests: spec.vcpuGuests,
   });
   const vcpus = bodies.map((_, i) => vcpuOf(world, i));
   for (const v of vcpus) world = runSolo(world, (ctx) => kvmMmuLoad(ctx, v), 'prelude');

@@ -29,6 +29,11 @@ export interface Scenario {
   readonly title: string;
   /** The thread, commit or document the scenario reproduces. */
   readonly citation: string;
+  /**
+   * The guest paging modes its vCPUs run in (PagingMode names: '4-level', '5-level', 'pae',
+   * '2-level'); absent means 4-level. `explore --mode` and `list` read it.
+   */
+  readonly modes?: readonly string[];
   /** Kernel presets this scenario runs under by default (default: DEFAULT_ROW, the releases and the 2010 variants). */
   readonly kernels?: readonly PresetName[];
   /** Expected verdict under each kernel preset (by preset name). */
@@ -84,6 +89,11 @@ export function byPreset(table: ExpectationTable): (preset: string) => Expectati
     }
     return e;
   };
+}
+
+/** The guest paging modes a scenario's vCPUs run in (4-level unless it says otherwise). */
+export function modesOf(scenario: Scenario): readonly string[] {
+  return scenario.modes ?? ['4-level'];
 }
 
 /** The kernel presets a scenario's matrix row covers, in display order. */

@@ -14,6 +14,8 @@ export interface XiaoCase {
   readonly prelude: readonly (number | PreludeAccess)[];
   /** Kernel presets of the row (default: the six sync-only presets). */
   readonly kernels?: readonly PresetName[];
+  /** The guest paging mode, for `list` and `explore --mode` (default 4-level; the page tables come from `guest`). */
+  readonly mode?: string;
   /** The guest's page tables (default: xiaoGuest()). */
   readonly guest?: () => GuestBuilder;
   /**
@@ -40,6 +42,7 @@ export function xiaoCase(c: XiaoCase): Scenario {
     title: c.title,
     citation: c.citation,
     kernels: c.kernels,
+    ...(c.mode === undefined ? {} : { modes: [c.mode] }),
     expect: byPreset(c.expected),
     build(preset) {
       const guest = (c.guest ?? xiaoGuest)();

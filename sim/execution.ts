@@ -1,10 +1,9 @@
-import { Immer } from 'immer';
-import { ScenarioError, ScheduleFitError } from './errors.ts';
-import { DEFAULT_MAX_STEPS, type Program } from './program.ts';
-import { scheduleFromChoices } from './schedule.ts';
+import { ScheduleFitError } from './errors.ts';
+import { Machine, type ThreadState } from './machine.ts';
 import { flushLabel } from './memory/flushLabel.ts';
-import { StoreBuffers } from './memory/tso.ts';
-import { footprintOf, type Footprint, type Proc, type Step, type StepInfo, type ThreadContext } from './step.ts';
+import { DEFAULT_MAX_STEPS, type Finding, type Program, type StepInvariant } from './program.ts';
+import { scheduleFromChoices, type Schedule } from './schedule.ts';
+import { footprintOf, type Footprint, type StepInfo } from './step.ts';
 import { REDUNDANT, type ChoicePoint, type Strategy } from './strategy.ts';
 import type { Trace, TraceEvent } from './trace.ts';
 import type { LockWait, Verdict } from './verdict.ts';
@@ -31,18 +30,6 @@ export interface ExecutionResult<W> {
   readonly redundant?: boolean;
 }
 
-interface ThreadState<W> {
-  readonly id: number;
-  readonly name: string;
-  readonly gen: Proc<W>;
-  /** The step this thread will take next; undefined once it has finished. */
-  pending: Step<W> | undefined;
-  readonly held: string[];
-  /** Index and label of the last step this thread took (for the watchdog's report). */
-  lastStep: number;
-  lastLabel: string | undefined;
-}
-
 /** What the engine is running right now; a watchdog that stopped a stuck run reads it to say where. */
 export interface Activity {
   /** `SCENARIO VARIANT` of the running program. */
@@ -61,10 +48,7 @@ export interface Activity {
  */
 export const activity: Activity = { program: '', where: 'engine', thread: '', step: -1, label: undefined };
 
-// Freezing every produced world would cost more than the engine itself; worlds are immutable by
-// type (immer's Draft/readonly discipline) and by convention, and tests run frozen to catch slips.
-const immer = new Immer({ autoFreeze: process.env.MMU_RACE_FREEZE === '1' });
-
+/** Why an execution stopped before every thread finished (or a thread finished wrongly). */
 class Halt {
   constructor(
     readonly verdict: 'deadlock' | 'step-bound' | 'scenario-error',
@@ -78,225 +62,225 @@ class Halt {
  * the world, then, as a separate act, the engine asks who runs next: one entry point per branch.
  */
 export function runOnce<W>(program: Program<W>, strategy: Strategy, options: RunOptions = {}): ExecutionResult<W> {
-  const n = program.threads.length;
-  // Under TSO, threads n..2n-1 flush the store buffers of threads 0..n-1 (see memory/tso.ts).
-  const tso = program.memory === 'tso' ? new StoreBuffers<W>(n) : undefined;
-  const names = tso ? tso.names(program.threads.map((t) => t.name)) : program.threads.map((t) => t.name);
-  const programThreads = tso ? n : undefined;
-  const maxSteps = program.maxSteps ?? DEFAULT_MAX_STEPS;
-  const locks = new Map<string, number>();
+  return new Execution(program, strategy, options).run();
+}
+
+/**
+ * One execution in named parts: the machine (thread table and step semantics, machine.ts), the
+ * runnable set at each point, taking the chosen step (with the watchdog's activity record, the
+ * trace and the step invariants), and the verdict once it stops.
+ */
+class Execution<W> {
+  private readonly machine: Machine<W>;
+  private readonly names: readonly string[];
+  /** Under TSO, the number of program threads: thread programThreads + t flushes t's store buffer. */
+  private readonly programThreads: number | undefined;
+  private readonly maxSteps: number;
+  /** Every thread's next footprint (undefined once finished): what strategies see. */
+  private readonly pending: (Footprint | undefined)[];
+  /** Index and label of each thread's last step (for the watchdog's report). */
+  private readonly lastStep: number[];
+  private readonly lastLabel: (string | undefined)[];
+  private readonly stepInvariants: readonly StepInvariant[];
   // Step invariants see every event, but only a recorded run keeps them.
-  const events: TraceEvent[] | undefined = options.record ? [] : undefined;
-  const stepInvariants = program.stepInvariants ?? [];
-  const worlds: W[] | undefined = options.keepWorlds ? [] : undefined;
-  const choices: number[] = [];
-  activity.program = `${program.scenario} ${program.variant}`;
-  activity.where = 'engine';
-  let world = program.initial;
-  let last: number | undefined;
-  let halt: Halt | undefined;
-  let stepViolation: Verdict<W> | undefined;
-  let redundant = false;
+  private readonly events: TraceEvent[] | undefined;
+  private readonly worlds: W[] | undefined;
+  private readonly choices: number[] = [];
+  private last: number | undefined = undefined;
+  private index = 0;
+  private halt: Halt | undefined = undefined;
+  private stepViolation: Verdict<W> | undefined = undefined;
 
-  const threads: ThreadState<W>[] = program.threads.map((spec, id) => {
-    const held: string[] = [];
-    const ctx: ThreadContext = {
-      id,
-      name: spec.name,
-      holds: (lock) => held.includes(lock),
-      assertHeld: (lock, what) => {
-        if (!held.includes(lock)) throw new ScenarioError(`${what}: ${spec.name} must hold ${lock} (lockdep_assert_held)`);
-      },
-    };
-    return { id, name: spec.name, gen: spec.body(ctx), pending: undefined, held, lastStep: -1, lastLabel: undefined };
-  });
-  const pending: (Footprint | undefined)[] = names.map(() => undefined);
+  constructor(
+    private readonly program: Program<W>,
+    private readonly strategy: Strategy,
+    private readonly options: RunOptions,
+  ) {
+    this.maxSteps = program.maxSteps ?? DEFAULT_MAX_STEPS;
+    this.stepInvariants = program.stepInvariants ?? [];
+    this.events = options.record ? [] : undefined;
+    this.worlds = options.keepWorlds ? [] : undefined;
+    activity.program = `${program.scenario} ${program.variant}`;
+    activity.where = 'engine';
+    this.machine = new Machine(program);
+    const tso = this.machine.tso;
+    const names = program.threads.map((t) => t.name);
+    this.names = tso ? tso.names(names) : names;
+    this.programThreads = tso ? names.length : undefined;
+    const n = this.machine.threads.length;
+    this.pending = new Array<Footprint | undefined>(this.names.length).fill(undefined);
+    this.lastStep = new Array<number>(n).fill(-1);
+    this.lastLabel = new Array<string | undefined>(n).fill(undefined);
+  }
 
-  const advance = (t: ThreadState<W>, value: unknown): void => {
+  run(): ExecutionResult<W> {
+    for (const t of this.machine.threads) if (!this.halt) this.advance(t, undefined);
+    let redundant = false;
+    while (!this.halt) {
+      const enabled = this.runnable();
+      if (enabled.length === 0) {
+        if (this.machine.threads.some((t) => t.pending)) this.halt = deadlock(this.machine);
+        break;
+      }
+      if (this.index >= this.maxSteps) {
+        this.halt = new Halt('step-bound', `no end after ${this.maxSteps} steps (a thread spinning on a condition that never changes?)`);
+        break;
+      }
+      const point: ChoicePoint = {
+        step: this.index,
+        enabled,
+        last: this.last,
+        pending: this.pending,
+        names: this.names,
+        programThreads: this.programThreads,
+      };
+      const chosen = this.strategy.choose(point);
+      if (chosen === REDUNDANT) {
+        redundant = true;
+        break;
+      }
+      if (!enabled.includes(chosen)) throw new Error(`strategy ${this.strategy.name} chose thread ${chosen}, not runnable`);
+      if (this.programThreads !== undefined && chosen >= this.programThreads) this.flush(chosen);
+      else this.take(this.machine.threads[chosen]);
+      if (this.stepViolation) break;
+    }
+    this.strategy.end?.(this.pending);
+    if (redundant)
+      return { verdict: { kind: 'holds' }, world: this.machine.world, steps: this.index, choices: this.choices, redundant: true };
+    return this.finish(this.verdict());
+  }
+
+  /** The threads whose next step can run now, ascending. */
+  private runnable(): number[] {
+    const enabled: number[] = [];
+    for (const t of this.machine.threads) if (t.pending && this.machine.canRun(t.pending, t.id)) enabled.push(t.id);
+    if (this.programThreads !== undefined)
+      for (let f = this.programThreads; f < this.names.length; f++) if (this.pending[f]) enabled.push(f);
+    return enabled;
+  }
+
+  /** Resumes t up to its next step; a body that throws or ends holding a lock halts the run. */
+  private advance(t: ThreadState<W>, value: unknown): void {
     activity.where = 'thread';
     activity.thread = t.name;
-    activity.step = t.lastStep;
-    activity.label = t.lastLabel;
+    activity.step = this.lastStep[t.id];
+    activity.label = this.lastLabel[t.id];
     try {
-      const r = t.gen.next(value);
-      if (r.done) {
-        t.pending = undefined;
-        pending[t.id] = undefined;
-        if (t.held.length > 0) halt = new Halt('scenario-error', `${t.name} finished while holding ${t.held.join(', ')}`);
-      } else {
-        t.pending = r.value;
-        pending[t.id] = tso ? tso.footprint(t.id, r.value) : footprintOf(r.value);
-      }
+      this.machine.resume(t, value);
+      if (t.pending === undefined) {
+        this.pending[t.id] = undefined;
+        if (t.held.length > 0) this.halt = new Halt('scenario-error', `${t.name} finished while holding ${t.held.join(', ')}`);
+      } else this.pending[t.id] = this.machine.tso ? this.machine.tso.footprint(t.id, t.pending) : footprintOf(t.pending);
     } catch (e) {
       if (e instanceof ScheduleFitError) throw e;
-      halt = new Halt('scenario-error', `${t.name} threw: ${errorText(e)}`);
+      this.halt = new Halt('scenario-error', `${t.name} threw: ${errorText(e)}`);
     }
     activity.where = 'engine';
-  };
+  }
 
-  const isEnabled = (t: ThreadState<W>, step: Step<W>): boolean => {
-    if (tso?.waitsForDrain(t.id, step)) return false;
-    if (step.kind === 'acquire') return !locks.has(step.lock);
-    if (step.kind === 'wait') return step.until(tso ? tso.view(t.id, world) : world);
-    return true;
-  };
-
-  for (const t of threads) if (!halt) advance(t, undefined);
-
-  let index = 0;
-  while (!halt) {
-    const enabled: number[] = [];
-    for (const t of threads) if (t.pending && isEnabled(t, t.pending)) enabled.push(t.id);
-    if (tso) for (let i = 0; i < n; i++) if (pending[n + i]) enabled.push(n + i);
-    if (enabled.length === 0) {
-      if (threads.some((t) => t.pending)) halt = deadlock(threads, locks);
-      break;
-    }
-    if (index >= maxSteps) {
-      halt = new Halt('step-bound', `no end after ${maxSteps} steps (a thread spinning on a condition that never changes?)`);
-      break;
-    }
-    const point: ChoicePoint = { step: index, enabled, last, pending, names, programThreads };
-    const chosen = strategy.choose(point);
-    if (chosen === REDUNDANT) {
-      redundant = true;
-      break;
-    }
-    if (!enabled.includes(chosen)) throw new Error(`strategy ${strategy.name} chose thread ${chosen}, not runnable`);
-    if (tso && chosen >= n) {
-      const owner = chosen - n;
-      const fp = pending[chosen]!;
-      const flushed = tso.flush(owner, world, locks);
-      world = flushed.world;
-      pending[chosen] = tso.flushFootprint(owner);
-      const held = [...locks].filter(([, holder]) => holder === owner).map(([lock]) => lock);
-      recordStep(chosen, flushLabel(flushed.store), fp, held);
-      if (stepViolation) break;
-      continue;
-    }
-    const t = threads[chosen];
+  /** Runs t's pending step, tells the strategy, records and checks it, then resumes t. */
+  private take(t: ThreadState<W>): void {
+    const index = this.index;
     const step = t.pending!;
-    const info: StepInfo = { index, thread: chosen, threadName: t.name };
+    const info: StepInfo = { index, thread: t.id, threadName: t.name };
     let value: unknown;
     activity.where = 'step';
     activity.thread = t.name;
     activity.step = index;
     activity.label = step.label;
     try {
-      value = execute(step, t, info);
+      value = this.machine.run(t, info);
     } catch (e) {
       if (e instanceof ScheduleFitError) throw e;
-      halt = new Halt('scenario-error', `${t.name} at step ${index} (${step.label}): ${errorText(e)}`);
+      this.halt = new Halt('scenario-error', `${t.name} at step ${index} (${step.label}): ${errorText(e)}`);
     }
     activity.where = 'engine';
-    t.lastStep = index;
-    t.lastLabel = step.label;
-    if (tso) pending[n + chosen] = tso.flushFootprint(chosen);
-    recordStep(chosen, step.label, pending[chosen]!, t.held.slice());
-    if (stepViolation) break;
-    if (!halt) advance(t, value);
+    this.lastStep[t.id] = index;
+    this.lastLabel[t.id] = step.label;
+    if (this.programThreads !== undefined) this.pending[this.programThreads + t.id] = this.machine.tso!.flushFootprint(t.id);
+    this.record(t.id, step.label, t.held.slice());
+    if (this.stepViolation) return;
+    if (!this.halt) this.advance(t, value);
   }
 
-  function recordStep(chosen: number, label: string, fp: Footprint, held: string[]): void {
-    choices.push(chosen);
-    strategy.executed?.({ step: index, thread: chosen, footprint: fp });
-    if (events || stepInvariants.length > 0) {
-      const event: TraceEvent = { index, thread: chosen, threadName: names[chosen], label, reads: fp.reads, writes: fp.writes, held };
-      const withBuffer = tso ? { ...event, buffered: tso.pendingLabels(chosen % n) } : event;
-      events?.push(withBuffer);
-      for (const inv of stepInvariants) {
-        const detail = halt ? undefined : inv.check(withBuffer);
-        if (detail !== undefined && !stepViolation) stepViolation = violated(inv.name, inv.explanation, detail);
+  /** Under TSO: flush thread f writes the oldest store of its thread's buffer to memory. */
+  private flush(f: number): void {
+    const owner = f - this.programThreads!;
+    const tso = this.machine.tso!;
+    const { store, held } = this.machine.flush(owner);
+    this.record(f, flushLabel(store), held);
+    this.pending[f] = tso.flushFootprint(owner);
+  }
+
+  /** Tells the strategy about the step thread `id` just took, records it and checks the step invariants. */
+  private record(id: number, label: string, held: string[]): void {
+    const index = this.index;
+    this.choices.push(id);
+    const fp = this.pending[id]!;
+    this.strategy.executed?.({ step: index, thread: id, footprint: fp });
+    if (this.events || this.stepInvariants.length > 0) {
+      const event: TraceEvent = { index, thread: id, threadName: this.names[id], label, reads: fp.reads, writes: fp.writes, held };
+      const tso = this.machine.tso;
+      const recorded = tso ? { ...event, buffered: tso.pendingLabels(id % this.machine.threads.length) } : event;
+      this.events?.push(recorded);
+      for (const inv of this.stepInvariants) {
+        const detail = this.halt ? undefined : inv.check(recorded);
+        if (detail !== undefined && !this.stepViolation) this.stepViolation = this.violated(inv.name, inv.explanation, detail);
       }
     }
-    worlds?.push(world);
-    last = chosen;
-    index++;
+    this.worlds?.push(this.machine.world);
+    this.last = id;
+    this.index++;
   }
 
-  function execute(step: Step<W>, t: ThreadState<W>, info: StepInfo): unknown {
-    switch (step.kind) {
-      case 'act': {
-        if (tso) {
-          const r = tso.act(t.id, step, world, info);
-          world = r.world;
-          return r.value;
-        }
-        if (step.update) {
-          let out: unknown;
-          const recipe = step.update;
-          world = immer.produce(world, (draft) => {
-            out = recipe(draft, info);
-          });
-          return out;
-        }
-        return step.read ? step.read(world, info) : undefined;
+  /** The verdict of a run that stopped: a step invariant, a halt, or the final invariants. */
+  private verdict(): Verdict<W> {
+    if (this.stepViolation) return this.stepViolation;
+    const h = this.halt;
+    if (h) {
+      const schedule = this.schedule();
+      const trace = this.trace();
+      if (h.verdict === 'deadlock') return { kind: 'deadlock', message: h.message, waits: h.waits, schedule, trace };
+      if (h.verdict === 'step-bound') return { kind: 'step-bound', message: h.message, bound: this.maxSteps, schedule, trace };
+      return { kind: 'scenario-error', message: h.message, schedule, trace };
+    }
+    if (this.options.checkInvariants !== false) {
+      for (const inv of this.program.invariants ?? []) {
+        activity.where = 'invariants';
+        activity.label = inv.name;
+        const detail = inv.check(this.machine.world);
+        activity.where = 'engine';
+        if (detail !== undefined) return this.violated(inv.name, inv.explanation, detail);
       }
-      case 'acquire':
-        locks.set(step.lock, t.id);
-        t.held.push(step.lock);
-        return undefined;
-      case 'release': {
-        const i = t.held.indexOf(step.lock);
-        if (i < 0) throw new ScenarioError(`${t.name} released ${step.lock}, which it does not hold`);
-        t.held.splice(i, 1);
-        if (tso) tso.release(t.id, step.lock, step.label, info.index);
-        else locks.delete(step.lock);
-        return undefined;
-      }
-      case 'wait':
-        return undefined;
     }
+    return { kind: 'holds' };
   }
 
-  function violated(invariant: string, explanation: string, message: string): Verdict<W> {
-    return { kind: 'violated', invariant, explanation, message, schedule: schedule(), trace: trace() };
+  private violated(invariant: string, explanation: string, detail: string | Finding): Verdict<W> {
+    const { message, evidence } = typeof detail === 'string' ? { message: detail, evidence: [] } : detail;
+    const found = evidence.length > 0 ? { evidence } : {};
+    return { kind: 'violated', invariant, explanation, message, ...found, schedule: this.schedule(), trace: this.trace() };
   }
 
-  function schedule() {
-    return scheduleFromChoices(program.scenario, program.variant, choices, programThreads);
+  private schedule(): Schedule {
+    return scheduleFromChoices(this.program.scenario, this.program.variant, this.choices, this.programThreads);
   }
 
-  function trace(): Trace<W> | undefined {
-    return options.record ? { events: events ?? [], initial: program.initial, worlds } : undefined;
+  private trace(): Trace<W> | undefined {
+    return this.options.record ? { events: this.events ?? [], initial: this.program.initial, worlds: this.worlds } : undefined;
   }
 
-  function finish(verdict: Verdict<W>): ExecutionResult<W> {
-    return { verdict, world, steps: index, choices, trace: trace() };
+  private finish(verdict: Verdict<W>): ExecutionResult<W> {
+    return { verdict, world: this.machine.world, steps: this.index, choices: this.choices, trace: this.trace() };
   }
-
-  strategy.end?.(pending);
-  if (redundant) return { verdict: { kind: 'holds' }, world, steps: index, choices, redundant: true };
-  if (stepViolation) return finish(stepViolation);
-  if (halt) {
-    const h: Halt = halt;
-    if (h.verdict === 'deadlock') {
-      return finish({ kind: 'deadlock', message: h.message, waits: h.waits, schedule: schedule(), trace: trace() });
-    }
-    if (h.verdict === 'step-bound') {
-      return finish({ kind: 'step-bound', message: h.message, bound: maxSteps, schedule: schedule(), trace: trace() });
-    }
-    return finish({ kind: 'scenario-error', message: h.message, schedule: schedule(), trace: trace() });
-  }
-  if (options.checkInvariants !== false) {
-    for (const inv of program.invariants ?? []) {
-      activity.where = 'invariants';
-      activity.label = inv.name;
-      const detail = inv.check(world);
-      activity.where = 'engine';
-      if (detail !== undefined) return finish(violated(inv.name, inv.explanation, detail));
-    }
-  }
-  return finish({ kind: 'holds' });
 }
 
-function deadlock<W>(threads: readonly ThreadState<W>[], locks: ReadonlyMap<string, number>): Halt {
+function deadlock<W>(machine: Machine<W>): Halt {
   const waits: LockWait[] = [];
-  for (const t of threads) {
+  for (const t of machine.threads) {
     if (!t.pending) continue;
     const step = t.pending;
-    const waitsFor =
-      step.kind === 'acquire' ? `lock ${step.lock} (held by ${threads[locks.get(step.lock)!].name})` : `condition: ${step.label}`;
+    const waitsFor = step.kind === 'acquire' ? `lock ${step.lock} (held by ${machine.owner(step.lock)!.name})` : `condition: ${step.label}`;
     waits.push({ thread: t.name, holds: t.held.slice(), waitsFor });
   }
   const text = waits.map((w) => `${w.thread} holds [${w.holds.join(', ')}] and waits for ${w.waitsFor}`).join('; ');

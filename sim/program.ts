@@ -1,12 +1,28 @@
 import type { ThreadSpec } from './step.ts';
 import type { TraceEvent } from './trace.ts';
 
+/** A step a violation is about, and the part it played (reports mark it in the trace). */
+export interface Evidence {
+  readonly step: number;
+  readonly thread: string;
+  /** What the step did for the violation, a short word the report knows (e.g. "installed"). */
+  readonly role: string;
+  /** How it did it, in words, when the role alone does not say (e.g. "untrapped store"). */
+  readonly note?: string;
+}
+
+/** A violation's details: the message, and the steps of the trace it names. */
+export interface Finding {
+  readonly message: string;
+  readonly evidence: readonly Evidence[];
+}
+
 /** A named predicate on the final world; `check` returns undefined when it holds, else the details. */
 export interface Invariant<W> {
   readonly name: string;
   /** One or two sentences saying what the invariant means and why a violation matters. */
   readonly explanation: string;
-  readonly check: (world: W) => string | undefined;
+  readonly check: (world: W) => string | Finding | undefined;
 }
 
 /** A named predicate checked after every step, given the event and the locks its thread held. */

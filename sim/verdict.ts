@@ -1,3 +1,4 @@
+import type { Evidence } from './program.ts';
 import type { Schedule } from './schedule.ts';
 import type { Trace } from './trace.ts';
 
@@ -17,6 +18,8 @@ export type Verdict<W = unknown> =
       readonly invariant: string;
       readonly explanation: string;
       readonly message: string;
+      /** The steps the message names, as the invariant found them (absent when it names none). */
+      readonly evidence?: readonly Evidence[];
       readonly schedule: Schedule;
       readonly trace?: Trace<W>;
     }

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { runSolo } from '../../sim/index.ts';
+import { runSolo, type Finding } from '../../sim/index.ts';
 import {
   access,
   GuestBuilder,
@@ -14,6 +14,9 @@ import {
   type MmuWorld,
 } from '../index.ts';
 import { lockDiscipline, noLostGuestWrite, noStaleSpte, stateKey, writeProtection } from './index.ts';
+
+/** The message of a check's finding (undefined when it holds). */
+const messageOf = (r: string | Finding | undefined): string | undefined => (typeof r === 'object' ? r.message : r);
 
 const GVA = 0x4020_1000;
 
@@ -30,7 +33,13 @@ function withLeaf(w: MmuWorld, patch: Partial<LeafSpte>): MmuWorld {
 
 describe('no-stale-spte', () => {
   it('should hold on the state a fault builds', () => {
-    expect(noStaleSpte.check(consistent())).toBeUndefined();
+    expect(messageOf(noStaleSpte.check(consistent()))).toBeUndefined();
+  });
+
+  it('should name the steps that installed the SPTE and read its gpte as evidence for the report (no store is recorded here)', () => {
+    const w = consistent();
+    const stale = noStaleSpte.check({ ...w, gmem: { ...w.gmem, [0x13008]: makePte({ gfn: 0x60, p: true, w: true }) } });
+    expect(typeof stale === 'object' ? stale.evidence.map((e) => e.role) : stale).toEqual(['installed', 'read']);
   });
 
   it('should flag a leaf whose gpte now maps another gfn, naming the store', () => {
@@ -42,24 +51,24 @@ describe('no-stale-spte', () => {
       gmem: { ...w.gmem, [gpa]: value },
       lastStore: { [gpa]: { gpa, value, step: 42, thread: 'VCPU1', how: 'direct' as const } },
     };
-    expect(noStaleSpte.check(stale)).toMatch(
+    expect(messageOf(noStaleSpte.check(stale))).toMatch(
       /^SPTE sp#4\[0x1\] \(L1 shadow of gfn 0x13\) = 0x0000000100050023 maps pfn 0x100050 \(gfn 0x50\) but GPTE @0x13008 now maps gfn 0x60 .*installed at step \d+ by VCPU0 .*made stale by VCPU1's untrapped store of 0x0000000000060063 at step 42/,
     );
   });
 
   it('should flag a link whose GPDE now points elsewhere, and a not-present gpte', () => {
     const w = consistent();
-    expect(noStaleSpte.check({ ...w, gmem: { ...w.gmem, [0x12008]: makePte({ gfn: 0x20, p: true, w: true }) } })).toMatch(
+    expect(messageOf(noStaleSpte.check({ ...w, gmem: { ...w.gmem, [0x12008]: makePte({ gfn: 0x20, p: true, w: true }) } }))).toMatch(
       /SPTE sp#3\[0x1\] .* links sp#4 .* but GPDE @0x12008 now points to table gfn 0x20/,
     );
-    expect(noStaleSpte.check({ ...w, gmem: { ...w.gmem, [0x13008]: 0 } })).toMatch(/GPTE @0x13008 now is not present/);
+    expect(messageOf(noStaleSpte.check({ ...w, gmem: { ...w.gmem, [0x13008]: 0 } }))).toMatch(/GPTE @0x13008 now is not present/);
   });
 
   it('should flag rights wider than the gpte', () => {
-    expect(noStaleSpte.check(withLeaf(consistent(), { user: true }))).toMatch(/grants -u- beyond/);
+    expect(messageOf(noStaleSpte.check(withLeaf(consistent(), { user: true })))).toMatch(/grants -u- beyond/);
     const w = consistent();
     const ro = { ...w, gmem: { ...w.gmem, [0x13008]: makePte({ gfn: 0x50, p: true, a: true, d: true }) } };
-    expect(noStaleSpte.check(ro)).toMatch(/grants w-- beyond/);
+    expect(messageOf(noStaleSpte.check(ro))).toMatch(/grants w-- beyond/);
   });
 
   it('should check a direct page (a large guest page in 4K pieces) by its gfn range, linked or not', () => {
@@ -67,15 +76,15 @@ describe('no-stale-spte', () => {
     const w0 = initialWorld({ guest: g, vcpus: 1, config: presetByName('v2.6.36') });
     const w = runSolo(w0, (ctx) => access(ctx, vcpuOf(w0, 0), GVA, 'read'), 'VCPU0');
     const direct = Object.values(w.sps).find((sp) => sp.role.direct)!;
-    expect(noStaleSpte.check(w)).toBeUndefined();
+    expect(messageOf(noStaleSpte.check(w))).toBeUndefined();
     const wrong = { ...(direct.spt[1] as LeafSpte), gfn: 0x60, pfn: 0x100060 };
     const corrupt = (parents: typeof direct.parents): MmuWorld => ({
       ...w,
       sps: { ...w.sps, [direct.id]: { ...direct, parents, spt: { ...direct.spt, 1: wrong } } },
     });
     const message = /\(L1 direct, gfn 0x200\) .* maps pfn 0x100060 but the large guest page maps gfn 0x201 here/;
-    expect(noStaleSpte.check(corrupt(direct.parents))).toMatch(message);
-    expect(noStaleSpte.check(corrupt([]))).toMatch(message);
+    expect(messageOf(noStaleSpte.check(corrupt(direct.parents)))).toMatch(message);
+    expect(messageOf(noStaleSpte.check(corrupt([])))).toMatch(message);
   });
 
   it('should flag a leaf unreachable from any root too', () => {
@@ -85,7 +94,7 @@ describe('no-stale-spte', () => {
       sps: { ...w.sps, 3: { ...w.sps[3], spt: {} } },
       gmem: { ...w.gmem, [0x13008]: makePte({ gfn: 0x61, p: true }) },
     };
-    expect(noStaleSpte.check(unlinked)).toMatch(/sp#4\[0x1\]/);
+    expect(messageOf(noStaleSpte.check(unlinked))).toMatch(/sp#4\[0x1\]/);
   });
 });
 
@@ -99,14 +108,14 @@ describe('no-lost-guest-write', () => {
   }
 
   it('should hold when memory holds the store, or the store plus Accessed/Dirty', () => {
-    expect(noLostGuestWrite.check(consistent())).toBeUndefined();
-    expect(noLostGuestWrite.check(afterStore(value))).toBeUndefined();
-    expect(noLostGuestWrite.check(afterStore(withFlags(value, PT_ACCESSED | PT_DIRTY)))).toBeUndefined();
+    expect(messageOf(noLostGuestWrite.check(consistent()))).toBeUndefined();
+    expect(messageOf(noLostGuestWrite.check(afterStore(value)))).toBeUndefined();
+    expect(messageOf(noLostGuestWrite.check(afterStore(withFlags(value, PT_ACCESSED | PT_DIRTY))))).toBeUndefined();
   });
 
   it('should flag a store overwritten by an older value, naming the store, memory now and the bits', () => {
     const old = makePte({ gfn: 0x50, p: true, a: true, d: true });
-    expect(noLostGuestWrite.check(afterStore(old))).toBe(
+    expect(messageOf(noLostGuestWrite.check(afterStore(old)))).toBe(
       "guest word @0x13008: VCPU1's untrapped store of 0x0000000000060003 at step 9 was lost: memory now holds 0x0000000000050061, which differs in gfn 0x60 -> 0x50, W (only A/D may differ); something wrote back an older value after the store",
     );
   });
@@ -115,8 +124,8 @@ describe('no-lost-guest-write', () => {
 describe('write-protection', () => {
   it('should hold on a consistent state and flag a writable SPTE onto a shadowed table', () => {
     const w = consistent();
-    expect(writeProtection.check(w)).toBeUndefined();
-    expect(writeProtection.check(withLeaf(w, { gfn: 0x12, pfn: 0x100012, writable: true }))).toMatch(
+    expect(messageOf(writeProtection.check(w))).toBeUndefined();
+    expect(messageOf(writeProtection.check(withLeaf(w, { gfn: 0x12, pfn: 0x100012, writable: true })))).toMatch(
       /maps gfn 0x12 writable, but gfn 0x12 is a shadowed guest table \(sp#3/,
     );
   });

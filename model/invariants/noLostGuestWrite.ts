@@ -1,4 +1,5 @@
 import type { Invariant } from '../../sim/program.ts';
+import { Findings, storeWords } from './describe.ts';
 import { formatPte, gmemRead, hex, isNx, pteFlags, pteGfn, PT_ACCESSED, PT_DIRTY, type GuestStore, type MmuWorld } from '../index.ts';
 
 /** Names of the flag bits 0-11, for saying which bits of a guest word differ. */
@@ -20,7 +21,7 @@ export function differingBits(stored: number, now: number): string[] {
 }
 
 function describeStore(st: GuestStore): string {
-  return `${st.thread}'s ${st.how === 'emulated' ? 'trapped (emulated) ' : 'untrapped '}store of ${formatPte(st.value)} at step ${st.step}`;
+  return `${st.thread}'s ${storeWords(st)} at step ${st.step}`;
 }
 
 /**
@@ -34,7 +35,7 @@ export const noLostGuestWrite: Invariant<MmuWorld> = {
   explanation:
     "Guest memory that the guest stored to must still hold the guest's last stored value, except for the Accessed and Dirty bits the walker sets: KVM may set A/D in a gpte, never write back an older value. A lost store means the guest's page-table update silently never happened.",
   check(world) {
-    const out: string[] = [];
+    const out = new Findings();
     for (const key of Object.keys(world.lastStore)) {
       const st = world.lastStore[Number(key)];
       const now = gmemRead(world, st.gpa);
@@ -42,8 +43,9 @@ export const noLostGuestWrite: Invariant<MmuWorld> = {
       if (diff.length === 0) continue;
       out.push(
         `guest word @${hex(st.gpa)}: ${describeStore(st)} was lost: memory now holds ${formatPte(now)}, which differs in ${diff.join(', ')} (only A/D may differ); something wrote back an older value after the store`,
+        [{ step: st.step, thread: st.thread, role: 'lost' }],
       );
     }
-    return out.length === 0 ? undefined : out.join('\n');
+    return out.result();
   },
 };

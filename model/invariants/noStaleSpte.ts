@@ -24,7 +24,7 @@ import {
   type MmuWorld,
   type ShadowPage,
 } from '../index.ts';
-import { describeOrigin, describeSpte, describeStaleness, gpteName } from './describe.ts';
+import { describeOrigin, describeSpte, describeStaleness, Findings, gpteName, originEvidence, stalenessEvidence } from './describe.ts';
 
 const MAX_REPORTED = 5;
 
@@ -40,7 +40,7 @@ function excess(s: LeafSpte, allowed: number, wpOff: boolean): number {
   return extra;
 }
 
-function checkIndirect(world: MmuWorld, sp: ShadowPage, eferNx: boolean, wpOff: boolean, out: string[]): void {
+function checkIndirect(world: MmuWorld, sp: ShadowPage, eferNx: boolean, wpOff: boolean, out: Findings): void {
   const level = sp.role.level;
   for (const index of Object.keys(sp.spt)
     .map(Number)
@@ -50,9 +50,10 @@ function checkIndirect(world: MmuWorld, sp: ShadowPage, eferNx: boolean, wpOff: 
     const gpte = gmemRead(world, gpa);
     const now = `${gpteName(level)} @${hex(gpa)} now`;
     const tail = `${describeOrigin(s)}; ${describeStaleness(world, gpa, s)}`;
+    const ev = [...originEvidence(s), ...stalenessEvidence(world, gpa, s)];
     const head = describeSpte(sp, index, s);
     if (!isPresent(gpte)) {
-      out.push(`${head} is present but ${now} is not present (${formatPte(gpte)}): ${tail}`);
+      out.push(`${head} is present but ${now} is not present (${formatPte(gpte)}): ${tail}`, ev);
       continue;
     }
     const gAcc = gpteAccess(gpte, eferNx);
@@ -67,10 +68,11 @@ function checkIndirect(world: MmuWorld, sp: ShadowPage, eferNx: boolean, wpOff: 
       const wantGfn = large ? pteGfn(gpte) - (pteGfn(gpte) % pagesPerLevel(level)) + largeOffset : pteGfn(gpte);
       if (child.role.direct !== wantDirect || child.gfn !== wantGfn || child.role.level !== level - 1) {
         const target = large ? `maps a large page at gfn ${hex(pteGfn(gpte))}` : `points to table gfn ${hex(pteGfn(gpte))}`;
-        out.push(`${head} links ${describeSp(child)} but ${now} ${target} (${formatPte(gpte)}): ${tail}`);
+        out.push(`${head} links ${describeSp(child)} but ${now} ${target} (${formatPte(gpte)}): ${tail}`, ev);
       } else if (!accOk) {
         out.push(
           `${head} links ${describeSp(child)} with rights ${formatAccess(child.role.access)} but ${now} grants only ${formatAccess(gAcc)} (${formatPte(gpte)}): ${tail}`,
+          ev,
         );
       }
       continue;
@@ -78,17 +80,22 @@ function checkIndirect(world: MmuWorld, sp: ShadowPage, eferNx: boolean, wpOff: 
     if (s.gfn === pteGfn(gpte) && s.pfn !== gfnToPfn(world, s.gfn)) {
       out.push(
         `${head} maps pfn ${hex(s.pfn)} for gfn ${hex(s.gfn)}, but the host now backs gfn ${hex(s.gfn)} with pfn ${hex(gfnToPfn(world, s.gfn))}: the guest uses a page the host freed; ${describeOrigin(s)}`,
+        originEvidence(s),
       );
       continue;
     }
     if (s.gfn !== pteGfn(gpte) || s.pfn !== gfnToPfn(world, pteGfn(gpte))) {
-      out.push(`${head} maps pfn ${hex(s.pfn)} (gfn ${hex(s.gfn)}) but ${now} maps gfn ${hex(pteGfn(gpte))} (${formatPte(gpte)}): ${tail}`);
+      out.push(
+        `${head} maps pfn ${hex(s.pfn)} (gfn ${hex(s.gfn)}) but ${now} maps gfn ${hex(pteGfn(gpte))} (${formatPte(gpte)}): ${tail}`,
+        ev,
+      );
       continue;
     }
     const extra = excess(s, gAcc & sp.role.access, wpOff);
     if (extra !== 0)
       out.push(
         `${head} grants ${formatAccess(extra)} beyond ${now} (${formatPte(gpte)}, rights ${formatAccess(gAcc & sp.role.access)}): ${tail}`,
+        ev,
       );
   }
 }
@@ -98,7 +105,7 @@ function checkIndirect(world: MmuWorld, sp: ShadowPage, eferNx: boolean, wpOff: 
  * level's span). So it is checked linked or not: kvm_mmu_get_page hands an unlinked one out again
  * for the next large mapping of its gfn, and the kernel warns on a mismatch (kvm_mmu_page_set_gfn).
  */
-function checkDirect(world: MmuWorld, sp: ShadowPage, wpOff: boolean, out: string[]): void {
+function checkDirect(world: MmuWorld, sp: ShadowPage, wpOff: boolean, out: Findings): void {
   for (const index of Object.keys(sp.spt)
     .map(Number)
     .sort((a, b) => a - b)) {
@@ -108,19 +115,28 @@ function checkDirect(world: MmuWorld, sp: ShadowPage, wpOff: boolean, out: strin
     if (s.kind === 'link') {
       const child = world.sps[s.child];
       if (!child.role.direct || child.gfn !== gfn)
-        out.push(`${head} links ${describeSp(child)} but the large page needs gfn ${hex(gfn)} here: ${describeOrigin(s)}`);
+        out.push(
+          `${head} links ${describeSp(child)} but the large page needs gfn ${hex(gfn)} here: ${describeOrigin(s)}`,
+          originEvidence(s),
+        );
       continue;
     }
     if (s.pfn !== gfnToPfn(world, gfn))
-      out.push(`${head} maps pfn ${hex(s.pfn)} but the large guest page maps gfn ${hex(gfn)} here: ${describeOrigin(s)}`);
+      out.push(
+        `${head} maps pfn ${hex(s.pfn)} but the large guest page maps gfn ${hex(gfn)} here: ${describeOrigin(s)}`,
+        originEvidence(s),
+      );
     const extra = excess(s, sp.role.access, wpOff);
     if (extra !== 0)
-      out.push(`${head} grants ${formatAccess(extra)} beyond its direct role ${formatAccess(sp.role.access)}: ${describeOrigin(s)}`);
+      out.push(
+        `${head} grants ${formatAccess(extra)} beyond its direct role ${formatAccess(sp.role.access)}: ${describeOrigin(s)}`,
+        originEvidence(s),
+      );
   }
 }
 
 /** Leaf rights against the rights accumulated along each vCPU's shadow path (all guest levels). */
-function checkPaths(world: MmuWorld, eferNx: boolean, wpOff: boolean, out: string[]): void {
+function checkPaths(world: MmuWorld, eferNx: boolean, wpOff: boolean, out: Findings): void {
   const seen = new Set<string>();
   const visit = (spId: number, acc: number, depth: number): void => {
     const sp = world.sps[spId];
@@ -142,6 +158,7 @@ function checkPaths(world: MmuWorld, eferNx: boolean, wpOff: boolean, out: strin
         seen.add(key);
         out.push(
           `${describeSpte(sp, index, s)} grants ${formatAccess(extra)} beyond the guest's accumulated rights ${formatAccess(here)} on its shadow path: ${describeOrigin(s)}`,
+          originEvidence(s),
         );
       }
     }
@@ -153,7 +170,7 @@ function checkPaths(world: MmuWorld, eferNx: boolean, wpOff: boolean, out: strin
  * A PAE guest's pae_root entries follow the PDPTEs the vCPU loaded at its last CR3 load, not the
  * PDPT in memory (SDM vol. 3 4.4.1): a root for a PD the loaded PDPTE does not name is stale.
  */
-function checkPaeRoots(world: MmuWorld, out: string[]): void {
+function checkPaeRoots(world: MmuWorld, out: Findings): void {
   world.vcpus.forEach((v, id) => {
     if (v.paeRoot === undefined || v.pdptrs === undefined) return;
     v.paeRoot.forEach((root, i) => {
@@ -187,7 +204,7 @@ export const noStaleSpte: Invariant<MmuWorld> = {
   check(world) {
     const eferNx = world.vcpus.some((v) => v.eferNx);
     const wpOff = world.vcpus.some((v) => !v.cr0Wp);
-    const out: string[] = [];
+    const out = new Findings();
     const reachable = reachableSps(world);
     for (const id of spIds(world)) {
       const sp = world.sps[id];
@@ -197,8 +214,6 @@ export const noStaleSpte: Invariant<MmuWorld> = {
     }
     checkPaeRoots(world, out);
     if (out.length === 0) checkPaths(world, eferNx, wpOff, out);
-    if (out.length === 0) return undefined;
-    const more = out.length > MAX_REPORTED ? `\n(and ${out.length - MAX_REPORTED} more)` : '';
-    return out.slice(0, MAX_REPORTED).join('\n') + more;
+    return out.result(MAX_REPORTED);
   },
 };

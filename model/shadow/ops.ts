@@ -57,7 +57,7 @@ export function* kvmMmuGetPage(ctx: ThreadContext, vcpu: Vcpu, who: string, gfn:
     update<MmuWorld, Lookup>(label, vcpu.tlbs ? SHADOW_TLB_RW : SHADOW_RW, (d, info) => {
       const w = stepStart(d);
       const unsync = role.direct ? [] : unsyncSpsOf(w, gfn);
-      const found = findSp(w, gfn, role);
+      const found = findSp(w, gfn, role, vcpu.config.roleCompare);
       if (found !== undefined && !retry) {
         const mustSync = d.sps[found].unsync && vcpu.config.syncBeforeLink;
         return { sp: found, created: false, mustSync, syncOthers: [] };
@@ -146,7 +146,7 @@ export function* mmuAllocRoots(ctx: ThreadContext, vcpu: Vcpu, gva = 0): Proc<Mm
     (d, info) => {
       const role = vcpuPageRole(vcpu, 0, level, false, ACC_ALL);
       const before = stepStart(d);
-      let sp = findSp(before, vcpu.cr3Gfn, role);
+      let sp = findSp(before, vcpu.cr3Gfn, role, vcpu.config.roleCompare);
       if (sp === undefined) {
         sp = createSp(d, vcpu.cr3Gfn, role, info.index, info.threadName);
         rmapWriteProtect(d, vcpu.cr3Gfn, before); // the page created above has no SPTEs yet
@@ -186,7 +186,7 @@ function* mmuAllocPaeRoots(ctx: ThreadContext, vcpu: Vcpu, gva: number): Proc<Mm
         }
         const role = vcpuPageRole(vcpu, i * 2 ** 30, 2, false, ACC_ALL);
         const before = stepStart(d);
-        let sp = findSp(before, gfn, role) ?? findSp(d as MmuWorld, gfn, role);
+        let sp = findSp(before, gfn, role, vcpu.config.roleCompare) ?? findSp(d as MmuWorld, gfn, role, vcpu.config.roleCompare);
         if (sp === undefined) {
           sp = createSp(d, gfn, role, info.index, info.threadName);
           rmapWriteProtect(d, gfn, before);

@@ -3,7 +3,8 @@
 
 import { isDraft, original, type Draft } from 'immer';
 import { hex } from '../pte.ts';
-import { sameRole } from './role.ts';
+import { rolesMatch } from './role.ts';
+import type { KernelConfig } from '../config.ts';
 import { rootsOf, spIds, type LeafSpte, type MmuWorld, type ShadowPage, type SpRole, type Spte, type SpteProvenance } from '../world.ts';
 
 type D = Draft<MmuWorld>;
@@ -20,11 +21,11 @@ export function stepStart(d: D): MmuWorld {
 
 export { sameRole } from './role.ts';
 
-/** Hash lookup (for_each_gfn_sp): the shadow page for (gfn, role), or undefined. */
-export function findSp(world: MmuWorld, gfn: number, role: SpRole): number | undefined {
+/** Hash lookup (for_each_gfn_sp): the shadow page for (gfn, role), or undefined; `compare` is KernelConfig.roleCompare. */
+export function findSp(world: MmuWorld, gfn: number, role: SpRole, compare: KernelConfig['roleCompare'] = 'word'): number | undefined {
   for (const id of spIds(world)) {
     const sp = world.sps[id];
-    if (sp.gfn === gfn && sameRole(sp.role, role)) return id;
+    if (sp.gfn === gfn && rolesMatch(compare, sp.role, role)) return id;
   }
   return undefined;
 }

@@ -1,7 +1,9 @@
 // The role of a new shadow page, as kvm_mmu_get_page computes it (v2.6.36 arch/x86/kvm/mmu.c;
 // kvm_mmu_child_role in arch/x86/kvm/mmu/mmu.c today), in every modelled guest paging mode.
 
-import type { RoleGpteField } from '../config.ts';
+import type { KernelConfig, RoleGpteField } from '../config.ts';
+
+type RoleCompare = KernelConfig['roleCompare'];
 import { ptIndex, type PagingMode } from '../pte.ts';
 import type { ShadowPage, SpRole, Vcpu } from '../world.ts';
 
@@ -36,15 +38,17 @@ export function vcpuPageRole(vcpu: Vcpu, gva: number, level: number, direct: boo
 
 /** Two roles are the same shadow-page kind: the kernel compares role.word, so every field. */
 export function sameRole(a: SpRole, b: SpRole): boolean {
-  return (
-    a.level === b.level &&
-    a.direct === b.direct &&
-    a.access === b.access &&
-    a.quadrant === b.quadrant &&
-    a.has4ByteGpte === b.has4ByteGpte &&
-    a.glevels === b.glevels &&
-    a.guestMode === b.guestMode
-  );
+  return sameRoleBut(a, b) && a.has4ByteGpte === b.has4ByteGpte && a.glevels === b.glevels;
+}
+
+/** Every field but the gpte format (has4ByteGpte, glevels): what a kernel missing that field would compare. */
+function sameRoleBut(a: SpRole, b: SpRole): boolean {
+  return a.level === b.level && a.direct === b.direct && a.access === b.access && a.quadrant === b.quadrant && a.guestMode === b.guestMode;
+}
+
+/** The role comparison of kvm_mmu_get_page's hash lookup under `compare` (KernelConfig.roleCompare). */
+export function rolesMatch(compare: RoleCompare, a: SpRole, b: SpRole): boolean {
+  return compare === 'word' ? sameRole(a, b) : sameRoleBut(a, b);
 }
 
 /** The guest entries one SPTE of an indirect page shadows: where the gpte lives, and which half of a 4M page it maps. */
@@ -71,9 +75,9 @@ export function shadowedGpte(sp: Pick<ShadowPage, 'gfn' | 'role'>, index: number
  * The SPTEs of indirect page `sp` that a guest store at `gpa` (in sp's gfn) reaches: v2.6.36
  * kvm_mmu_pte_write's page_offset / quadrant logic. 8-byte gptes: the one entry; 4-byte: the
  * entry in this page's quadrant (none if the store lands in another quadrant's half), two
- * consecutive entries for a level-2 page.
+ * consecutive entries for a level-2 page. `checkQuadrant` false is the no-quadrant-check mutant.
  */
-export function sptesForStore(sp: Pick<ShadowPage, 'role'>, gpa: number): number[] {
+export function sptesForStore(sp: Pick<ShadowPage, 'role'>, gpa: number, checkQuadrant = true): number[] {
   const offset = gpa % 4096;
   if (!sp.role.has4ByteGpte) return [Math.floor(offset / 8)];
   let pageOffset = offset * 2; // 32->64
@@ -83,7 +87,7 @@ export function sptesForStore(sp: Pick<ShadowPage, 'role'>, gpa: number): number
     npte = 2;
   }
   const quadrant = Math.floor(pageOffset / 4096);
-  if (quadrant !== sp.role.quadrant) return [];
+  if (checkQuadrant && quadrant !== sp.role.quadrant) return [];
   const first = Math.floor((pageOffset % 4096) / 8);
   return npte === 2 ? [first, first + 1] : [first];
 }

@@ -5,9 +5,8 @@
 // until another thread's step, as a promise-based user would write it without mmu-race.
 
 import type fc from 'fast-check';
-import type { Program, Step } from '../../sim/index.ts';
+import { DEFAULT_MAX_STEPS, Machine, type Program, type ThreadState } from '../../sim/index.ts';
 import { checkWithScheduler, type FcRaceResult } from './fcSchedulerRace.ts';
-import { applyAct, plainContext } from './plainLoop.ts';
 
 /** How one fc.scheduler execution of a program ended. */
 export interface ModelOutcome {
@@ -17,47 +16,31 @@ export interface ModelOutcome {
 
 /** One execution of `program` under scheduler `s`: every thread to its end, then the invariants. */
 export async function runModelOnce<W>(s: fc.Scheduler, program: Program<W>): Promise<ModelOutcome> {
-  let world = program.initial;
-  const locks = new Set<string>();
+  // Steps run on the engine's machine (sim/machine.ts), so both sides run the same step semantics.
+  const m = new Machine(program);
   let parked: (() => void)[] = [];
   let steps = 0;
-  const maxSteps = program.maxSteps ?? 10_000;
-  const canRun = (step: Step<W>): boolean =>
-    step.kind === 'acquire' ? !locks.has(step.lock) : step.kind === 'wait' ? step.until(world) : true;
+  const maxSteps = program.maxSteps ?? DEFAULT_MAX_STEPS;
 
-  const thread = async (id: number): Promise<void> => {
-    const spec = program.threads[id];
-    const held: string[] = [];
-    const gen = spec.body(plainContext(id, spec.name, held));
-    let r = gen.next(undefined);
-    while (!r.done) {
-      const step = r.value;
+  const thread = async (t: ThreadState<W>): Promise<void> => {
+    m.resume(t, undefined);
+    while (t.pending) {
+      const step = t.pending;
       // Parked threads are not scheduled, as blocked threads are not runnable in the engine.
-      while (!canRun(step)) await new Promise<void>((wake) => parked.push(wake));
-      await s.schedule(Promise.resolve(), `${spec.name}: ${step.label}`);
-      if (!canRun(step)) continue;
+      while (!m.canRun(step)) await new Promise<void>((wake) => parked.push(wake));
+      await s.schedule(Promise.resolve(), `${t.name}: ${step.label}`);
+      if (!m.canRun(step)) continue;
       if (++steps > maxSteps) throw new Error(`fc.scheduler model run: more than ${maxSteps} steps`);
-      let value: unknown;
-      if (step.kind === 'act') {
-        const applied = applyAct(world, step, { index: steps - 1, thread: id, threadName: spec.name });
-        world = applied.world;
-        value = applied.value;
-      } else if (step.kind === 'acquire') {
-        locks.add(step.lock);
-        held.push(step.lock);
-      } else if (step.kind === 'release') {
-        held.splice(held.indexOf(step.lock), 1);
-        locks.delete(step.lock);
-      }
+      const value = m.run(t, { index: steps - 1, thread: t.id, threadName: t.name });
       const wake = parked;
       parked = [];
       for (const w of wake) w();
-      r = gen.next(value);
+      m.resume(t, value);
     }
   };
 
-  await s.waitFor(Promise.all(program.threads.map((_, id) => thread(id))));
-  const holds = (program.invariants ?? []).every((inv) => inv.check(world) === undefined);
+  await s.waitFor(Promise.all(m.threads.map(thread)));
+  const holds = (program.invariants ?? []).every((inv) => inv.check(m.world) === undefined);
   return { holds, steps };
 }
 

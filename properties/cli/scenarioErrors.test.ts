@@ -122,3 +122,16 @@ describe('mmu-race explore with broken scenarios', () => {
     expect(r.stdout).not.toMatch(/internal error/);
   });
 });
+
+describe('mmu-race replay of a broken scenario', () => {
+  it.each([
+    ['broken-prelude', /prelude read of gva 0x7fff0000 by VCPU0 took a guest page fault/],
+    ['broken-build', /build\('v2.6.25'\) threw: boom in build/],
+  ])('should name %s and its file and exit 2, as explore does, not report an internal error', (name, message) => {
+    const r = cli(['replay', `mmu-race/1 ${name} v2.6.25 0`], { bin, cwd: copy });
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain(`scenario '${name}' (scenarios/broken.ts) under v2.6.25: `);
+    expect(r.stderr).toMatch(message);
+    expect(r.stderr).not.toMatch(/internal error/);
+  });
+});

@@ -1,10 +1,9 @@
 // Which steps of a trace a violation is about: the step that read the gpte an SPTE was built
-// from, the guest store that made that value stale, and the step that installed the SPTE.
-// The invariants state this only in their message (properties/invariants/describe.ts), so it is
-// parsed from the message's first line, and every step found is checked against the trace: a
-// number that does not name a step of the thread the message names is dropped, never guessed.
+// from, the guest store that made that value stale, and the step that installed the SPTE. The
+// invariant names them as evidence next to its message; every step is checked against the trace,
+// and one that does not name a step of the thread the evidence names is dropped, never guessed.
 
-import type { TraceEvent } from '../../sim/index.ts';
+import type { Evidence, TraceEvent } from '../../sim/index.ts';
 
 /** One step a violation names, and what it did there. */
 export interface MarkedStep {
@@ -12,7 +11,7 @@ export interface MarkedStep {
   readonly thread: string;
 }
 
-/** The steps a violation's message names; each is absent when the message does not name it (or it did not check out). */
+/** The steps a violation names; each is absent when the violation does not name it (or it did not check out). */
 export interface Provenance {
   /** The step that installed the stale SPTE. */
   readonly installed?: MarkedStep;
@@ -24,37 +23,26 @@ export interface Provenance {
   readonly lost?: MarkedStep;
 }
 
-const THREAD = '([A-Za-z0-9_.+-]+)';
-// Wording from properties/invariants/describe.ts (describeOrigin, describeStaleness) and noLostGuestWrite.ts.
-const INSTALLED = new RegExp(`installed at step (\\d+) by ${THREAD}`);
-const READ = /from gpte \S+ @\S+ (read|as its emulator wrote it) at step (\d+)/;
-const STALE = new RegExp(`made stale by ${THREAD}'s (.+?) at step (\\d+)`);
-const LOST = new RegExp(`^guest word @\\S+: ${THREAD}'s .*? at step (\\d+) was lost`);
-
-/** The marked steps of a failure whose message is `message`, checked against `events`. */
-export function provenanceOf(message: string | undefined, events: readonly TraceEvent[]): Provenance {
-  if (!message) return {};
-  const first = message.split('\n')[0];
-  // A step counts only when the trace has it and it ran on the thread the message names.
-  const check = (step: number, thread: string): MarkedStep | undefined =>
-    events[step] !== undefined && events[step].index === step && events[step].threadName === thread ? { step, thread } : undefined;
+/** The marked steps of a failure whose invariant named `evidence`, checked against `events`. */
+export function provenanceOf(evidence: readonly Evidence[] | undefined, events: readonly TraceEvent[]): Provenance {
+  // A step counts only when the trace has it and it ran on the thread the evidence names.
+  const check = (e: Evidence | undefined): MarkedStep | undefined =>
+    e !== undefined && events[e.step]?.index === e.step && events[e.step].threadName === e.thread
+      ? { step: e.step, thread: e.thread }
+      : undefined;
+  const named = (role: string): Evidence | undefined => evidence?.find((e) => e.role === role);
   const out: { -readonly [K in keyof Provenance]: Provenance[K] } = {};
-  const inst = INSTALLED.exec(first);
-  if (inst) out.installed = check(Number(inst[1]), inst[2]);
-  const read = READ.exec(first);
-  // The walk that read the gpte is the installing thread's own, so it must run on that thread.
-  if (read && out.installed) {
-    const m = check(Number(read[2]), out.installed.thread);
-    if (m && m.step <= out.installed.step) out.read = { ...m, emulated: read[1] !== 'read' };
-  }
-  const stale = STALE.exec(first);
-  if (stale) {
-    const m = check(Number(stale[3]), stale[1]);
-    if (m) out.stale = { ...m, how: stale[2] };
-  }
-  const lost = LOST.exec(first);
-  if (lost) out.lost = check(Number(lost[2]), lost[1]);
-  for (const k of Object.keys(out) as (keyof Provenance)[]) if (out[k] === undefined) delete out[k];
+  const installed = check(named('installed'));
+  if (installed) out.installed = installed;
+  // The walk that read the gpte is the installing thread's own, so it counts only with the install.
+  const readEv = named('read');
+  const read = installed && readEv?.thread === installed.thread ? check(readEv) : undefined;
+  if (read && installed && read.step <= installed.step) out.read = { ...read, emulated: readEv?.note === 'emulated' };
+  const staleEv = named('stale');
+  const stale = check(staleEv);
+  if (stale) out.stale = { ...stale, how: staleEv?.note ?? 'a guest store' };
+  const lost = check(named('lost'));
+  if (lost) out.lost = lost;
   return out;
 }
 

@@ -55,7 +55,7 @@ export function raceReport<W>(result: ExecutionResult<W>, schedule: Schedule, na
   const threads = Math.max(names.length, ...events.map((e) => e.thread + 1));
   const line = formatSchedule(schedule);
   const message = isFailure(v) ? v.message : undefined;
-  const provenance = provenanceOf(message, events);
+  const provenance = provenanceOf(v.kind === 'violated' ? v.evidence : undefined, events);
   return {
     scenario: schedule.scenario,
     kernel: schedule.variant,

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { TraceEvent } from '../../sim/index.ts';
+import type { Evidence, TraceEvent } from '../../sim/index.ts';
 import { COLLAPSE_ABOVE, esc, renderHtml } from './html.ts';
 import { chromeTrace, traceJsonText, type ChromeTraceEvent } from './perfetto.ts';
 import { provenanceOf } from './provenance.ts';
@@ -16,37 +16,39 @@ const ev = (index: number, thread: number, threadName: string, held: string[] = 
   held,
 });
 const trace = [ev(0, 0, 'VCPU0'), ev(1, 0, 'VCPU0'), ev(2, 1, 'VCPU1'), ev(3, 0, 'VCPU0')];
-const MESSAGE =
-  "SPTE sp#4[0x1] (L1 shadow of gfn 0x13) = 0x0000000100050023 maps pfn 0x100050 (gfn 0x50) but GPTE @0x13008 now maps gfn 0x60 (0x0000000000060063): installed at step 3 by VCPU0 from gpte 0x0000000000050063 @0x13008 read at step 1; made stale by VCPU1's trapped (emulated) store of 0x0000000000060063 at step 2";
+const EVIDENCE: readonly Evidence[] = [
+  { step: 3, thread: 'VCPU0', role: 'installed' },
+  { step: 1, thread: 'VCPU0', role: 'read' },
+  { step: 2, thread: 'VCPU1', role: 'stale', note: 'trapped (emulated) store of 0x0000000000060063' },
+];
+const replaced = (role: string, change: Partial<Evidence>): Evidence[] => EVIDENCE.map((e) => (e.role === role ? { ...e, ...change } : e));
 
 describe('provenanceOf', () => {
-  it('should find the read, the store that made it stale and the install in the message', () => {
-    const p = provenanceOf(MESSAGE, trace);
+  it('should mark the read, the store that made it stale and the install the invariant names', () => {
+    const p = provenanceOf(EVIDENCE, trace);
     expect(p.read).toEqual({ step: 1, thread: 'VCPU0', emulated: false });
     expect(p.stale).toEqual({ step: 2, thread: 'VCPU1', how: 'trapped (emulated) store of 0x0000000000060063' });
     expect(p.installed).toEqual({ step: 3, thread: 'VCPU0' });
   });
 
   it('should drop a step the trace does not have or that ran on another thread', () => {
-    expect(provenanceOf(MESSAGE.replace('at step 2', 'at step 9'), trace).stale).toBeUndefined();
-    expect(provenanceOf(MESSAGE.replace("VCPU1's", "VCPU0's"), trace).stale).toBeUndefined();
+    expect(provenanceOf(replaced('stale', { step: 9 }), trace).stale).toBeUndefined();
+    expect(provenanceOf(replaced('stale', { thread: 'VCPU0' }), trace).stale).toBeUndefined();
     // An SPTE the prelude installed names no step of the race: neither it nor its read is marked.
-    const prelude = provenanceOf(MESSAGE.replace('installed at step 3 by VCPU0', 'installed at step 3 by prelude'), trace);
+    const prelude = provenanceOf(replaced('installed', { thread: 'prelude' }), trace);
     expect(prelude.installed).toBeUndefined();
     expect(prelude.read).toBeUndefined();
     expect(prelude.stale).toBeDefined();
   });
 
-  it('should read only the first reported SPTE, and nothing from other wording', () => {
-    expect(provenanceOf(`something else entirely\n${MESSAGE}`, trace)).toEqual({});
+  it('should mark nothing without evidence, and tell an emulated write from a read', () => {
     expect(provenanceOf(undefined, trace)).toEqual({});
-    const emulated = provenanceOf(MESSAGE.replace('@0x13008 read at step 1', '@0x13008 as its emulator wrote it at step 1'), trace);
-    expect(emulated.read).toEqual({ step: 1, thread: 'VCPU0', emulated: true });
+    expect(provenanceOf([], trace)).toEqual({});
+    expect(provenanceOf(replaced('read', { note: 'emulated' }), trace).read).toEqual({ step: 1, thread: 'VCPU0', emulated: true });
   });
 
   it('should mark the lost store of no-lost-guest-write', () => {
-    const lost = "guest word @0x13008: VCPU1's untrapped store of 0x0000000000060063 at step 2 was lost: memory now holds 0x1";
-    expect(provenanceOf(lost, trace).lost).toEqual({ step: 2, thread: 'VCPU1' });
+    expect(provenanceOf([{ step: 2, thread: 'VCPU1', role: 'lost' }], trace).lost).toEqual({ step: 2, thread: 'VCPU1' });
   });
 });
 

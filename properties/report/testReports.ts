@@ -108,7 +108,14 @@ export function synthProgram(o: SynthOptions = {}): Program<Synth> {
         explanation: 'A synthetic invariant <in> "quotes" & ampersands.',
         check: (w) =>
           w.installAt >= 0 && w.storeAt > w.readAt
-            ? `SPTE sp#4[0x1] = 0x1 but GPTE @0x10 now maps gfn 0x2: installed at step ${w.installAt} by ${names[0]} from gpte 0x0000000000000001 @0x10 read at step ${w.readAt}; made stale by ${names[1]}'s untrapped store of 0x0000000000000002 at step ${w.storeAt}`
+            ? {
+                message: `SPTE sp#4[0x1] = 0x1 but GPTE @0x10 now maps gfn 0x2: installed at step ${w.installAt} by ${names[0]} from gpte 0x0000000000000001 @0x10 read at step ${w.readAt}; made stale by ${names[1]}'s untrapped store of 0x0000000000000002 at step ${w.storeAt}`,
+                evidence: [
+                  { step: w.installAt, thread: names[0], role: 'installed' },
+                  { step: w.readAt, thread: names[0], role: 'read' },
+                  { step: w.storeAt, thread: names[1], role: 'stale', note: 'untrapped store of 0x0000000000000002' },
+                ],
+              }
             : undefined,
       },
     ],

@@ -232,7 +232,7 @@ function errorRow(
 }
 
 /** "scenario 'x' (scenarios/x.ts) under KERNEL: what", so the author knows which file to fix. */
-function scenarioMessage(name: string, kernel: string, what: string): string {
+export function scenarioMessage(name: string, kernel: string, what: string): string {
   const file = scenarioFile(name);
   return `scenario '${name}'${file ? ` (${file})` : ''} under ${kernel}: ${what}`;
 }

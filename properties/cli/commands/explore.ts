@@ -24,12 +24,14 @@ import { paint } from '../colour.ts';
 import { FailureOutput, type SaveOutcome } from '../failureOutput.ts';
 import { allScenarios, presetNamed, scenarioArgument, scenarioNames, unique } from '../names.ts';
 import { Progress } from '../progress.ts';
+import { modeFlags, modeNamed, scenariosInModes } from '../modes.ts';
 import { cellJson, summaryLine, verdictTable } from '../verdictTable.ts';
 
 const USAGE =
-  'mmu-race explore [SCENARIO...|--all] [--kernel PRESET...] [--strategy S] [--runs N] [--seed N] [--preemptions K]\n' +
+  'mmu-race explore [SCENARIO...|--all] [--mode MODE...] [--kernel PRESET...] [--strategy S] [--runs N] [--seed N] [--preemptions K]\n' +
   '                 [--budget N] [--timeout S] [--require-proof] [--json] [--summary] [--failures-dir DIR] [--html DIR] [--workers N] [--shard K/N]';
 
+const isMode = (token: string): boolean => modeFlags().includes(token);
 const isPreset = (token: string): boolean => ALL_PRESETS.some((p) => p.name === token || p.aliases.includes(token));
 
 export const exploreCommand: Command = {
@@ -74,6 +76,8 @@ that could not be read or written.
 Examples:
   mmu-race explore --all
   mmu-race explore case-1a-gpde --kernel v2.6.33 v2.6.36
+  mmu-race explore case-2-trapped --mode 2level pae
+  mmu-race explore --mode pae
   mmu-race explore case-1a-gpde --kernel v2.6.33 --strategy random --runs 50 --seed 7 --json
   mmu-race explore --all --shard 1/4 --json > shard-1.json`,
   options: [
@@ -84,6 +88,13 @@ Examples:
       value: 'PRESET...',
       help: 'kernel presets, e.g. v2.6.36 or v2.6.36+unsync (repeat, comma-separate or list them; default: the scenario row)',
       continues: isPreset,
+    },
+    {
+      name: 'mode',
+      kind: 'list',
+      value: 'MODE...',
+      help: "guest paging modes: 2level, pae, 4level, 5level (each named scenario's row in those modes; alone: every scenario in them)",
+      continues: isMode,
     },
     { name: 'strategy', kind: 'text', value: 'S', help: `${STRATEGY_NAMES.join(' | ')} (default ${DEFAULT_STRATEGY})` },
     { name: 'runs', kind: 'positive', value: 'N', help: 'executions per cell for sampling strategies (default 1000)' },
@@ -130,7 +141,14 @@ Examples:
     },
   ],
   async run(args) {
-    const scenarios = chooseScenarios(args.positionals, flag(args, 'all'));
+    const modes = unique(list(args, 'mode')).map(modeNamed);
+    const chosen =
+      modes.length > 0 && args.positionals.length === 0 && !flag(args, 'all')
+        ? undefined
+        : chooseScenarios(args.positionals, flag(args, 'all'));
+    const byMode = modes.length > 0 ? scenariosInModes(chosen, modes) : undefined;
+    for (const note of byMode?.notes ?? []) err(`mmu-race: ${note}`);
+    const scenarios = byMode?.scenarios ?? chosen!;
     const kernels = list(args, 'kernel').length > 0 ? unique(list(args, 'kernel')).map((k) => presetNamed(k).name) : undefined;
     const seed = value<number>(args, 'seed') ?? envSeed() ?? 42;
     const spec = exploreSpec(

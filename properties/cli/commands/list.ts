@@ -1,32 +1,41 @@
 // `mmu-race list`: the scenarios and kernel presets, each with its one-line description and citation.
 
 import { ALL_PRESETS, type KernelConfig, type Sources } from '../../../model/config.ts';
-import { flag } from '../args.ts';
+import { flag, list } from '../args.ts';
 import { out, type Command } from '../command.ts';
 import { unexpectedArguments } from '../errors.ts';
 import { paint } from '../colour.ts';
-import { allScenarios } from '../names.ts';
+import { allScenarios, unique } from '../names.ts';
+import { modeNamed } from '../modes.ts';
+import { modesOf } from '../../../scenarios/scenario.ts';
 
-const USAGE = 'mmu-race list [--json | --markdown [--sources]]';
+const USAGE = 'mmu-race list [--mode MODE...] [--json | --markdown [--sources]]';
 
 export const listCommand: Command = {
   name: 'list',
   summary: 'list the scenarios and kernel presets',
   usage: USAGE,
   details:
-    'Prints every scenario (name, title, citation) and every kernel preset (name, kind: release, upstream state\nor mutant, earlier names, unsync pages on/off, description, citation, and the release, file and function\neach code path follows), in the order explore uses.',
+    'Prints every scenario (name, the guest paging modes of its vCPUs when not 4-level, title, citation; --mode keeps\nthose that run in the given modes) and every kernel preset (name, kind: release, upstream state\nor mutant, earlier names, unsync pages on/off, description, citation, and the release, file and function\neach code path follows), in the order explore uses.',
   options: [
+    {
+      name: 'mode',
+      kind: 'list',
+      value: 'MODE...',
+      help: 'only the scenarios whose vCPUs run in these guest paging modes (2level, pae, 4level, 5level)',
+    },
     { name: 'json', kind: 'flag', help: 'print one JSON object {"scenarios":[…],"presets":[…]}' },
     { name: 'markdown', kind: 'flag', help: 'print the kernel presets as a Markdown table (for README.md)' },
     { name: 'sources', kind: 'flag', help: 'with --markdown: one table per preset of the source each code path follows (docs/kernels.md)' },
   ],
   async run(args) {
     if (args.positionals.length > 0) throw unexpectedArguments('list', args.positionals, USAGE);
-    const scenarios = allScenarios();
+    const modes = unique(list(args, 'mode')).map(modeNamed);
+    const scenarios = modes.length > 0 ? allScenarios().filter((s) => modes.some((m) => modesOf(s).includes(m.name))) : allScenarios();
     if (flag(args, 'json')) {
       out(
         JSON.stringify({
-          scenarios: scenarios.map((s) => ({ name: s.name, title: s.title, citation: s.citation })),
+          scenarios: scenarios.map((s) => ({ name: s.name, title: s.title, citation: s.citation, modes: modesOf(s) })),
           presets: ALL_PRESETS.map((p) => ({
             name: p.name,
             kind: p.kind,
@@ -47,7 +56,8 @@ export const listCommand: Command = {
     }
     out(paint.bold('Scenarios'));
     for (const s of scenarios) {
-      out(`  ${paint.cyan(s.name)}  ${s.title}`);
+      const modes = modesOf(s).join(', ');
+      out(`  ${paint.cyan(s.name)}  ${modes === '4-level' ? '' : `${paint.dim(`[${modes}]`)}  `}${s.title}`);
       out(paint.dim(`      ${s.citation}`));
     }
     out();

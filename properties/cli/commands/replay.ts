@@ -8,14 +8,17 @@ import {
   parseSchedule,
   replay,
   runOnce,
+  ScenarioError,
   ScheduleFitError,
   ScheduleSyntaxError,
   type ExecutionResult,
+  type Program,
   type Schedule,
 } from '../../../sim/index.ts';
 import type { MmuWorld } from '../../../model/world.ts';
-import { kernelsOf } from '../../../scenarios/scenario.ts';
+import { kernelsOf, type Scenario } from '../../../scenarios/scenario.ts';
 import { scheduleLineOf } from '../../runner/failures.ts';
+import { scenarioMessage } from '../../runner/matrix.ts';
 import { flag, value } from '../args.ts';
 import { out, type Command } from '../command.ts';
 import { paint } from '../colour.ts';
@@ -29,6 +32,7 @@ import {
   scheduleFit,
   scheduleSyntax,
   unexpectedArguments,
+  UsageError,
 } from '../errors.ts';
 import { renderFailure, verdictHeadline } from '../failureReport.ts';
 import { presetNamed, scenarioNamed } from '../names.ts';
@@ -88,7 +92,7 @@ unreadable, not a text file or larger than 1 MiB.`,
     const schedule = parse(isText ? args.positionals.join(' ') : scheduleText(args.positionals[0]));
     const scenario = scenarioNamed(schedule.scenario);
     const kernel = presetNamed(schedule.variant).name;
-    const program = scenario.build(kernel);
+    const program = buildFor(scenario, kernel);
     const state = flag(args, 'state');
     const html = value<string>(args, 'html');
     const traceJson = value<string>(args, 'trace-json');
@@ -124,6 +128,19 @@ unreadable, not a text file or larger than 1 MiB.`,
     return 0;
   },
 };
+
+/** The scenario's program for KERNEL; a scenario whose build fails is bad input (exit 2), as in explore, not a bug in mmu-race. */
+function buildFor(scenario: Scenario, kernel: string): Program<MmuWorld> {
+  try {
+    return scenario.build(kernel);
+  } catch (e) {
+    const what =
+      e instanceof ScenarioError
+        ? `build('${kernel}'): ${e.message}`
+        : `build('${kernel}') threw: ${e instanceof Error ? e.message : String(e)}`;
+    throw new UsageError(scenarioMessage(scenario.name, kernel, what));
+  }
+}
 
 /** A saved failure is a few hundred bytes; reading stops here (a device such as /dev/zero never ends). */
 const MAX_FILE_BYTES = 1 << 20;
