@@ -6,6 +6,7 @@ import {
   type ExploreDriver,
   type Failure,
   type Guard,
+  type MemoryModel,
   type Program,
   type Verdict,
   type VerdictKind,
@@ -123,7 +124,10 @@ export function runCell(scenario: Scenario, kernel: string, spec: ExploreSpec, h
   }
   let program: Program<MmuWorld>;
   try {
-    program = guard(() => scenario.build(kernel));
+    program = withMemory(
+      guard(() => scenario.build(kernel)),
+      spec.memory ?? scenario.memory,
+    );
   } catch (e) {
     return broken(e instanceof ScenarioError || e instanceof HungError ? `build('${kernel}')` : `build('${kernel}') threw`, e);
   }
@@ -235,4 +239,9 @@ function errorRow(
 export function scenarioMessage(name: string, kernel: string, what: string): string {
   const file = scenarioFile(name);
   return `scenario '${name}'${file ? ` (${file})` : ''} under ${kernel}: ${what}`;
+}
+
+/** The program under `memory` (absent or sc: as built, so every SC cell runs exactly as before). */
+export function withMemory<W>(program: Program<W>, memory: MemoryModel | undefined): Program<W> {
+  return memory === undefined || memory === 'sc' ? program : { ...program, memory };
 }
