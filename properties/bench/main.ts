@@ -11,6 +11,7 @@ import { measureRunsToFailure } from './runsToFailure.ts';
 import { BENCH_STRATEGIES } from './strategies.ts';
 import { duration, renderReport } from './table.ts';
 import { measureThroughput } from './throughput.ts';
+import { measureTso } from './tso.ts';
 import { measureVersus } from './versusFcScheduler.ts';
 
 /** Seeds that must all miss before a strategy stops taking seeds on a cell (see runsToFailure.ts). */
@@ -51,6 +52,8 @@ export async function runBench(o: BenchOptions, io: BenchIo = STDIO): Promise<Be
   const reduction = measureReduction(o.dfsCap, o.kernels);
   phase(`parallel: the matrix with --workers 1 vs 2, ${o.parallelRounds} round${o.parallelRounds === 1 ? '' : 's'}`);
   const parallel = await measureParallel(o.parallelKernels, o.parallelRounds);
+  phase('x86-TSO litmus suite under dpor');
+  const tso = measureTso();
   const { json: _json, help: _help, ...options } = o;
   const partial = {
     version: 1 as const,
@@ -67,6 +70,7 @@ export async function runBench(o: BenchOptions, io: BenchIo = STDIO): Promise<Be
     runsToFailure: { strategies: BENCH_STRATEGIES.map((s) => s.name), giveUpAfter: GIVE_UP_AFTER, cells },
     reduction,
     parallel,
+    tso,
   };
   return { ...partial, checks: checksOf(partial), totalMs: performance.now() - t0 };
 }

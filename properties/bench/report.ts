@@ -6,6 +6,7 @@ import type { BenchOptions } from './options.ts';
 import type { ReductionResult } from './reduction.ts';
 import type { BuggyCell } from './runsToFailure.ts';
 import type { ThroughputResult } from './throughput.ts';
+import type { TsoResult } from './tso.ts';
 import type { VersusResult } from './versusFcScheduler.ts';
 
 /** Where the numbers were measured (they mean little without it). */
@@ -33,6 +34,7 @@ export interface BenchReport {
   readonly runsToFailure: { readonly strategies: readonly string[]; readonly giveUpAfter: number; readonly cells: readonly BuggyCell[] };
   readonly reduction: ReductionResult;
   readonly parallel: ParallelResult;
+  readonly tso: TsoResult;
   readonly checks: readonly Check[];
   readonly totalMs: number;
 }
@@ -61,5 +63,6 @@ export function checksOf(r: Omit<BenchReport, 'checks' | 'totalMs'>): Check[] {
     // Peak RSS is reported against its limit in the table, not here: it depends on V8's heap sizing.
     { name: 'the long memory run held', ok: r.memory.verdict === 'holds' },
     { name: '--workers 2 found the same verdicts, executions and schedules as --workers 1', ok: r.parallel.identical },
+    { name: 'every litmus test under TSO reached exactly the outcomes x86-TSO allows', ok: r.tso.rows.every((x) => x.matches) },
   ];
 }
