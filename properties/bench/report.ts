@@ -64,5 +64,11 @@ export function checksOf(r: Omit<BenchReport, 'checks' | 'totalMs'>): Check[] {
     { name: 'the long memory run held', ok: r.memory.verdict === 'holds' },
     { name: '--workers 2 found the same verdicts, executions and schedules as --workers 1', ok: r.parallel.identical },
     { name: 'every litmus test under TSO reached exactly the outcomes x86-TSO allows', ok: r.tso.rows.every((x) => x.matches) },
+    {
+      name: 'the 226d9b8f1688 protocol: violated under tso unless both barriers, proved under sc',
+      ok: r.tso.protocol.every((x) =>
+        x.memory === 'sc' || x.variant === 'both' ? x.verdict === 'holds' && x.complete : x.verdict === 'violated',
+      ),
+    },
   ];
 }

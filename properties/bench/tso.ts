@@ -3,6 +3,7 @@
 
 import { dpor, runOnce } from '../../sim/index.ts';
 import { formatOutcome, LITMUS_TESTS, litmusProgram } from '../../sim/memory/litmus.ts';
+import { exploreProtocol, VARIANTS, type ProtocolResult } from '../tso/trackWriteProtocol.ts';
 
 /** One litmus test under TSO: its dpor executions and whether the outcomes were exactly x86-TSO's. */
 export interface LitmusRow {
@@ -16,6 +17,8 @@ export interface TsoResult {
   readonly rows: readonly LitmusRow[];
   /** Wall time of the whole suite (goal: under 5 s). */
   readonly ms: number;
+  /** The 226d9b8f1688 protocol, every barrier variant under TSO and SC. */
+  readonly protocol: readonly ProtocolResult[];
 }
 
 /** Runs every litmus test to completion with dpor under TSO. */
@@ -35,5 +38,7 @@ export function measureTso(): TsoResult {
     const matches = seen.size === test.tso.length && test.tso.every((o) => seen.has(o));
     return { test: test.name, executions, outcomes: seen.size, matches };
   });
-  return { rows, ms: performance.now() - t0 };
+  const ms = performance.now() - t0;
+  const protocol = VARIANTS.flatMap((v) => [exploreProtocol(v, 'tso'), exploreProtocol(v, 'sc')]);
+  return { rows, ms, protocol };
 }
