@@ -236,6 +236,8 @@ function printJson(r: ExecutionResult<MmuWorld>, schedule: Schedule, state: bool
           label: e.label,
           reads: e.reads,
           writes: e.writes,
+          // Under TSO: the stores still in the step's thread's buffer after it.
+          ...(e.buffered !== undefined ? { buffered: e.buffered } : {}),
           ...changes(e.index),
         })),
         ...written,
@@ -253,6 +255,7 @@ function printText(r: ExecutionResult<MmuWorld>, schedule: Schedule, names: read
   out();
   for (const e of trace.events) {
     out((threadColour[e.thread % threadColour.length] ?? paint.reset)(formatTraceLine(e)));
+    if (e.buffered && e.buffered.length > 0) out(paint.dim(`       still buffered: ${e.buffered.join(' | ')}`));
     if (state && trace.worlds) {
       const before = e.index === 0 ? trace.initial : trace.worlds[e.index - 1];
       for (const c of diffWorlds(before, trace.worlds[e.index])) {
