@@ -14,6 +14,13 @@ module.exports = {
     layer('model', ['scenarios', 'properties']),
     layer('scenarios', ['properties']),
     {
+      name: 'model-without-immer',
+      comment: 'model/ changes worlds only through the engine step primitives (sim/step.ts), never through immer itself',
+      severity: 'error',
+      from: { path: '^(model|scenarios)/' },
+      to: { path: 'node_modules/immer/' },
+    },
+    {
       name: 'no-circular',
       comment: 'import cycles make load order matter',
       severity: 'error',

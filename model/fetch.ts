@@ -24,7 +24,7 @@ export function* gpteChanged(ctx: ThreadContext, gw: GuestWalker, level: number)
   const gpa = gw.pteGpa[level - 1];
   const old = gw.ptes[level - 1];
   return yield* read<MmuWorld, boolean>(
-    `fetch: gpte_changed(L${level}) re-read @${hex(gpa)}`,
+    () => `fetch: gpte_changed(L${level}) re-read @${hex(gpa)}`,
     [gmemObj(gpa)],
     (w) => gmemRead(w, gpa) !== old,
   );
@@ -37,12 +37,16 @@ interface SpteView {
 }
 
 function* readSpte(sp: number, index: number, level: number): Proc<MmuWorld, SpteView> {
-  return yield* read<MmuWorld, SpteView>(`fetch: read spte sp#${sp}[${hex(index)}] (L${level})`, [SHADOW], (w) => {
-    const spte = w.sps[sp]?.spt[index];
-    if (spte?.kind !== 'link') return { spte };
-    const c = w.sps[spte.child];
-    return { spte, child: { gfn: c.gfn, role: c.role } };
-  });
+  return yield* read<MmuWorld, SpteView>(
+    () => `fetch: read spte sp#${sp}[${hex(index)}] (L${level})`,
+    [SHADOW],
+    (w) => {
+      const spte = w.sps[sp]?.spt[index];
+      if (spte?.kind !== 'link') return { spte };
+      const c = w.sps[spte.child];
+      return { spte, child: { gfn: c.gfn, role: c.role } };
+    },
+  );
 }
 
 /**
@@ -97,7 +101,8 @@ export function* fetch(
     if (present && childSpMismatch(cfg.verifyChildSp, view.child, tableGfn, role)) {
       yield* dropSpte(
         ctx,
-        `fetch: kvm_mmu_get_child_sp: zap spte sp#${sp}[${hex(index)}] (child ${describeChild(view.child!)}, walk wants ${describeChild({ gfn: tableGfn, role })})`,
+        () =>
+          `fetch: kvm_mmu_get_child_sp: zap spte sp#${sp}[${hex(index)}] (child ${describeChild(view.child!)}, walk wants ${describeChild({ gfn: tableGfn, role })})`,
         sp,
         index,
       );
@@ -132,14 +137,15 @@ export function* fetch(
     let present = view.spte?.kind === 'link';
     // validate_direct_spte compares only role.access, as the kernel does (not role.direct).
     if (present && view.child?.role.access !== directAccess) {
-      yield* dropSpte(ctx, `fetch: validate_direct_spte: zap spte sp#${sp}[${hex(index)}]`, sp, index);
+      yield* dropSpte(ctx, () => `fetch: validate_direct_spte: zap spte sp#${sp}[${hex(index)}]`, sp, index);
       present = false;
     }
     // The 2026 kernels call kvm_mmu_get_child_sp in this (direct) loop too, with the large page's base gfn.
     if (present && childSpMismatch(cfg.verifyChildSp, view.child, directGfn, role)) {
       yield* dropSpte(
         ctx,
-        `fetch: kvm_mmu_get_child_sp: zap spte sp#${sp}[${hex(index)}] (child ${describeChild(view.child!)}, walk wants ${describeChild({ gfn: directGfn, role })})`,
+        () =>
+          `fetch: kvm_mmu_get_child_sp: zap spte sp#${sp}[${hex(index)}] (child ${describeChild(view.child!)}, walk wants ${describeChild({ gfn: directGfn, role })})`,
         sp,
         index,
       );

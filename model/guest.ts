@@ -1,14 +1,14 @@
 // Guest programs for vCPU thread bodies: memory accesses through the shadow MMU, stores to guest
 // memory (trapped when the gfn is write-protected), invlpg, CR3 reload, and scenario flags.
 
-import { acquire, read, release, update, waitUntil, type Proc, type ThreadContext } from '../sim/step.ts';
+import { acquire, read, release, update, waitUntil, type Draft, type Proc, type ThreadContext } from '../sim/step.ts';
 import { invlpg as fnameInvlpg } from './invlpg.ts';
 import { pageFault } from './pageFault.ts';
 import { formatPte, gpaToGfn, hex } from './pte.ts';
 import { shadowIndex } from './shadow/role.ts';
 import { loadCr3Pae } from './pae.ts';
 import { kvmMmuPteWrite } from './pteWrite.ts';
-import { indirectSpsOf, isWriteProtected, shadowWalk, stepStart } from './shadow/pages.ts';
+import { indirectSpsOf, isWriteProtected, shadowWalk } from './shadow/pages.ts';
 import { mmuNeedWriteProtect } from './shadow/spte.ts';
 import { mmuAllocRoots, shadowRootFor } from './shadow/ops.ts';
 import { lockMmu, unlockMmu } from './mmuLock.ts';
@@ -16,7 +16,6 @@ import { kvmMmuSyncRoots } from './shadow/sync.ts';
 import type { AccessKind } from './walk.ts';
 import { flagObj, gmemObj, MMU_LOCK, SHADOW, TLB, type GuestStore, type MmuWorld, type TlbEntry, type Vcpu } from './world.ts';
 import { kvmMmuFlushTlb, tlbFill, tlbLookup } from './tlb.ts';
-import type { Draft } from 'immer';
 
 /** How a guest access ended. */
 export type AccessResult =
@@ -62,8 +61,7 @@ function translate(w: MmuWorld, vcpu: Vcpu, gva: number, kind: AccessKind, user:
  * translate with this vCPU's TLB in front (supervisor loads and stores only): a cached entry is
  * used without looking at the shadow tables, even if they changed since; a walk that succeeds is cached.
  */
-function translateCached(d: Draft<MmuWorld>, vcpu: Vcpu, gva: number, kind: AccessKind, user: boolean): Translation {
-  const w = stepStart(d);
+function translateCached(d: Draft<MmuWorld>, w: MmuWorld, vcpu: Vcpu, gva: number, kind: AccessKind, user: boolean): Translation {
   const cached = kind === 'fetch' || user ? undefined : tlbLookup(w, vcpu.id, gva);
   if (cached && (kind !== 'write' || cached.writable)) return { ...shadowRootFor(w, vcpu.id, gva), pfn: cached.pfn, leaf: cached };
   const t = translate(w, vcpu, gva, kind, user);
@@ -88,10 +86,10 @@ export function* tryAccess(
   const maxTries = o.maxTries ?? 5;
   let faults = 0;
   for (let tries = 0; tries < maxTries; tries++) {
-    const label = `guest ${kind} @${hex(gva)}${user ? ' (user)' : ''}`;
+    const label = (): string => `guest ${kind} @${hex(gva)}${user ? ' (user)' : ''}`;
     const t = vcpu.tlbs
-      ? yield* update<MmuWorld, Translation>(label, { reads: [SHADOW, TLB], writes: [TLB] }, (d) =>
-          translateCached(d, vcpu, gva, kind, user),
+      ? yield* update<MmuWorld, Translation>(label, { reads: [SHADOW, TLB], writes: [TLB] }, (d, _info, before) =>
+          translateCached(d, before, vcpu, gva, kind, user),
         )
       : yield* read<MmuWorld, Translation>(label, [SHADOW], (w) => translate(w, vcpu, gva, kind, user));
     if (t.pfn !== undefined) return { kind: 'ok', pfn: t.pfn, faults };
@@ -132,10 +130,9 @@ export function* store(ctx: ThreadContext, vcpu: Vcpu, gpa: number, value: numbe
     // The step of an emulated write, DIRECT when the store went straight to memory, FAULT when it
     // stopped at the write fault of an unsyncable table (nothing written yet).
     const outcome = yield* update<MmuWorld, number>(
-      `guest store @${hex(gpa)} = ${formatPte(value)} (if gfn ${hex(gfn)} is write-protected: ${how})`,
+      () => `guest store @${hex(gpa)} = ${formatPte(value)} (if gfn ${hex(gfn)} is write-protected: ${how})`,
       { reads: [SHADOW], writes: [gmemObj(gpa)] },
-      (d, info) => {
-        const before = stepStart(d);
+      (d, info, before) => {
         const protectedNow = isWriteProtected(before, gfn);
         // From the fourth attempt on the store is emulated: a livelock guard, not kernel behaviour.
         if (protectedNow && unsync && tries < 3 && onlyLevel1(before, gfn)) return FAULT;
@@ -166,10 +163,10 @@ const FAULT = -2;
 function* storeUnderKvmLock(ctx: ThreadContext, vcpu: Vcpu, gpa: number, value: number): Proc<MmuWorld, StoreResult> {
   const gfn = gpaToGfn(gpa);
   const trap = yield* update<MmuWorld, number>(
-    `guest store @${hex(gpa)} = ${formatPte(value)} (if gfn ${hex(gfn)} is write-protected: trap)`,
+    () => `guest store @${hex(gpa)} = ${formatPte(value)} (if gfn ${hex(gfn)} is write-protected: trap)`,
     { reads: [SHADOW], writes: [gmemObj(gpa)] },
-    (d, info) => {
-      if (isWriteProtected(stepStart(d), gfn)) return info.index;
+    (d, info, before) => {
+      if (isWriteProtected(before, gfn)) return info.index;
       d.gmem[gpa] = value;
       record(d, { gpa, value, step: info.index, thread: info.threadName, how: 'direct' });
       return DIRECT;
@@ -179,7 +176,7 @@ function* storeUnderKvmLock(ctx: ThreadContext, vcpu: Vcpu, gpa: number, value: 
   yield* lockMmu(vcpu);
   yield* kvmMmuPteWrite(ctx, vcpu, gpa, { value, step: trap }, { locked: true });
   yield* update<MmuWorld>(
-    `emulator_write_phys: copy ${formatPte(value)} to @${hex(gpa)}`,
+    () => `emulator_write_phys: copy ${formatPte(value)} to @${hex(gpa)}`,
     { reads: [], writes: [gmemObj(gpa)] },
     (d, info) => {
       d.gmem[gpa] = value;
@@ -205,10 +202,10 @@ function* unsyncOnWriteFault(ctx: ThreadContext, gfn: number): Proc<MmuWorld> {
   yield* acquire<MmuWorld>(MMU_LOCK);
   ctx.assertHeld(MMU_LOCK, 'set_spte');
   yield* update<MmuWorld>(
-    `write fault on gfn ${hex(gfn)}: set_spte: mmu_need_write_protect(gfn ${hex(gfn)}, can_unsync) -> kvm_unsync_page`,
+    () => `write fault on gfn ${hex(gfn)}: set_spte: mmu_need_write_protect(gfn ${hex(gfn)}, can_unsync) -> kvm_unsync_page`,
     { reads: [SHADOW], writes: [SHADOW] },
-    (d) => {
-      mmuNeedWriteProtect(d, gfn, true);
+    (d, _info, before) => {
+      mmuNeedWriteProtect(d, before, gfn, true);
     },
   );
   yield* release<MmuWorld>(MMU_LOCK);
@@ -224,10 +221,11 @@ function* unsyncOnWriteFault(ctx: ThreadContext, gfn: number): Proc<MmuWorld> {
 export function* storeVia(ctx: ThreadContext, vcpu: Vcpu, gva: number, gpa: number, value: number): Proc<MmuWorld, StoreResult> {
   const gfn = gpaToGfn(gpa);
   const direct = yield* update<MmuWorld, boolean>(
-    `guest store via gva ${hex(gva)} (@${hex(gpa)}) = ${formatPte(value)} (writable TLB entry or shadow leaf: straight to memory, else fault)`,
+    () =>
+      `guest store via gva ${hex(gva)} (@${hex(gpa)}) = ${formatPte(value)} (writable TLB entry or shadow leaf: straight to memory, else fault)`,
     { reads: [SHADOW, TLB], writes: [TLB, gmemObj(gpa)] },
-    (d, info) => {
-      const t = vcpu.tlbs ? translateCached(d, vcpu, gva, 'write', false) : translate(stepStart(d), vcpu, gva, 'write', false);
+    (d, info, before) => {
+      const t = vcpu.tlbs ? translateCached(d, before, vcpu, gva, 'write', false) : translate(before, vcpu, gva, 'write', false);
       if (!t.leaf) return false;
       if (t.leaf.gfn !== gfn)
         throw new Error(
@@ -261,12 +259,20 @@ export function* reloadCr3(ctx: ThreadContext, vcpu: Vcpu): Proc<MmuWorld> {
 
 /** Sets a scenario flag (another thread may be waiting on it). */
 export function* setFlag(_ctx: ThreadContext, name: string): Proc<MmuWorld> {
-  yield* update<MmuWorld>(`set flag ${name}`, { reads: [], writes: [flagObj(name)] }, (d) => {
-    d.flags[name] = true;
-  });
+  yield* update<MmuWorld>(
+    () => `set flag ${name}`,
+    { reads: [], writes: [flagObj(name)] },
+    (d) => {
+      d.flags[name] = true;
+    },
+  );
 }
 
 /** Blocks until a scenario flag is set. */
 export function* waitFlag(_ctx: ThreadContext, name: string): Proc<MmuWorld> {
-  yield* waitUntil<MmuWorld>(`wait for flag ${name}`, [flagObj(name)], (w) => w.flags[name] === true);
+  yield* waitUntil<MmuWorld>(
+    () => `wait for flag ${name}`,
+    [flagObj(name)],
+    (w) => w.flags[name] === true,
+  );
 }

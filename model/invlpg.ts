@@ -37,11 +37,11 @@ const rights = (s: Spte | undefined): string => (s?.kind === 'leaf' ? `${s.writa
 function* syncSpteStep(vcpu: Vcpu, t: InvlpgTarget): Proc<MmuWorld> {
   const gpa = t.gpa;
   const changed = yield* update<MmuWorld, boolean>(
-    `invlpg: kvm_sync_spte sp#${t.sp}[${hex(t.index)}]: kvm_vcpu_read_guest_atomic @${hex(gpa)}, drop or update the spte`,
+    () => `invlpg: kvm_sync_spte sp#${t.sp}[${hex(t.index)}]: kvm_vcpu_read_guest_atomic @${hex(gpa)}, drop or update the spte`,
     { reads: [gmemObj(gpa), SHADOW, HOST_MM], writes: [SHADOW] },
-    (d, info) => {
+    (d, info, before) => {
       const was = rights(d.sps[t.sp]?.spt[t.index]);
-      const kept = syncSpte(d, vcpu, t.sp, t.index, info);
+      const kept = syncSpte(d, before, vcpu, t.sp, t.index, info);
       return !kept || rights(d.sps[t.sp]?.spt[t.index]) !== was;
     },
   );
@@ -59,20 +59,24 @@ export function* invlpg(ctx: ThreadContext, vcpu: Vcpu, gva: number): Proc<MmuWo
   ctx.assertHeld(MMU_LOCK, 'FNAME(invlpg)');
   // for_each_shadow_entry stops at a non-present upper SPTE; at level 1 is_last_spte() is true
   // whether or not the SPTE is present, so an empty slot's gpte is re-read too.
-  const t = yield* read<MmuWorld, InvlpgTarget | undefined>(`invlpg: for_each_shadow_entry(gva ${hex(gva)})`, [SHADOW], (w) => {
-    const path = shadowWalk(w, shadowRootFor(w, vcpu.id, gva).root, gva, shadowIndex);
-    const last = path[path.length - 1];
-    if (!last || last.level !== 1 || (last.spte !== undefined && last.spte.kind !== 'leaf')) return undefined;
-    const sp = w.sps[last.sp];
-    return {
-      sp: last.sp,
-      index: last.index,
-      gfn: sp.gfn,
-      unsync: sp.unsync,
-      present: last.spte !== undefined,
-      gpa: shadowedGpte(sp, last.index).gpa,
-    };
-  });
+  const t = yield* read<MmuWorld, InvlpgTarget | undefined>(
+    () => `invlpg: for_each_shadow_entry(gva ${hex(gva)})`,
+    [SHADOW],
+    (w) => {
+      const path = shadowWalk(w, shadowRootFor(w, vcpu.id, gva).root, gva, shadowIndex);
+      const last = path[path.length - 1];
+      if (!last || last.level !== 1 || (last.spte !== undefined && last.spte.kind !== 'leaf')) return undefined;
+      const sp = w.sps[last.sp];
+      return {
+        sp: last.sp,
+        index: last.index,
+        gfn: sp.gfn,
+        unsync: sp.unsync,
+        present: last.spte !== undefined,
+        gpa: shadowedGpte(sp, last.index).gpa,
+      };
+    },
+  );
   const target = t !== undefined && (t.unsync || !unsyncOnly(mode)) ? t : undefined;
   if (mode === 'sync-spte') {
     if (target?.present) yield* syncSpteStep(vcpu, target);
@@ -82,7 +86,7 @@ export function* invlpg(ctx: ThreadContext, vcpu: Vcpu, gva: number): Proc<MmuWo
   }
   if (target?.present) {
     yield* update<MmuWorld>(
-      `invlpg: drop_spte sp#${target.sp}[${hex(target.index)}]${target.unsync ? ' (unsync)' : ''}`,
+      () => `invlpg: drop_spte sp#${target.sp}[${hex(target.index)}]${target.unsync ? ' (unsync)' : ''}`,
       { reads: [SHADOW], writes: [SHADOW] },
       (d) => {
         zapSpte(d, target.sp, target.index);
@@ -94,11 +98,11 @@ export function* invlpg(ctx: ThreadContext, vcpu: Vcpu, gva: number): Proc<MmuWo
   if (mode === 'unsync-locked' && target !== undefined && gpa !== undefined) {
     // v4.x: kvm_vcpu_read_guest_atomic and FNAME(update_pte) while still holding mmu_lock.
     yield* update<MmuWorld>(
-      `invlpg: kvm_vcpu_read_guest_atomic @${hex(gpa)}, FNAME(update_pte) sp#${target.sp}[${hex(target.index)}] (under mmu_lock)`,
+      () => `invlpg: kvm_vcpu_read_guest_atomic @${hex(gpa)}, FNAME(update_pte) sp#${target.sp}[${hex(target.index)}] (under mmu_lock)`,
       { reads: [gmemObj(gpa), SHADOW, HOST_MM], writes: [SHADOW] },
-      (d, info) => {
-        const value = gmemRead(d as MmuWorld, gpa);
-        updatePte(d, vcpu, target.sp, target.index, value, {
+      (d, info, before) => {
+        const value = gmemRead(before, gpa);
+        updatePte(d, before, vcpu, target.sp, target.index, value, {
           installedAt: info.index,
           thread: info.threadName,
           fromGpte: { value, gpa, readAtStep: info.index },
@@ -119,7 +123,7 @@ export function* invlpg(ctx: ThreadContext, vcpu: Vcpu, gva: number): Proc<MmuWo
   if (gpa !== undefined && mode === 'zap-reinstall') {
     // v2.6.29-v2.6.32: kvm_read_guest_atomic here, then kvm_mmu_pte_write(&gpte) if present and accessed.
     const g = yield* read<MmuWorld, { value: number; at: number }>(
-      `invlpg: kvm_read_guest_atomic @${hex(gpa)} (no mmu_lock)`,
+      () => `invlpg: kvm_read_guest_atomic @${hex(gpa)} (no mmu_lock)`,
       [gmemObj(gpa)],
       (w, info) => ({
         value: gmemRead(w, gpa),

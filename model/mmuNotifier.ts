@@ -13,7 +13,7 @@ export function* kvmMmuNotifierInvalidateRangeStart(ctx: ThreadContext, gfn: num
   yield* acquire<MmuWorld>(MMU_LOCK);
   ctx.assertHeld(MMU_LOCK, 'kvm_mmu_notifier_invalidate_range_start');
   const zapped = yield* update<MmuWorld, number>(
-    `kvm_mmu_notifier_invalidate_range_start: mmu_notifier_count++, kvm_unmap_hva(gfn ${hex(gfn)}): zap every spte mapping it`,
+    () => `kvm_mmu_notifier_invalidate_range_start: mmu_notifier_count++, kvm_unmap_hva(gfn ${hex(gfn)}): zap every spte mapping it`,
     { reads: [SHADOW, MMU_NOTIFIER], writes: [SHADOW, MMU_NOTIFIER] },
     (d) => {
       d.mmuNotifierCount++;
@@ -40,7 +40,7 @@ export function* kvmMmuNotifierInvalidateRangeStart(ctx: ThreadContext, gfn: num
 export function* hostRemap(gfn: number, pfn: number): Proc<MmuWorld> {
   // Not under mmu_lock: the primary MMU's page tables are not KVM's; every step that reads them declares HOST_MM.
   yield* update<MmuWorld>(
-    `host: migrate page of gfn ${hex(gfn)} to pfn ${hex(pfn)}, free the old page`,
+    () => `host: migrate page of gfn ${hex(gfn)} to pfn ${hex(pfn)}, free the old page`,
     { reads: [HOST_MM], writes: [HOST_MM] },
     (d) => {
       d.hostPfn[gfn] = pfn;
@@ -72,7 +72,11 @@ export function* hostMigratePage(ctx: ThreadContext, gfn: number, pfn: number): 
 
 /** gfn_to_pfn, virt/kvm/kvm_main.c: resolves gfn's host frame without mmu_lock (a scheduling point). */
 export function* gfnToPfnStep(gfn: number): Proc<MmuWorld, number> {
-  return yield* read<MmuWorld, number>(`gfn_to_pfn(gfn ${hex(gfn)}) (no mmu_lock)`, [HOST_MM], (w) => gfnToPfn(w, gfn));
+  return yield* read<MmuWorld, number>(
+    () => `gfn_to_pfn(gfn ${hex(gfn)}) (no mmu_lock)`,
+    [HOST_MM],
+    (w) => gfnToPfn(w, gfn),
+  );
 }
 
 /** Reads kvm->mmu_notifier_seq without the lock (FNAME(page_fault)'s mmu_seq sample). */
@@ -84,7 +88,7 @@ export function* readMmuNotifierSeq(): Proc<MmuWorld, number> {
 export function* mmuNotifierRetry(ctx: ThreadContext, mmuSeq: number): Proc<MmuWorld, boolean> {
   ctx.assertHeld(MMU_LOCK, 'mmu_notifier_retry');
   return yield* read<MmuWorld, boolean>(
-    `mmu_notifier_retry: mmu_notifier_count != 0 || mmu_notifier_seq != ${mmuSeq}?`,
+    () => `mmu_notifier_retry: mmu_notifier_count != 0 || mmu_notifier_seq != ${mmuSeq}?`,
     [MMU_NOTIFIER],
     (w) => w.mmuNotifierCount !== 0 || w.mmuNotifierSeq !== mmuSeq,
   );

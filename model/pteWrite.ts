@@ -10,7 +10,7 @@ import { sptesForStore } from './shadow/role.ts';
 import { setSpte } from './shadow/spte.ts';
 import { needRemoteFlush } from './shadow/flush.ts';
 import { kvmFlushRemoteTlbs, kvmMmuFlushTlb } from './tlb.ts';
-import type { Draft } from 'immer';
+import type { Draft } from '../sim/step.ts';
 import {
   gmemObj,
   gmemRead,
@@ -40,6 +40,7 @@ const rereadsGpte = (vcpu: Vcpu): boolean => vcpu.config.pteWrite === 'update' &
  */
 export function updatePte(
   d: Draft<MmuWorld>,
+  before: MmuWorld,
   vcpu: Vcpu,
   sp: number,
   index: number,
@@ -48,7 +49,7 @@ export function updatePte(
 ): void {
   const s = d.sps[sp];
   if (!s || !isPresent(value) || !isAccessed(value)) return;
-  setSpte(d, vcpu.config, vcpu.cr0Wp, {
+  setSpte(d, before, vcpu.config, vcpu.cr0Wp, {
     sp,
     index,
     gfn: pteGfn(value),
@@ -112,16 +113,20 @@ export function* kvmMmuPteWrite(
   // invlpg ("new == NULL"): kvm_read_guest without mmu_lock.
   let gentry: Gentry = written
     ? { value: written.value, at: written.step, emulated: written.emulated ?? true }
-    : yield* read<MmuWorld, Gentry>(`kvm_mmu_pte_write: kvm_read_guest @${hex(gpa)} (no mmu_lock)`, [gmemObj(gpa)], (w, info) => ({
-        value: gmemRead(w, gpa),
-        at: info.index,
-      }));
+    : yield* read<MmuWorld, Gentry>(
+        () => `kvm_mmu_pte_write: kvm_read_guest @${hex(gpa)} (no mmu_lock)`,
+        [gmemObj(gpa)],
+        (w, info) => ({
+          value: gmemRead(w, gpa),
+          at: info.index,
+        }),
+      );
   if (!o.locked) yield* lockMmu(vcpu);
   ctx.assertHeld(MMU_LOCK, 'kvm_mmu_pte_write');
   if (written !== undefined && rereadsGpte(vcpu)) {
     // Commit 0e0fee5c539b: "gentry = mmu_pte_write_fetch_gpte(vcpu, &gpa, &bytes)" after spin_lock (kvm_vcpu_read_guest_atomic).
     gentry = yield* read<MmuWorld, Gentry>(
-      `kvm_mmu_pte_write: mmu_pte_write_fetch_gpte: kvm_vcpu_read_guest_atomic @${hex(gpa)} (under mmu_lock)`,
+      () => `kvm_mmu_pte_write: mmu_pte_write_fetch_gpte: kvm_vcpu_read_guest_atomic @${hex(gpa)} (under mmu_lock)`,
       [gmemObj(gpa)],
       (w, info) => ({ value: gmemRead(w, gpa), at: info.index }),
     );
@@ -129,7 +134,7 @@ export function* kvmMmuPteWrite(
   const what = counted ? `; invlpg_counter still ${sampled}?` : '';
   // Each page's SPTEs for this gpa; a 32-bit table's page of the other quadrant has none (v2.6.36 mmu.c kvm_mmu_pte_write, "quadrant != sp->role.quadrant").
   const found = yield* read<MmuWorld, { sps: { id: number; level: number; indices: number[]; sameFormat: boolean }[]; moved: boolean }>(
-    `kvm_mmu_pte_write: for_each_gfn_indirect_valid_sp(gfn ${hex(gfn)})${what}`,
+    () => `kvm_mmu_pte_write: for_each_gfn_indirect_valid_sp(gfn ${hex(gfn)})${what}`,
     [SHADOW],
     (w) => ({
       sps: indirectSpsOf(w, gfn)
@@ -154,7 +159,7 @@ export function* kvmMmuPteWrite(
     if (vcpu.config.pteWrite === 'zap' || sp.level > 1 || !sp.sameFormat) {
       // Not "remote ||= yield* …": that would skip the step for every page after the first that needs a flush.
       const need = yield* update<MmuWorld, boolean>(
-        `kvm_mmu_pte_write: zap spte ${sp.indices.map((i) => `sp#${sp.id}[${hex(i)}]`).join(', ')}`,
+        () => `kvm_mmu_pte_write: zap spte ${sp.indices.map((i) => `sp#${sp.id}[${hex(i)}]`).join(', ')}`,
         { reads: [SHADOW], writes: [SHADOW] },
         (d) => {
           let need = false;
@@ -167,12 +172,12 @@ export function* kvmMmuPteWrite(
     }
     const why = found.moved ? ' (invlpg_counter moved: gentry = 0)' : '';
     const need = yield* update<MmuWorld, boolean>(
-      `kvm_mmu_pte_write: zap spte sp#${sp.id}[${hex(index)}], FNAME(update_pte) from ${formatPte(value)}${why}`,
+      () => `kvm_mmu_pte_write: zap spte sp#${sp.id}[${hex(index)}], FNAME(update_pte) from ${formatPte(value)}${why}`,
       { reads: [SHADOW, HOST_MM], writes: [SHADOW] },
-      (d, info) => {
+      (d, info, before) => {
         if (!d.sps[sp.id]) return false;
         const old = zapSpte(d, sp.id, index);
-        updatePte(d, vcpu, sp.id, index, value, { installedAt: info.index, thread: info.threadName, fromGpte: source });
+        updatePte(d, before, vcpu, sp.id, index, value, { installedAt: info.index, thread: info.threadName, fromGpte: source });
         return needRemoteFlush(old, d.sps[sp.id].spt[index] as Spte | undefined);
       },
     );

@@ -2,8 +2,7 @@
 // vCPU cached stays usable until a flush reaches that vCPU, which is what a missed remote flush
 // breaks. Elsewhere the flush steps stay plain scheduling points and change nothing.
 
-import type { Draft } from 'immer';
-import { mark, update, type Proc } from '../sim/step.ts';
+import { mark, update, type Draft, type Label, type Proc } from '../sim/step.ts';
 import { TLB, type MmuWorld, type TlbEntry, type Vcpu } from './world.ts';
 
 const PAGE_MASK = ~0xfff;
@@ -24,20 +23,20 @@ export function flushAllTlbs(d: Draft<MmuWorld>): void {
 }
 
 /** kvm_flush_remote_tlbs as its own step: every vCPU's TLB is emptied. */
-export function* kvmFlushRemoteTlbs(vcpu: Vcpu, label: string): Proc<MmuWorld> {
+export function* kvmFlushRemoteTlbs(vcpu: Vcpu, label: Label): Proc<MmuWorld> {
   if (!vcpu.tlbs) return yield* mark<MmuWorld>(label, { reads: [], writes: [TLB] });
   yield* update<MmuWorld>(label, { reads: [], writes: [TLB] }, flushAllTlbs);
 }
 
 /** kvm_flush_remote_tlbs from a thread with no vCPU (the host's mmu notifier): empties every TLB if modelled. */
-export function* hostFlushRemoteTlbs(label: string): Proc<MmuWorld> {
+export function* hostFlushRemoteTlbs(label: Label): Proc<MmuWorld> {
   yield* update<MmuWorld>(label, { reads: [], writes: [TLB] }, (d) => {
     if (d.tlbs) flushAllTlbs(d);
   });
 }
 
 /** kvm_mmu_flush_tlb: this vCPU's TLB is emptied (a local flush, no IPI). */
-export function* kvmMmuFlushTlb(vcpu: Vcpu, label: string): Proc<MmuWorld> {
+export function* kvmMmuFlushTlb(vcpu: Vcpu, label: Label): Proc<MmuWorld> {
   if (!vcpu.tlbs) return yield* mark<MmuWorld>(label, { reads: [], writes: [TLB] });
   yield* update<MmuWorld>(label, { reads: [TLB], writes: [TLB] }, (d) => {
     if (Object.keys(d.tlb[vcpu.id]).length > 0) d.tlb[vcpu.id] = {};

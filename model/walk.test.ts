@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { runSolo } from '../sim/solo.ts';
+import { labelText } from '../sim/step.ts';
 import { presetByName } from './config.ts';
 import { GuestBuilder, type MapOptions } from './guestBuilder.ts';
 import { ACC_EXEC, ACC_WRITE, formatPte, makePte } from './pte.ts';
@@ -112,13 +113,13 @@ describe('walkAddr', () => {
       }
       const step = s.value;
       if (step.kind !== 'act') throw new Error('unexpected step');
-      labels.push(step.label);
+      labels.push(labelText(step.label));
       if (i === 4) world = { ...world, gmem: { ...world.gmem, [0x13008]: changed } };
       const info = { index: i, thread: 0, threadName: 'VCPU0' };
       if (step.read) input = step.read(world, info);
       else if (step.update) {
         const draft = structuredClone(world) as MmuWorld;
-        input = step.update(draft as never, info);
+        input = step.update(draft as never, info, world);
         world = draft;
       }
     }

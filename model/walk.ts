@@ -87,10 +87,14 @@ export function* walkAddr(_ctx: ThreadContext, vcpu: Vcpu, gva: number, acc: Fau
       if (mode.pdptes && level === mode.rootLevel && vcpu.config.pdpteSource === 'loaded') {
         // PAE: the PDPTE comes from the vCPU's PDPTE registers, loaded at CR3 load (v2.6.36 paging_tmpl.h FNAME(walk_addr), kvm_pdptr_read).
         const i = mode.index(gva, level);
-        const pdpte: Gpte = yield* read(`walk_addr: kvm_pdptr_read(${i})`, [pdptrsObj(vcpu.id)], (w: MmuWorld, info) => ({
-          value: w.vcpus[vcpu.id].pdptrs?.[i] ?? 0,
-          at: info.index,
-        }));
+        const pdpte: Gpte = yield* read(
+          () => `walk_addr: kvm_pdptr_read(${i})`,
+          [pdptrsObj(vcpu.id)],
+          (w: MmuWorld, info) => ({
+            value: w.vcpus[vcpu.id].pdptrs?.[i] ?? 0,
+            at: info.index,
+          }),
+        );
         readAt[level - 1] = pdpte.at;
         if (!isPresent(pdpte.value)) return { ok: false, errorCode: errorCode(false, acc, st.eferNx) };
         // A PDPTE has no R/W, U/S, NX or A bits (SDM vol. 3 4.4.1): it adds no rights and is never written.
@@ -100,10 +104,14 @@ export function* walkAddr(_ctx: ThreadContext, vcpu: Vcpu, gva: number, acc: Fau
         level--;
         continue;
       }
-      const g: Gpte = yield* read(`walk_addr: read gpte L${level} @${hex(gpa)}`, [gmemObj(gpa)], (w: MmuWorld, info) => ({
-        value: gmemRead(w, gpa),
-        at: info.index,
-      }));
+      const g: Gpte = yield* read(
+        () => `walk_addr: read gpte L${level} @${hex(gpa)}`,
+        [gmemObj(gpa)],
+        (w: MmuWorld, info) => ({
+          value: gmemRead(w, gpa),
+          at: info.index,
+        }),
+      );
       let pte = g.value;
       readAt[level - 1] = g.at;
       if (!isPresent(pte)) return { ok: false, errorCode: errorCode(false, acc, st.eferNx) };
@@ -164,7 +172,7 @@ function* setAdBit(vcpu: Vcpu, gpa: number, old: number, bit: number, what: stri
   const next = withFlags(old, bit);
   if (vcpu.config.adUpdate === 'cmpxchg') {
     return yield* update(
-      `${what}: cmpxchg_gpte @${hex(gpa)} ${formatPte(old)} -> ${formatPte(next)}`,
+      () => `${what}: cmpxchg_gpte @${hex(gpa)} ${formatPte(old)} -> ${formatPte(next)}`,
       { reads: [gmemObj(gpa)], writes: [gmemObj(gpa)] },
       (d) => {
         if ((d.gmem[gpa] ?? 0) !== old) return false;
@@ -175,9 +183,13 @@ function* setAdBit(vcpu: Vcpu, gpa: number, old: number, bit: number, what: stri
   }
   if (vcpu.config.adUpdate === 'in-place') {
     // v2.6.24's "*ptep |= bit" on the mapped table: a fresh load and a store, not one atomic step.
-    const now = yield* read(`${what}: |= on the mapped table: load @${hex(gpa)}`, [gmemObj(gpa)], (w: MmuWorld) => gmemRead(w, gpa));
+    const now = yield* read(
+      () => `${what}: |= on the mapped table: load @${hex(gpa)}`,
+      [gmemObj(gpa)],
+      (w: MmuWorld) => gmemRead(w, gpa),
+    );
     yield* update(
-      `${what}: |= on the mapped table: store @${hex(gpa)} = ${formatPte(withFlags(now, bit))}`,
+      () => `${what}: |= on the mapped table: store @${hex(gpa)} = ${formatPte(withFlags(now, bit))}`,
       { reads: [], writes: [gmemObj(gpa)] },
       (d) => {
         d.gmem[gpa] = withFlags(now, bit);
@@ -186,7 +198,7 @@ function* setAdBit(vcpu: Vcpu, gpa: number, old: number, bit: number, what: stri
     return true;
   }
   yield* update(
-    `${what}: write back @${hex(gpa)} = ${formatPte(next)} (plain, not cmpxchg)`,
+    () => `${what}: write back @${hex(gpa)} = ${formatPte(next)} (plain, not cmpxchg)`,
     { reads: [], writes: [gmemObj(gpa)] },
     (d) => {
       d.gmem[gpa] = next;

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { firstEnabled, runOnce } from '../sim/index.ts';
+import { firstEnabled, parseSchedule, replay, runOnce } from '../sim/index.ts';
+import { scenarioByName } from './index.ts';
 import { shadowedGpte } from '../model/index.ts';
 import type { MmuWorld } from '../model/index.ts';
 import { oneTableTwoModes } from './oneTableTwoModes.ts';
@@ -49,5 +50,21 @@ describe('pae-pdpte-change: PDPTEs take effect at the CR3 load', () => {
     expect(v0.pdptrs![1]).not.toBe(v1.pdptrs![1]);
     expect(w.sps[v1.paeRoot![1]!].gfn).toBe(Math.floor(v1.pdptrs![1] / 4096));
     expect(w.sps[v0.paeRoot![1]!].gfn).toBe(Math.floor(v0.pdptrs![1] / 4096));
+  });
+});
+
+describe('the mode races, replayed from the schedules exploration printed', () => {
+  const replayed = (text: string) => {
+    const s = parseSchedule(text);
+    return runOnce(scenarioByName(s.scenario)!.build(s.variant), replay(s)).verdict;
+  };
+
+  it('should break only the mutant on the same interleaving', () => {
+    expect(replayed('mmu-race/1 quadrant-split-store no-quadrant-check 0*10 1*')).toMatchObject({ kind: 'violated' });
+    expect(replayed('mmu-race/1 quadrant-split-store v2.6.36 0*10 1*')).toEqual({ kind: 'holds' });
+    expect(replayed('mmu-race/1 one-table-two-modes role-ignores-gpte-format 0*12 1*')).toMatchObject({ kind: 'violated' });
+    expect(replayed('mmu-race/1 one-table-two-modes v2.6.36 0*12 1*')).toEqual({ kind: 'holds' });
+    expect(replayed('mmu-race/1 pae-pdpte-change cr3-keeps-pae-roots 0*11 1*')).toMatchObject({ kind: 'violated' });
+    expect(replayed('mmu-race/1 pae-pdpte-change v2.6.36 0*11 1*')).toEqual({ kind: 'holds' });
   });
 });

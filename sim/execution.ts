@@ -3,7 +3,7 @@ import { Machine, type ThreadState } from './machine.ts';
 import { flushLabel } from './memory/flushLabel.ts';
 import { DEFAULT_MAX_STEPS, type Finding, type Program, type StepInvariant } from './program.ts';
 import { scheduleFromChoices, type Schedule } from './schedule.ts';
-import { footprintOf, type Footprint, type StepInfo } from './step.ts';
+import { footprintOf, labelText, type Footprint, type Label, type StepInfo } from './step.ts';
 import { REDUNDANT, type ChoicePoint, type Strategy } from './strategy.ts';
 import type { Trace, TraceEvent } from './trace.ts';
 import type { LockWait, Verdict } from './verdict.ts';
@@ -39,7 +39,8 @@ export interface Activity {
   thread: string;
   /** The thread's last step (index and label; -1 and undefined before its first), or the step running. */
   step: number;
-  label: string | undefined;
+  /** Unformatted (see `labelText`): formatting costs time on every step, and the record is read only when a run is stopped. */
+  label: Label | undefined;
 }
 
 /**
@@ -80,7 +81,7 @@ class Execution<W> {
   private readonly pending: (Footprint | undefined)[];
   /** Index and label of each thread's last step (for the watchdog's report). */
   private readonly lastStep: number[];
-  private readonly lastLabel: (string | undefined)[];
+  private readonly lastLabel: (Label | undefined)[];
   private readonly stepInvariants: readonly StepInvariant[];
   // Step invariants see every event, but only a recorded run keeps them.
   private readonly events: TraceEvent[] | undefined;
@@ -110,7 +111,7 @@ class Execution<W> {
     const n = this.machine.threads.length;
     this.pending = new Array<Footprint | undefined>(this.names.length).fill(undefined);
     this.lastStep = new Array<number>(n).fill(-1);
-    this.lastLabel = new Array<string | undefined>(n).fill(undefined);
+    this.lastLabel = new Array<Label | undefined>(n).fill(undefined);
   }
 
   run(): ExecutionResult<W> {
@@ -183,6 +184,8 @@ class Execution<W> {
     const index = this.index;
     const step = t.pending!;
     const info: StepInfo = { index, thread: t.id, threadName: t.name };
+    // Formatted before the step runs, as the thread saw it when it yielded the step.
+    const label = this.events ? labelText(step.label) : '';
     let value: unknown;
     activity.where = 'step';
     activity.thread = t.name;
@@ -192,36 +195,56 @@ class Execution<W> {
       value = this.machine.run(t, info);
     } catch (e) {
       if (e instanceof ScheduleFitError) throw e;
-      this.halt = new Halt('scenario-error', `${t.name} at step ${index} (${step.label}): ${errorText(e)}`);
+      this.halt = new Halt('scenario-error', `${t.name} at step ${index} (${labelText(step.label)}): ${errorText(e)}`);
     }
     activity.where = 'engine';
     this.lastStep[t.id] = index;
     this.lastLabel[t.id] = step.label;
     if (this.programThreads !== undefined) this.pending[this.programThreads + t.id] = this.machine.tso!.flushFootprint(t.id);
-    this.record(t.id, step.label, t.held.slice());
+    this.choices.push(t.id);
+    const fp = this.pending[t.id]!;
+    this.strategy.executed?.({ step: index, thread: t.id, footprint: fp });
+    if (this.events || this.stepInvariants.length > 0) {
+      const event: TraceEvent = this.events
+        ? {
+            index,
+            thread: t.id,
+            threadName: t.name,
+            label,
+            reads: fp.reads,
+            writes: fp.writes,
+            held: t.held.slice(),
+            // Under TSO: the stores still in the thread's buffer after the step.
+            ...(this.machine.tso ? { buffered: this.machine.tso.pendingLabels(t.id) } : {}),
+          }
+        : new UnrecordedEvent(index, t.id, t.name, step.label, fp, t.held);
+      this.events?.push(event);
+      for (const inv of this.stepInvariants) {
+        const detail = this.halt ? undefined : inv.check(event);
+        if (detail !== undefined && !this.stepViolation) this.stepViolation = this.violated(inv.name, inv.explanation, detail);
+      }
+    }
+    this.worlds?.push(this.machine.world);
+    this.last = t.id;
+    this.index++;
     if (this.stepViolation) return;
     if (!this.halt) this.advance(t, value);
   }
 
-  /** Under TSO: flush thread f writes the oldest store of its thread's buffer to memory. */
+  /** Under TSO: flush thread f writes the oldest store of its thread's buffer to memory; recorded and checked like a step. */
   private flush(f: number): void {
+    const index = this.index;
     const owner = f - this.programThreads!;
     const tso = this.machine.tso!;
     const { store, held } = this.machine.flush(owner);
-    this.record(f, flushLabel(store), held);
+    const fp = this.pending[f]!;
     this.pending[f] = tso.flushFootprint(owner);
-  }
-
-  /** Tells the strategy about the step thread `id` just took, records it and checks the step invariants. */
-  private record(id: number, label: string, held: string[]): void {
-    const index = this.index;
-    this.choices.push(id);
-    const fp = this.pending[id]!;
-    this.strategy.executed?.({ step: index, thread: id, footprint: fp });
+    this.choices.push(f);
+    this.strategy.executed?.({ step: index, thread: f, footprint: fp });
     if (this.events || this.stepInvariants.length > 0) {
-      const event: TraceEvent = { index, thread: id, threadName: this.names[id], label, reads: fp.reads, writes: fp.writes, held };
-      const tso = this.machine.tso;
-      const recorded = tso ? { ...event, buffered: tso.pendingLabels(id % this.machine.threads.length) } : event;
+      const label = flushLabel(store);
+      const event: TraceEvent = { index, thread: f, threadName: this.names[f], label, reads: fp.reads, writes: fp.writes, held };
+      const recorded = { ...event, buffered: tso.pendingLabels(owner) };
       this.events?.push(recorded);
       for (const inv of this.stepInvariants) {
         const detail = this.halt ? undefined : inv.check(recorded);
@@ -229,7 +252,7 @@ class Execution<W> {
       }
     }
     this.worlds?.push(this.machine.world);
-    this.last = id;
+    this.last = f;
     this.index++;
   }
 
@@ -275,12 +298,36 @@ class Execution<W> {
   }
 }
 
+/**
+ * The event step invariants check in a run that keeps no trace: the label is formatted only if an
+ * invariant reads it (to report a violation), and `held` is the thread's live list, valid during the check.
+ */
+class UnrecordedEvent implements TraceEvent {
+  readonly reads: readonly string[];
+  readonly writes: readonly string[];
+  constructor(
+    readonly index: number,
+    readonly thread: number,
+    readonly threadName: string,
+    private readonly source: Label,
+    fp: Footprint,
+    readonly held: readonly string[],
+  ) {
+    this.reads = fp.reads;
+    this.writes = fp.writes;
+  }
+  get label(): string {
+    return labelText(this.source);
+  }
+}
+
 function deadlock<W>(machine: Machine<W>): Halt {
   const waits: LockWait[] = [];
   for (const t of machine.threads) {
     if (!t.pending) continue;
     const step = t.pending;
-    const waitsFor = step.kind === 'acquire' ? `lock ${step.lock} (held by ${machine.owner(step.lock)!.name})` : `condition: ${step.label}`;
+    const waitsFor =
+      step.kind === 'acquire' ? `lock ${step.lock} (held by ${machine.owner(step.lock)!.name})` : `condition: ${labelText(step.label)}`;
     waits.push({ thread: t.name, holds: t.held.slice(), waitsFor });
   }
   const text = waits.map((w) => `${w.thread} holds [${w.holds.join(', ')}] and waits for ${w.waitsFor}`).join('; ');

@@ -101,8 +101,9 @@ export class Machine<W> {
         if (step.update) {
           let out: unknown;
           const recipe = step.update;
-          this.world = immer.produce(this.world, (draft) => {
-            out = recipe(draft, info);
+          const before = this.world;
+          this.world = immer.produce(before, (draft) => {
+            out = recipe(draft, info, before);
           });
           return out;
         }

@@ -1,5 +1,21 @@
 import type { Draft } from 'immer';
 
+/** A mutable view of a world inside an update (immer's draft type; the engine owns the immer dependency). */
+export type { Draft } from 'immer';
+
+/**
+ * What a step says it does, e.g. "read x @0x3008": the text, or a function that makes it, called only
+ * when the label is shown (a recorded trace, an error, the watchdog), so exploration does not format
+ * numbers on every step. A function must give the same text whenever it is called while its thread
+ * waits at that step.
+ */
+export type Label = string | (() => string);
+
+/** The text of a label. */
+export function labelText(label: Label): string {
+  return typeof label === 'string' ? label : label();
+}
+
 /** Where and by whom a step runs; handed to every read and update so models can record provenance. */
 export interface StepInfo {
   /** 0-based index of the step in the execution. */
@@ -14,15 +30,19 @@ export interface StepInfo {
 export interface ActStep<W> {
   readonly kind: 'act';
   /** Reads like the code line it models, e.g. "read x @0x3008". */
-  readonly label: string;
+  readonly label: Label;
   /** Shared objects read, e.g. "gmem:0x3008"; over-approximating is sound, under-approximating is a bug. */
   readonly reads: readonly string[];
   /** Shared objects written. */
   readonly writes: readonly string[];
   /** Pure read; its result is sent back to the thread. */
   readonly read?: (world: W, info: StepInfo) => unknown;
-  /** Immer recipe producing the next world; its return value is sent back to the thread. */
-  readonly update?: (draft: Draft<W>, info: StepInfo) => unknown;
+  /**
+   * Immer recipe producing the next world; its return value is sent back to the thread. `before` is
+   * the world the step started from: scanning it instead of the draft keeps immer from copying what
+   * the step only looks at (valid for what the recipe has not changed yet).
+   */
+  readonly update?: (draft: Draft<W>, info: StepInfo, before: W) => unknown;
   /** A full fence or a locked instruction (smp_mb, cmpxchg, xchg, atomic inc): under TSO it waits for the thread's store buffer to drain. */
   readonly locked?: boolean;
   /** A plain store: the recipe only writes (reads none of what it writes), so under TSO it reads nothing from memory. */
@@ -32,21 +52,21 @@ export interface ActStep<W> {
 /** Spinlock acquire: enabled only while the lock is free, so there is no spin loop to explore. */
 export interface AcquireStep {
   readonly kind: 'acquire';
-  readonly label: string;
+  readonly label: Label;
   readonly lock: string;
 }
 
 /** Spinlock release: releasing a lock the thread does not hold is a scenario error. */
 export interface ReleaseStep {
   readonly kind: 'release';
-  readonly label: string;
+  readonly label: Label;
   readonly lock: string;
 }
 
 /** Blocks until `until(world)` holds (a flag or condition another thread sets); a no-op when run. */
 export interface WaitStep<W> {
   readonly kind: 'wait';
-  readonly label: string;
+  readonly label: Label;
   readonly reads: readonly string[];
   readonly until: (world: W) => boolean;
 }
@@ -100,12 +120,16 @@ export function footprintOf<W>(step: Step<W>): Footprint {
 }
 
 /** Reads the world in one step: `const v = yield* read('label', ['gmem:0x10'], w => w.x)`. */
-export function* read<W, T>(label: string, reads: readonly string[], fn: (world: W, info: StepInfo) => T): Proc<W, T> {
+export function* read<W, T>(label: Label, reads: readonly string[], fn: (world: W, info: StepInfo) => T): Proc<W, T> {
   return (yield { kind: 'act', label, reads, writes: NONE, read: fn }) as T;
 }
 
 /** Updates the world in one step with an immer recipe; returns what the recipe returns. */
-export function* update<W, T = void>(label: string, footprint: Footprint, recipe: (draft: Draft<W>, info: StepInfo) => T): Proc<W, T> {
+export function* update<W, T = void>(
+  label: Label,
+  footprint: Footprint,
+  recipe: (draft: Draft<W>, info: StepInfo, before: W) => T,
+): Proc<W, T> {
   return (yield {
     kind: 'act',
     label,
@@ -116,7 +140,7 @@ export function* update<W, T = void>(label: string, footprint: Footprint, recipe
 }
 
 /** A step with no effect on the world but a visible place in the trace (e.g. a TLB flush marker). */
-export function* mark<W>(label: string, footprint: Footprint): Proc<W> {
+export function* mark<W>(label: Label, footprint: Footprint): Proc<W> {
   yield { kind: 'act', label, reads: footprint.reads, writes: footprint.writes };
 }
 
@@ -136,16 +160,16 @@ export function* fence<W>(label = 'smp_mb()'): Proc<W> {
 }
 
 /** Acquires a spinlock; the thread is not runnable while another thread holds it. */
-export function* acquire<W>(lock: string, label = `spin_lock(${lock})`): Proc<W> {
+export function* acquire<W>(lock: string, label: Label = `spin_lock(${lock})`): Proc<W> {
   yield { kind: 'acquire', label, lock };
 }
 
 /** Releases a spinlock this thread holds. */
-export function* release<W>(lock: string, label = `spin_unlock(${lock})`): Proc<W> {
+export function* release<W>(lock: string, label: Label = `spin_unlock(${lock})`): Proc<W> {
   yield { kind: 'release', label, lock };
 }
 
 /** Waits until a condition on the world holds (the thread is blocked, not spinning). */
-export function* waitUntil<W>(label: string, reads: readonly string[], until: (world: W) => boolean): Proc<W> {
+export function* waitUntil<W>(label: Label, reads: readonly string[], until: (world: W) => boolean): Proc<W> {
   yield { kind: 'wait', label, reads, until };
 }

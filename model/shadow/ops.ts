@@ -1,6 +1,6 @@
 // Shadow-MMU operations as steps: each is one atomic action on `shadow`, run under mmu_lock.
 
-import { read, update, type Proc, type ThreadContext } from '../../sim/step.ts';
+import { read, update, type Label, type Proc, type ThreadContext } from '../../sim/step.ts';
 import { ACC_ALL, hex, isPresent, pteGfn } from '../pte.ts';
 import { vcpuPageRole } from './role.ts';
 import { flushAllTlbs } from '../tlb.ts';
@@ -17,7 +17,7 @@ import {
   type SpRole,
   type Vcpu,
 } from '../world.ts';
-import { createSp, findSp, rmapWriteProtect, setLink, stepStart, unsyncSpsOf, zapSpte } from './pages.ts';
+import { createSp, findSp, rmapWriteProtect, setLink, unsyncSpsOf, zapSpte } from './pages.ts';
 import { setSpte, type SpteInputs } from './spte.ts';
 import { kvmSyncPage } from './sync.ts';
 
@@ -52,10 +52,10 @@ type Lookup = GetPageResult & { readonly mustSync: boolean; readonly syncOthers:
 export function* kvmMmuGetPage(ctx: ThreadContext, vcpu: Vcpu, who: string, gfn: number, role: SpRole): Proc<MmuWorld, GetPageResult> {
   ctx.assertHeld(MMU_LOCK, 'kvm_mmu_get_page');
   const flush = vcpu.tlbs && vcpu.config.flushOnWriteProtect;
-  const what = role.direct ? 'direct' : `write-protect gfn ${hex(gfn)} if new${flush ? ', kvm_flush_remote_tlbs if an spte lost W' : ''}`;
-  const lookup = (label: string, retry: boolean) =>
-    update<MmuWorld, Lookup>(label, vcpu.tlbs ? SHADOW_TLB_RW : SHADOW_RW, (d, info) => {
-      const w = stepStart(d);
+  const what = (): string =>
+    role.direct ? 'direct' : `write-protect gfn ${hex(gfn)} if new${flush ? ', kvm_flush_remote_tlbs if an spte lost W' : ''}`;
+  const lookup = (label: Label, retry: boolean) =>
+    update<MmuWorld, Lookup>(label, vcpu.tlbs ? SHADOW_TLB_RW : SHADOW_RW, (d, info, w) => {
       const unsync = role.direct ? [] : unsyncSpsOf(w, gfn);
       const found = findSp(w, gfn, role, vcpu.config.roleCompare);
       if (found !== undefined && !retry) {
@@ -67,10 +67,10 @@ export function* kvmMmuGetPage(ctx: ThreadContext, vcpu: Vcpu, who: string, gfn:
       if (!role.direct && rmapWriteProtect(d, gfn, w) > 0 && flush) flushAllTlbs(d);
       return { sp, created: true, mustSync: false, syncOthers: role.level > 1 ? unsync : [] };
     });
-  let r = yield* lookup(`${who}: kvm_mmu_get_page(gfn ${hex(gfn)}, L${role.level}) (${what})`, false);
+  let r = yield* lookup(() => `${who}: kvm_mmu_get_page(gfn ${hex(gfn)}, L${role.level}) (${what()})`, false);
   if (r.mustSync && (yield* kvmSyncPage(ctx, vcpu, who, r.sp, vcpu.config.getPageSync === 'transient'))) {
     // kvm_sync_page zapped the (now empty) page: the kernel breaks out of the lookup and creates one.
-    r = yield* lookup(`${who}: kvm_mmu_get_page(gfn ${hex(gfn)}, L${role.level}) (synced page was zapped: create, ${what})`, true);
+    r = yield* lookup(() => `${who}: kvm_mmu_get_page(gfn ${hex(gfn)}, L${role.level}) (synced page was zapped: create, ${what()})`, true);
   }
   for (const other of r.syncOthers) yield* kvmSyncPage(ctx, vcpu, `${who}: kvm_sync_pages`, other);
   return { sp: r.sp, created: r.created };
@@ -86,13 +86,17 @@ export function* linkShadowPage(
   gpte: GpteSource,
 ): Proc<MmuWorld> {
   ctx.assertHeld(MMU_LOCK, 'link_shadow_page');
-  yield* update<MmuWorld>(`${who}: link_shadow_page sp#${parent}[${hex(index)}] -> sp#${child}`, SHADOW_RW, (d, info) => {
-    setLink(d, parent, index, child, { installedAt: info.index, thread: info.threadName, fromGpte: gpte });
-  });
+  yield* update<MmuWorld>(
+    () => `${who}: link_shadow_page sp#${parent}[${hex(index)}] -> sp#${child}`,
+    SHADOW_RW,
+    (d, info) => {
+      setLink(d, parent, index, child, { installedAt: info.index, thread: info.threadName, fromGpte: gpte });
+    },
+  );
 }
 
 /** drop_spte / mmu_page_zap_pte, arch/x86/kvm/mmu.c: clears one SPTE (a link also unlinks the child). */
-export function* dropSpte(ctx: ThreadContext, label: string, sp: number, index: number): Proc<MmuWorld> {
+export function* dropSpte(ctx: ThreadContext, label: Label, sp: number, index: number): Proc<MmuWorld> {
   ctx.assertHeld(MMU_LOCK, 'drop_spte');
   yield* update<MmuWorld>(label, SHADOW_RW, (d) => {
     if (d.sps[sp]) zapSpte(d, sp, index);
@@ -110,12 +114,12 @@ export type SetSpteArgs = Omit<SpteInputs, 'canUnsync' | 'prov'> & { readonly gp
  */
 export function* mmuSetSpte(ctx: ThreadContext, vcpu: Vcpu, who: string, a: SetSpteArgs): Proc<MmuWorld, { ptwrite: boolean }> {
   ctx.assertHeld(MMU_LOCK, 'mmu_set_spte');
-  const pfn = a.pfn === undefined ? '' : ` pfn ${hex(a.pfn)}`;
+  const pfn = (): string => (a.pfn === undefined ? '' : ` pfn ${hex(a.pfn)}`);
   return yield* update<MmuWorld, { ptwrite: boolean }>(
-    `${who}: mmu_set_spte sp#${a.sp}[${hex(a.index)}] gfn ${hex(a.gfn)}${pfn}`,
+    () => `${who}: mmu_set_spte sp#${a.sp}[${hex(a.index)}] gfn ${hex(a.gfn)}${pfn()}`,
     SET_SPTE_RW,
-    (d, info) => {
-      const refused = setSpte(d, vcpu.config, vcpu.cr0Wp, {
+    (d, info, before) => {
+      const refused = setSpte(d, before, vcpu.config, vcpu.cr0Wp, {
         ...a,
         canUnsync: true,
         prov: { installedAt: info.index, thread: info.threadName, fromGpte: a.gpte },
@@ -141,11 +145,10 @@ export function* mmuAllocRoots(ctx: ThreadContext, vcpu: Vcpu, gva = 0): Proc<Mm
   ctx.assertHeld(MMU_LOCK, 'mmu_alloc_roots');
   const level = vcpu.mode.rootLevel;
   const root = yield* update<MmuWorld, number>(
-    `mmu_alloc_roots: kvm_mmu_get_page(gfn ${hex(vcpu.cr3Gfn)}, L${level}) (write-protect gfn ${hex(vcpu.cr3Gfn)} if new)`,
+    () => `mmu_alloc_roots: kvm_mmu_get_page(gfn ${hex(vcpu.cr3Gfn)}, L${level}) (write-protect gfn ${hex(vcpu.cr3Gfn)} if new)`,
     SHADOW_RW,
-    (d, info) => {
+    (d, info, before) => {
       const role = vcpuPageRole(vcpu, 0, level, false, ACC_ALL);
-      const before = stepStart(d);
       let sp = findSp(before, vcpu.cr3Gfn, role, vcpu.config.roleCompare);
       if (sp === undefined) {
         sp = createSp(d, vcpu.cr3Gfn, role, info.index, info.threadName);
@@ -172,7 +175,7 @@ function* mmuAllocPaeRoots(ctx: ThreadContext, vcpu: Vcpu, gva: number): Proc<Mm
   const roots = yield* update<MmuWorld, (number | null)[]>(
     `mmu_alloc_roots: pae_root[0..3] = kvm_mmu_get_page(${vcpu.mode.pdptes ? 'PDPTE gfn' : `gfn ${hex(vcpu.cr3Gfn)}, quadrant i`}, L2) (write-protect if new)`,
     { reads: [SHADOW, pdptrsObj(vcpu.id)], writes: [SHADOW] },
-    (d, info) => {
+    (d, info, before) => {
       const out: (number | null)[] = [];
       for (let i = 0; i < 4; i++) {
         let gfn = vcpu.cr3Gfn;
@@ -185,7 +188,6 @@ function* mmuAllocPaeRoots(ctx: ThreadContext, vcpu: Vcpu, gva: number): Proc<Mm
           gfn = pteGfn(pdptr);
         }
         const role = vcpuPageRole(vcpu, i * 2 ** 30, 2, false, ACC_ALL);
-        const before = stepStart(d);
         let sp = findSp(before, gfn, role, vcpu.config.roleCompare) ?? findSp(d as MmuWorld, gfn, role, vcpu.config.roleCompare);
         if (sp === undefined) {
           sp = createSp(d, gfn, role, info.index, info.threadName);
@@ -214,6 +216,6 @@ export function shadowRootFor(w: MmuWorld, id: number, gva: number): { readonly 
 }
 
 /** Reads the vCPU's root shadow page (root_hpa). */
-export function* readRoot(vcpu: Vcpu, label: string): Proc<MmuWorld, number | undefined> {
+export function* readRoot(vcpu: Vcpu, label: Label): Proc<MmuWorld, number | undefined> {
   return yield* read<MmuWorld, number | undefined>(label, [SHADOW], (w) => w.vcpus[vcpu.id].root);
 }

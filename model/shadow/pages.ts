@@ -1,23 +1,13 @@
-// Shadow-page bookkeeping as pure functions on a world or an immer draft: the hash by (gfn, role),
+// Shadow-page bookkeeping as pure functions on a world or an update's draft: the hash by (gfn, role),
 // creation, rmap write protection, linking and zapping. Steps in sim/ wrap these (see ops.ts).
 
-import { isDraft, original, type Draft } from 'immer';
+import type { Draft } from '../../sim/step.ts';
 import { hex } from '../pte.ts';
 import { rolesMatch } from './role.ts';
 import type { KernelConfig } from '../config.ts';
 import { rootsOf, spIds, type LeafSpte, type MmuWorld, type ShadowPage, type SpRole, type Spte, type SpteProvenance } from '../world.ts';
 
 type D = Draft<MmuWorld>;
-
-/**
- * The world an update step started from (the draft's base). Scanning it instead of the draft keeps
- * immer from drafting every shadow page it reads, so a step copies only what it changes. Only valid
- * for what the recipe has not changed yet: callers scan it before their first change, or, for
- * rmapWriteProtect, after creating pages that have no SPTEs yet.
- */
-export function stepStart(d: D): MmuWorld {
-  return (isDraft(d) ? original(d) : d) as MmuWorld;
-}
 
 export { sameRole } from './role.ts';
 
@@ -68,14 +58,15 @@ export function reachableSps(world: MmuWorld, roots: readonly (number | undefine
 /** Creates a shadow page in the hash; returns its id. */
 export function createSp(d: D, gfn: number, role: SpRole, step: number, thread: string): number {
   const id = d.nextSpId++;
-  const sp: ShadowPage = { id, gfn, role, spt: {}, parents: [], unsync: false, rootCount: 0, createdAt: step, createdBy: thread };
-  d.sps[id] = sp as Draft<ShadowPage>;
+  const sp: Draft<ShadowPage> = { id, gfn, role, spt: {}, parents: [], unsync: false, rootCount: 0, createdAt: step, createdBy: thread };
+  d.sps[id] = sp;
   return id;
 }
 
 /**
  * rmap_write_protect: clears W in every leaf SPTE mapping `gfn`; returns how many lost W. Leaves are
- * looked up in `before` (see stepStart), which must hold the same SPTEs as `d`; only the shadow
+ * looked up in `before`, the world the step started from, which must hold the same SPTEs as `d`
+ * (call it before changing SPTEs, or after creating pages that have none yet); only the shadow
  * pages that hold such a leaf are drafted.
  */
 export function rmapWriteProtect(d: D, gfn: number, before: MmuWorld): number {
@@ -85,7 +76,8 @@ export function rmapWriteProtect(d: D, gfn: number, before: MmuWorld): number {
     for (const idx in spt) {
       const s = spt[idx];
       if (s.kind === 'leaf' && s.gfn === gfn && s.writable) {
-        (d.sps[Number(id)].spt[Number(idx)] as Draft<LeafSpte>).writable = false;
+        const leaf = d.sps[Number(id)].spt[Number(idx)];
+        if (leaf.kind === 'leaf') leaf.writable = false;
         n++;
       }
     }

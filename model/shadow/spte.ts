@@ -1,11 +1,11 @@
-// set_spte and mmu_need_write_protect as pure functions on an immer draft: every path that installs
+// set_spte and mmu_need_write_protect as pure functions on an update's draft: every path that installs
 // a leaf (fetch, FNAME(update_pte), FNAME(sync_page)) decides writability and unsync here.
 
-import type { Draft } from 'immer';
+import type { Draft } from '../../sim/step.ts';
 import { ACC_EXEC, ACC_USER, ACC_WRITE } from '../pte.ts';
 import type { KernelConfig } from '../config.ts';
 import { gfnToPfn, type GpteSource, type MmuWorld } from '../world.ts';
-import { indirectSpsOf, setLeaf, stepStart } from './pages.ts';
+import { indirectSpsOf, setLeaf } from './pages.ts';
 
 type D = Draft<MmuWorld>;
 
@@ -13,11 +13,10 @@ type D = Draft<MmuWorld>;
  * mmu_need_write_protect, v2.6.36 arch/x86/kvm/mmu.c: may a leaf SPTE mapping `gfn` be writable?
  * False when gfn shadows no guest table; with `canUnsync`, also when every shadow page of gfn is
  * level 1, which marks the sync ones unsync (kvm_unsync_pages) as a side effect. The pages of gfn
- * are looked up where the step started (stepStart): callers change at most SPTEs and parent links
- * first, never which pages exist or their gfn, role or unsync.
+ * are looked up in `before`, the world the step started from: callers change at most SPTEs and
+ * parent links first, never which pages exist or their gfn, role or unsync.
  */
-export function mmuNeedWriteProtect(d: D, gfn: number, canUnsync: boolean): boolean {
-  const before = stepStart(d);
+export function mmuNeedWriteProtect(d: D, before: MmuWorld, gfn: number, canUnsync: boolean): boolean {
   const sps = indirectSpsOf(before, gfn);
   if (sps.length === 0) return false;
   if (!canUnsync) return true;
@@ -49,7 +48,7 @@ export interface SpteInputs {
  * gfn stays write-protected (the caller's ptwrite). With CR0.WP=0 a supervisor write to a read-only
  * gpte gets a writable, non-user SPTE, as the kernel does.
  */
-export function setSpte(d: D, cfg: KernelConfig, cr0Wp: boolean, a: SpteInputs): boolean {
+export function setSpte(d: D, before: MmuWorld, cfg: KernelConfig, cr0Wp: boolean, a: SpteInputs): boolean {
   let acc = a.pteAccess;
   if (!a.dirty) acc &= ~ACC_WRITE;
   let writable = false;
@@ -58,7 +57,7 @@ export function setSpte(d: D, cfg: KernelConfig, cr0Wp: boolean, a: SpteInputs):
   if ((acc & ACC_WRITE) !== 0 || (a.writeFault && !cr0Wp && !a.userFault)) {
     writable = true;
     if ((acc & ACC_WRITE) === 0) user = false;
-    if (mmuNeedWriteProtect(d, a.gfn, a.canUnsync && cfg.unsync)) {
+    if (mmuNeedWriteProtect(d, before, a.gfn, a.canUnsync && cfg.unsync)) {
       writable = false;
       refused = true;
     }

@@ -1,12 +1,11 @@
 // Resyncing unsync shadow pages: kvm_sync_page / FNAME(sync_page) and kvm_mmu_sync_roots
 // (v2.6.36 arch/x86/kvm/mmu.c and paging_tmpl.h). All of it runs under mmu_lock.
 
-import { acquire, read, release, update, type Proc, type StepInfo, type ThreadContext } from '../../sim/step.ts';
-import type { Draft } from 'immer';
+import { acquire, read, release, update, type Draft, type Proc, type StepInfo, type ThreadContext } from '../../sim/step.ts';
 import { gpteAccess, hex, isAccessed, isDirty, isPresent, pteGfn } from '../pte.ts';
 import { shadowedGpte } from './role.ts';
 import { gmemObj, gmemRead, HOST_MM, MMU_LOCK, rootsOf, SHADOW, type MmuWorld, type SpRole, type Vcpu } from '../world.ts';
-import { reachableSps, rmapWriteProtect, stepStart, zapPage, zapSpte } from './pages.ts';
+import { reachableSps, rmapWriteProtect, zapPage, zapSpte } from './pages.ts';
 import { setSpte } from './spte.ts';
 import { kvmFlushRemoteTlbs, kvmMmuFlushTlb } from '../tlb.ts';
 
@@ -27,8 +26,7 @@ export function* kvmSyncPage(ctx: ThreadContext, vcpu: Vcpu, who: string, sp: nu
       ? `${who}: kvm_sync_page_transient sp#${sp} (stays unsync)`
       : `${who}: kvm_sync_page sp#${sp}: rmap_write_protect + kvm_unlink_unsync_page`,
     SHADOW_RW,
-    (d) => {
-      const before = stepStart(d);
+    (d, _info, before) => {
       if (!before.sps[sp]) return undefined;
       const protectedAny = !transient && vcpu.config.syncWriteProtect && rmapWriteProtect(d, before.sps[sp].gfn, before) > 0;
       const s = d.sps[sp];
@@ -40,24 +38,28 @@ export function* kvmSyncPage(ctx: ThreadContext, vcpu: Vcpu, who: string, sp: nu
     },
   );
   if (!start) return false;
-  if (start.protectedAny) yield* kvmFlushRemoteTlbs(vcpu, `${who}: kvm_sync_page: kvm_flush_remote_tlbs`);
+  if (start.protectedAny) yield* kvmFlushRemoteTlbs(vcpu, () => `${who}: kvm_sync_page: kvm_flush_remote_tlbs`);
   let present = 0;
   for (const index of start.indices) {
     const gpa = shadowedGpte(start, index).gpa;
     const kept = yield* update<MmuWorld, boolean>(
-      `${who}: FNAME(sync_page) sp#${sp}[${hex(index)}]: re-read gpte @${hex(gpa)}, update or drop the spte`,
+      () => `${who}: FNAME(sync_page) sp#${sp}[${hex(index)}]: re-read gpte @${hex(gpa)}, update or drop the spte`,
       { reads: [gmemObj(gpa), SHADOW, HOST_MM], writes: [SHADOW] },
-      (d, info) => syncSpte(d, vcpu, sp, index, info),
+      (d, info, before) => syncSpte(d, before, vcpu, sp, index, info),
     );
     if (kept) present++;
   }
   if (present === 0) {
-    yield* update<MmuWorld>(`${who}: kvm_sync_page: no present spte left, kvm_mmu_zap_page sp#${sp}`, SHADOW_RW, (d) => {
-      if (d.sps[sp]) zapPage(d, sp);
-    });
+    yield* update<MmuWorld>(
+      () => `${who}: kvm_sync_page: no present spte left, kvm_mmu_zap_page sp#${sp}`,
+      SHADOW_RW,
+      (d) => {
+        if (d.sps[sp]) zapPage(d, sp);
+      },
+    );
     return true;
   }
-  yield* kvmMmuFlushTlb(vcpu, `${who}: kvm_sync_page: kvm_mmu_flush_tlb`);
+  yield* kvmMmuFlushTlb(vcpu, () => `${who}: kvm_sync_page: kvm_mmu_flush_tlb`);
   return false;
 }
 
@@ -66,17 +68,17 @@ export function* kvmSyncPage(ctx: ThreadContext, vcpu: Vcpu, who: string, sp: nu
  * a present leaf SPTE and drops the SPTE if the gpte no longer maps its frame (or is not present
  * and accessed), else rebuilds its rights from the gpte. Returns whether the SPTE is still present.
  */
-export function syncSpte(d: Draft<MmuWorld>, vcpu: Vcpu, sp: number, index: number, info: StepInfo): boolean {
+export function syncSpte(d: Draft<MmuWorld>, before: MmuWorld, vcpu: Vcpu, sp: number, index: number, info: StepInfo): boolean {
   const s = d.sps[sp];
   const spte = s?.spt[index];
   if (!s || spte?.kind !== 'leaf') return false;
   const gpa = shadowedGpte(s, index).gpa;
-  const gpte = gmemRead(d as MmuWorld, gpa);
+  const gpte = gmemRead(before, gpa);
   if (!isPresent(gpte) || !isAccessed(gpte) || pteGfn(gpte) !== spte.gfn) {
     zapSpte(d, sp, index); // drop_spte: the gpte now maps another frame (or nothing)
     return false;
   }
-  setSpte(d, vcpu.config, vcpu.cr0Wp, {
+  setSpte(d, before, vcpu.config, vcpu.cr0Wp, {
     sp,
     index,
     gfn: spte.gfn,
@@ -99,8 +101,10 @@ export function syncSpte(d: Draft<MmuWorld>, vcpu: Vcpu, sp: number, index: numb
 export function* kvmMmuSyncRoots(ctx: ThreadContext, vcpu: Vcpu): Proc<MmuWorld> {
   yield* acquire<MmuWorld>(MMU_LOCK);
   ctx.assertHeld(MMU_LOCK, 'kvm_mmu_sync_roots');
-  const pages = yield* read<MmuWorld, number[]>(`kvm_mmu_sync_roots: mmu_unsync_walk from the root of VCPU${vcpu.id}`, [SHADOW], (w) =>
-    [...reachableSps(w, rootsOf(w.vcpus[vcpu.id]))].filter((id) => w.sps[id].unsync).sort((a, b) => a - b),
+  const pages = yield* read<MmuWorld, number[]>(
+    () => `kvm_mmu_sync_roots: mmu_unsync_walk from the root of VCPU${vcpu.id}`,
+    [SHADOW],
+    (w) => [...reachableSps(w, rootsOf(w.vcpus[vcpu.id]))].filter((id) => w.sps[id].unsync).sort((a, b) => a - b),
   );
   for (const sp of pages) yield* kvmSyncPage(ctx, vcpu, 'mmu_sync_children', sp);
   yield* release<MmuWorld>(MMU_LOCK);

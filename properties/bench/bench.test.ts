@@ -18,10 +18,11 @@ async function runQuietly(argv: string[]): Promise<{ code: number; out: string }
 describe('bench --quick --json', () => {
   let report: BenchReport;
 
+  // Every phase in one go: about 90 s on a loaded 2-core machine, so more than the default two minutes of margin.
   beforeAll(async () => {
     const { out } = await runQuietly(['--quick', '--json']);
     report = JSON.parse(out) as BenchReport;
-  });
+  }, 300_000);
 
   it('should print one JSON object covering every phase', () => {
     expect(report.version).toBe(1);
@@ -64,6 +65,16 @@ describe('bench --quick --json', () => {
     expect(report.parallel.identical).toBe(true);
     expect(report.tso.rows.every((r) => r.matches)).toBe(true);
     expect(report.parallel.speedup).toBeGreaterThan(0);
+    expect(report.splitCell.identical).toBe(true);
+    expect(report.splitCell.runs.map((r) => r.workers)).toEqual([1, 2]);
+    expect(report.splitCell.cpu.every((c) => c.available > 0)).toBe(true);
+    expect(report.fourVcpu).toMatchObject({ executions: 200, identical: true });
+  });
+
+  it('should explore the 2010 orderings in all four paging modes, each as expected', () => {
+    expect(new Set(report.modes.cells.map((c) => c.mode))).toEqual(new Set(['4-level', '5-level', 'pae', '2-level']));
+    expect(report.modes.cells.every((c) => c.ok)).toBe(true);
+    expect(report.modes.totals.at(-1)!.cells).toBe(report.modes.cells.length);
   });
 
   it('should pass every correctness check of its own', () => {

@@ -5,7 +5,7 @@
 // until another thread's step, as a promise-based user would write it without mmu-race.
 
 import type fc from 'fast-check';
-import { DEFAULT_MAX_STEPS, Machine, type Program, type ThreadState } from '../../sim/index.ts';
+import { DEFAULT_MAX_STEPS, labelText, Machine, type Program, type ThreadState } from '../../sim/index.ts';
 import { checkWithScheduler, type FcRaceResult } from './fcSchedulerRace.ts';
 
 /** How one fc.scheduler execution of a program ended. */
@@ -28,7 +28,7 @@ export async function runModelOnce<W>(s: fc.Scheduler, program: Program<W>): Pro
       const step = t.pending;
       // Parked threads are not scheduled, as blocked threads are not runnable in the engine.
       while (!m.canRun(step)) await new Promise<void>((wake) => parked.push(wake));
-      await s.schedule(Promise.resolve(), `${t.name}: ${step.label}`);
+      await s.schedule(Promise.resolve(), `${t.name}: ${labelText(step.label)}`);
       if (!m.canRun(step)) continue;
       if (++steps > maxSteps) throw new Error(`fc.scheduler model run: more than ${maxSteps} steps`);
       const value = m.run(t, { index: steps - 1, thread: t.id, threadName: t.name });

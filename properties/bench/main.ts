@@ -3,9 +3,11 @@
 
 import { cpus } from 'node:os';
 import { measureMemory } from './memory.ts';
+import { measureModes } from './modes.ts';
 import { measureParallel } from './parallel.ts';
 import { benchHelp, parseBenchOptions, type BenchOptions } from './options.ts';
 import { measureReduction } from './reduction.ts';
+import { measureCpuControl, measureFourVcpu, measureSplitCell } from './splitCell.ts';
 import { checksOf, type BenchReport } from './report.ts';
 import { measureRunsToFailure } from './runsToFailure.ts';
 import { BENCH_STRATEGIES } from './strategies.ts';
@@ -52,6 +54,14 @@ export async function runBench(o: BenchOptions, io: BenchIo = STDIO): Promise<Be
   const reduction = measureReduction(o.dfsCap, o.kernels);
   phase(`parallel: the matrix with --workers 1 vs 2, ${o.parallelRounds} round${o.parallelRounds === 1 ? '' : 's'}`);
   const parallel = await measureParallel(o.parallelKernels, o.parallelRounds);
+  phase(`paging modes: the 2010 orderings in every mode, dpor, ${o.modeRounds} round${o.modeRounds === 1 ? '' : 's'}`);
+  const modes = measureModes(o.modeRounds, o.modeKernels);
+  phase(`parallel: ${o.splitCell.join(' x ')} split over --workers 1 vs 2, with a plain-CPU control`);
+  const cpuBefore = await measureCpuControl(o.cpuIterations);
+  const splitCell = await measureSplitCell(o.splitCell[0], o.splitCell[1], o.splitRounds);
+  const cpuAfter = await measureCpuControl(o.cpuIterations);
+  phase(`parallel: the four-vCPU fixed cell, first ${o.fourVcpuExecutions.toLocaleString('en-US')} executions with 1 and 2 workers`);
+  const fourVcpu = await measureFourVcpu('v7.2', o.fourVcpuExecutions);
   phase('x86-TSO litmus suite under dpor');
   const tso = measureTso();
   const { json: _json, help: _help, ...options } = o;
@@ -70,6 +80,9 @@ export async function runBench(o: BenchOptions, io: BenchIo = STDIO): Promise<Be
     runsToFailure: { strategies: BENCH_STRATEGIES.map((s) => s.name), giveUpAfter: GIVE_UP_AFTER, cells },
     reduction,
     parallel,
+    modes,
+    splitCell: { ...splitCell, cpu: [cpuBefore, cpuAfter] },
+    fourVcpu,
     tso,
   };
   return { ...partial, checks: checksOf(partial), totalMs: performance.now() - t0 };

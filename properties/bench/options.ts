@@ -28,6 +28,18 @@ export interface BenchOptions {
   readonly parallelKernels?: readonly string[];
   /** Alternating rounds of --workers 1 and 2 in that phase. */
   readonly parallelRounds: number;
+  /** Rounds of the paging-mode phase (each cell's fastest round counts). */
+  readonly modeRounds: number;
+  /** The presets of that phase (absent: the mode rows' four). */
+  readonly modeKernels?: readonly string[];
+  /** The one cell (`SCENARIO KERNEL`) explored with --workers 1 and 2, split over the workers. */
+  readonly splitCell: readonly [string, string];
+  /** Alternating rounds of that cell. */
+  readonly splitRounds: number;
+  /** Iterations of the plain-CPU control loop (about half a second each on this machine's cores). */
+  readonly cpuIterations: number;
+  /** Executions of the four-vCPU fixed cell measured with 1 and 2 workers. */
+  readonly fourVcpuExecutions: number;
 }
 
 /** Defaults of a full `npm run bench` (4 to 5 minutes on a 2-core machine). */
@@ -43,6 +55,13 @@ export const DEFAULTS: Omit<BenchOptions, 'json' | 'quick' | 'help'> = {
   long: 1_000_000,
   // The whole matrix twice, 1 2 then 2 1: about a minute on 2 cores.
   parallelRounds: 2,
+  // The Xiao orderings in four modes under four presets, twice: about 10 s.
+  modeRounds: 2,
+  // The largest proof in the matrix (1,874 executions, three vCPUs): 4 runs of about 5 s.
+  splitCell: ['case-2-two-faults', 'v7.2'],
+  splitRounds: 2,
+  cpuIterations: 300_000_000,
+  fourVcpuExecutions: 20_000,
 };
 
 /** `--quick`: enough to exercise every phase in seconds (the bench's own test uses it). */
@@ -60,6 +79,12 @@ export const QUICK: Omit<BenchOptions, 'json' | 'quick' | 'help'> = {
   // Seven cheap cells (tens of ms in all): the phase costs little more than starting the pool.
   parallelKernels: ['v2.6.33+unsync', 'no-mmu-notifier-retry', 'no-flush-on-write-protect'],
   parallelRounds: 1,
+  modeRounds: 1,
+  modeKernels: ['v7.2'],
+  splitCell: ['case-2-two-faults', 'v2.6.24'],
+  splitRounds: 1,
+  cpuIterations: 10_000_000,
+  fourVcpuExecutions: 200,
 };
 
 /** Options `mmu-race bench` accepts (parsed by the shared CLI parser, so errors read the same). */
@@ -94,7 +119,8 @@ export function benchHelp(): string {
 
 Measures the engine in one process and prints one report: throughput against a plain loop,
 the same race under fast-check's fc.scheduler, runs to the first violation per buggy cell and
-strategy, dfs against dpor on every holding cell, and peak memory over a long random run.
+strategy, dfs against dpor on every holding cell, peak memory over a long random run, the matrix
+with --workers 1 and 2, and the 2010 orderings in every guest paging mode explored exhaustively.
 Timing appears only here, never in a verdict. Exit status: 0, or 1 when a correctness check of
 the bench failed (a fixed kernel violated, a bug never found, dpor did not prove a cell).
 

@@ -1,7 +1,9 @@
 // The bench's result: one object, printed as a table or, with --json, as it is.
 
 import type { MemoryResult } from './memory.ts';
+import type { ModesResult } from './modes.ts';
 import type { ParallelResult } from './parallel.ts';
+import type { CpuControl, FourVcpuResult, SplitCellResult } from './splitCell.ts';
 import type { BenchOptions } from './options.ts';
 import type { ReductionResult } from './reduction.ts';
 import type { BuggyCell } from './runsToFailure.ts';
@@ -34,6 +36,10 @@ export interface BenchReport {
   readonly runsToFailure: { readonly strategies: readonly string[]; readonly giveUpAfter: number; readonly cells: readonly BuggyCell[] };
   readonly reduction: ReductionResult;
   readonly parallel: ParallelResult;
+  readonly modes: ModesResult;
+  /** One cell split over the workers, with the plain-CPU control run before and after it. */
+  readonly splitCell: SplitCellResult & { readonly cpu: readonly CpuControl[] };
+  readonly fourVcpu: FourVcpuResult;
   readonly tso: TsoResult;
   readonly checks: readonly Check[];
   readonly totalMs: number;
@@ -63,6 +69,12 @@ export function checksOf(r: Omit<BenchReport, 'checks' | 'totalMs'>): Check[] {
     // Peak RSS is reported against its limit in the table, not here: it depends on V8's heap sizing.
     { name: 'the long memory run held', ok: r.memory.verdict === 'holds' },
     { name: '--workers 2 found the same verdicts, executions and schedules as --workers 1', ok: r.parallel.identical },
+    {
+      name: 'every paging-mode cell got its expected verdict (a holds proved), the same in every round',
+      ok: r.modes.cells.every((c) => c.ok),
+    },
+    { name: 'one cell split over 2 workers gave the sequential verdict, counts and schedule', ok: r.splitCell.identical },
+    { name: 'the four-vCPU cell counted the same executions with 1 and 2 workers', ok: r.fourVcpu.identical },
     { name: 'every litmus test under TSO reached exactly the outcomes x86-TSO allows', ok: r.tso.rows.every((x) => x.matches) },
     {
       name: 'the 226d9b8f1688 protocol: violated under tso unless both barriers, proved under sc',

@@ -138,3 +138,31 @@ describe('explore --shard and merge', () => {
     expect((await inProcess(['merge'])).code).toBe(2);
   });
 });
+
+describe('one cell split over workers and shards', () => {
+  // A proof with runs abandoned (sleep-set blocking) and a violation: 1,680 + 54 and 66 + 1 executions.
+  it.each([
+    ['case-2-two-faults', 'v2.6.36'],
+    ['case-2-two-faults', 'v2.6.33'],
+  ])('should give %s x %s the sequential JSON with 2 workers and as 3 shards + merge', async (scenario, kernel) => {
+    const args = ['explore', scenario, '--kernel', kernel, '--json'];
+    const single = await inProcess([...args, '--workers', '1']);
+    const row = JSON.parse(single.stdout).results[0];
+    expect(row.executions).toBeGreaterThan(50);
+    const two = await inProcess([...args, '--workers', '2']);
+    expect(untimed(two.stdout)).toBe(untimed(single.stdout));
+    const shards = [];
+    for (const k of [1, 2, 3]) {
+      const r = await inProcess([...args, '--shard', `${k}/3`]);
+      expect(r.code).toBe(0);
+      expect(r.stderr).toMatch(new RegExp(`shard ${k}/3 of ${scenario} x ${kernel}: \\d+ of its \\d+ subtrees`));
+      expect(JSON.parse(r.stdout).results).toEqual([]);
+      shards.push(write(`split-${kernel}-${k}.json`, r.stdout));
+    }
+    const merged = await inProcess(['merge', shards[2], shards[0], shards[1], '--json']);
+    expect(merged.code).toBe(single.code);
+    expect(untimed(merged.stdout)).toBe(untimed(single.stdout));
+    const missing = await inProcess(['merge', shards[0], shards[1]]);
+    expect([missing.code, missing.stderr]).toEqual([2, expect.stringMatching(/missing shard 3\/3/)]);
+  });
+});

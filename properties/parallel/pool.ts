@@ -9,6 +9,7 @@ import type { ExploreSpec } from '../runner/strategies.ts';
 import { Watchdog } from '../runner/watchdog.ts';
 import type { CellTask, WireResult } from './cellTask.ts';
 import { rehydrate } from './rehydrate.ts';
+import { runSplitCell, splittable } from './splitCell.ts';
 
 /** One scenario x kernel cell of the matrix. */
 export interface Cell {
@@ -38,8 +39,15 @@ export interface RunCellsOptions {
  * `workers`; a worker's failure is rebuilt here by replaying its minimal schedule.
  */
 export async function* runCells(cells: readonly Cell[], spec: ExploreSpec, options: RunCellsOptions): AsyncGenerator<CellResult> {
-  const workers = Math.min(options.workers, cells.length);
   const watchdog = new Watchdog(options.timeout);
+  // One cell and several workers: split that cell's search instead.
+  if (cells.length === 1 && options.workers > 1 && splittable(spec)) {
+    const [cell] = cells;
+    const { onExecution } = options.hooksFor?.(0, cell) ?? {};
+    yield await runSplitCell(cell.scenario, cell.kernel, spec, options.workers, { guard: watchdog.guard, onExecution });
+    return;
+  }
+  const workers = Math.min(options.workers, cells.length);
   if (workers <= 1) {
     for (const [i, cell] of cells.entries()) {
       yield runCell(cell.scenario, cell.kernel, spec, { guard: watchdog.guard, driver: watchdog.driver, ...options.hooksFor?.(i, cell) });

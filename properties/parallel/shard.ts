@@ -4,6 +4,7 @@
 import { createHash } from 'node:crypto';
 import { badValue } from '../cli/errors.ts';
 import type { ExploreSpec } from '../runner/strategies.ts';
+import type { SplitJson } from './splitShard.ts';
 
 /** Shard `index` (1-based) of `count`. */
 export interface Shard {
@@ -21,6 +22,8 @@ export interface ShardJson {
   readonly positions: readonly number[];
   /** Hash of the ordered cell list and the exploration options: shards of one run share it. */
   readonly run: string;
+  /** A run of one cell: this shard's share of that cell's search (no results; `merge` finishes it). */
+  readonly split?: SplitJson;
 }
 
 /** Parses `k/n` (1 <= k <= n). */

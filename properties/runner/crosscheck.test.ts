@@ -13,6 +13,9 @@ const SMALL: Record<string, readonly string[]> = {
   'case-2-trapped': ['v2.6.24', 'v2.6.25'],
   'concurrent-emulated-writes': ['v2.6.24', 'v2.6.25', 'v2.6.33', 'xiao-proposal', 'check-before-protect', 'v2.6.36', 'v4.20', 'v7.2'],
   'mmu-notifier-invalidate': ['no-mmu-notifier-retry'],
+  // Two quadrant pages of one table; two vCPUs in different paging modes.
+  'quadrant-split-store': ['v2.6.24', 'v2.6.36'],
+  'one-table-two-modes': ['v2.6.24'],
 };
 
 // Cells too large for full dfs (over 40k executions), one per newer race: every final state that
@@ -28,6 +31,8 @@ const BOUNDED: readonly (readonly [string, string])[] = [
   ['role-blind-reuse', 'v7.2'],
   ['shared-table-reuse', 'v2.6.33'],
   ['case-2-trapped', 'v2.6.32'],
+  // The PDPTE registers a PAE CR3 load writes and every PAE walk reads.
+  ['pae-pdpte-change', 'v2.6.36'],
 ];
 const BOUND = 3;
 

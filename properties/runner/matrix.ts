@@ -4,6 +4,9 @@ import {
   minimize,
   ScenarioError,
   type ExploreDriver,
+  type ExploreOptions,
+  type ExploreResult,
+  type Strategy,
   type Failure,
   type Guard,
   type MemoryModel,
@@ -108,6 +111,52 @@ const direct: Guard = (work) => work();
  * of an exception, so the other cells still run.
  */
 export function runCell(scenario: Scenario, kernel: string, spec: ExploreSpec, hooks: CellHooks = {}): CellResult {
+  const run = cellRun(scenario, kernel, spec, hooks);
+  let step = run.next();
+  while (!step.done) step = run.next(explore(step.value.program, step.value.strategy, step.value.options));
+  return step.value;
+}
+
+/** The search a cell asks for: `explore(program, strategy, options)`, or something with its result. */
+export interface CellSearch {
+  readonly program: Program<MmuWorld>;
+  readonly strategy: Strategy;
+  readonly options: ExploreOptions;
+}
+
+/**
+ * runCell with the search run by `search` (a split over worker threads), which must give what
+ * `explore` would; its errors reach the cell as explore's would.
+ */
+export async function runCellWith(
+  scenario: Scenario,
+  kernel: string,
+  spec: ExploreSpec,
+  hooks: CellHooks,
+  search: (request: CellSearch) => Promise<ExploreResult<MmuWorld>>,
+): Promise<CellResult> {
+  const run = cellRun(scenario, kernel, spec, hooks);
+  let step = run.next();
+  while (!step.done) {
+    let result: ExploreResult<MmuWorld>;
+    try {
+      result = await search(step.value);
+    } catch (e) {
+      step = run.throw(e);
+      continue;
+    }
+    step = run.next(result);
+  }
+  return step.value;
+}
+
+/** runCell's work, handing its one search out (a generator, so the search may be sync or async). */
+function* cellRun(
+  scenario: Scenario,
+  kernel: string,
+  spec: ExploreSpec,
+  hooks: CellHooks,
+): Generator<CellSearch, CellResult, ExploreResult<MmuWorld>> {
   const t0 = performance.now();
   const guard = hooks.guard ?? direct;
   let expected: CellResult['expected'] = 'unknown';
@@ -145,12 +194,15 @@ export function runCell(scenario: Scenario, kernel: string, spec: ExploreSpec, h
       verdict = r.verdict;
       executions = r.executions;
     } else {
-      const s = makeStrategy(spec);
-      const r = explore(program, s, {
-        maxExecutions: isExhaustive(spec.strategy) ? (spec.budget ?? DEFAULT_BUDGET) : spec.runs,
-        onExecution: hooks.onExecution,
-        driver: hooks.driver,
-      });
+      const r = yield {
+        program,
+        strategy: makeStrategy(spec),
+        options: {
+          maxExecutions: isExhaustive(spec.strategy) ? (spec.budget ?? DEFAULT_BUDGET) : spec.runs,
+          onExecution: hooks.onExecution,
+          driver: hooks.driver,
+        },
+      };
       verdict = r.verdict;
       executions = r.executions;
       abandoned = r.redundant ?? 0;

@@ -11,7 +11,7 @@
 // clock: the slicing only decides when the timer is re-armed.
 
 import vm from 'node:vm';
-import { activity, type Activity, type ExploreDriver, type Guard } from '../../sim/index.ts';
+import { activity, labelText, type Activity, type ExploreDriver, type Guard } from '../../sim/index.ts';
 
 /** Default for `--timeout`: seconds one execution or build may run before it counts as hung. */
 export const DEFAULT_TIMEOUT_SECONDS = 10;
@@ -33,7 +33,8 @@ const isTimeout = (e: unknown): boolean => (e as { code?: string } | null)?.code
 /** Where a stopped run was, in words a scenario author can act on. */
 export function describeStuck(a: Activity, seconds: number): string {
   const limit = `${seconds} s (--timeout ${seconds})`;
-  const last = a.step >= 0 ? `after its step ${a.step} (${a.label})` : 'before its first step';
+  const label = a.label === undefined ? undefined : labelText(a.label);
+  const last = a.step >= 0 ? `after its step ${a.step} (${label})` : 'before its first step';
   switch (a.where) {
     case 'thread':
       return (
@@ -41,9 +42,9 @@ export function describeStuck(a: Activity, seconds: number): string {
         'Every loop in a thread body must yield a step (yield* ...) or block on a condition (waitUntil, waitFlag)'
       );
     case 'step':
-      return `step ${a.step} (${a.label}) of ${a.thread} did not finish within ${limit}: its read or update function loops?`;
+      return `step ${a.step} (${label}) of ${a.thread} did not finish within ${limit}: its read or update function loops?`;
     case 'invariants':
-      return `the invariant check ${a.label} did not finish within ${limit}`;
+      return `the invariant check ${label} did not finish within ${limit}`;
     case 'engine':
       return `the scenario's code did not return within ${limit} (outside any thread step: build(), the guest builder or a helper loops?)`;
   }

@@ -1,7 +1,7 @@
 import { enablePatches, Immer, type Patch } from 'immer';
 import { ScenarioError } from '../errors.ts';
 import { patchesFor, recordingDraft } from './recordWrites.ts';
-import { lockObject, type Footprint, type Step, type StepInfo } from '../step.ts';
+import { labelText, lockObject, type Footprint, type Label, type Step, type StepInfo } from '../step.ts';
 
 enablePatches();
 // Same freezing rule as the engine's own instance (see execution.ts).
@@ -111,7 +111,7 @@ export class StoreBuffers<W> {
         let value: unknown;
         const recipe = step.update;
         const next = immer.produce(world, (draft) => {
-          value = recipe(draft, info);
+          value = recipe(draft, info, world);
         });
         return { world: next, value };
       }
@@ -125,16 +125,23 @@ export class StoreBuffers<W> {
     const next = immer.produce(view, (draft) => {
       const recording = recordingDraft(draft as object);
       paths = recording.paths;
-      value = recipe(recording.draft as typeof draft, info);
+      value = recipe(recording.draft as typeof draft, info, view);
     });
     const patches = patchesFor(paths, next);
-    this.fifo[t].push({ label: step.label, step: info.index, seq: this.issued[t]++, patches, writes: step.writes });
+    this.fifo[t].push({ label: labelText(step.label), step: info.index, seq: this.issued[t]++, patches, writes: step.writes });
     return { world, value };
   }
 
   /** Queues a spin-lock release as a store: the lock stays taken in memory until it is flushed. */
-  release(t: number, lock: string, label: string, index: number): void {
-    this.fifo[t].push({ label, step: index, seq: this.issued[t]++, patches: [], writes: [lockObject(lock)], release: lock });
+  release(t: number, lock: string, label: Label, index: number): void {
+    this.fifo[t].push({
+      label: labelText(label),
+      step: index,
+      seq: this.issued[t]++,
+      patches: [],
+      writes: [lockObject(lock)],
+      release: lock,
+    });
   }
 
   /** Flushes the oldest store of thread t's buffer to memory; returns the new world and the store. */

@@ -13,7 +13,34 @@ export type { DporStrategy } from './dporSearch.ts';
 export interface DporOptions {
   /** At most this many preemptions per execution (default: unbounded, exact; see boundedDpor.ts). */
   readonly preemptionBound?: number;
+  /** Explore only the subtree of one pending branch of another search (parallel exploration, see `PendingBranch`). */
+  readonly subtree?: PendingBranch;
 }
+
+/**
+ * A branch still to run at some point of an Optimal DPOR search, with what another search needs to
+ * explore its subtree exactly as this one will: the threads of the steps before that point, the
+ * branch (its thread and the wakeup tree under it) and the threads asleep after its first step unless
+ * woken (the point's sleep set and the threads tried there by the time the branch is taken).
+ */
+export interface PendingBranch {
+  readonly prefix: readonly number[];
+  readonly branch: WakeupNode;
+  readonly sleep: number;
+}
+
+/** Optimal DPOR, plus what parallel exploration needs to farm out its subtrees. */
+export interface OptimalDporStrategy extends DporStrategy {
+  /** The branches still to run on the current path, in the order the search will take them. */
+  pending(): PendingBranch[];
+  /** The branch the last `begin` took, as `pending` listed it (undefined for the first execution). */
+  taken(): PendingBranch | undefined;
+  /** What the race analysis does with a race reversed by v before step i (for races found elsewhere). */
+  insertAt(i: number, v: readonly WakeupStep[]): void;
+}
+
+/** Receives the races a subtree search finds that are reversed at or above its branch point. */
+export type AboveBranch = (i: number, v: readonly WakeupStep[]) => void;
 
 interface Node extends PathNode {
   /** Inherited sleep set: threads whose executions from here are covered by another branch. */
@@ -58,18 +85,50 @@ interface Node extends PathNode {
  */
 export function dpor(options: DporOptions = {}): DporStrategy {
   const bound = options.preemptionBound ?? Infinity;
-  return bound === Infinity ? optimalDpor() : boundedDpor(bound);
+  return bound === Infinity ? optimalDpor(options.subtree) : boundedDpor(bound);
 }
 
-function optimalDpor(): DporStrategy {
+/**
+ * Optimal DPOR; with `subtree`, only that branch's subtree: the prefix and the branch are replayed
+ * and never backtracked, and races reversed at or above the branch point are left to the search
+ * the branch came from, so this runs exactly the executions that search runs under the branch.
+ */
+export function optimalDpor(subtree?: PendingBranch, above?: AboveBranch): OptimalDporStrategy {
   const analysis = new RaceAnalysis<Node>(true, race);
   const nodes = analysis.nodes;
   /** The rest of the wakeup branch being replayed: the next new node starts with these branches. */
   let guide: WakeupNode[] = [];
+  /** Points below this one belong to this search (all of them without `subtree`). */
+  const floor = subtree ? subtree.prefix.length + 1 : 0;
 
   function race(i: number, p: number, pFootprint: Footprint, pClock: Clock, end: number): void {
-    insertWakeup(i, analysis.reversal(i, p, pFootprint, pClock, end));
+    if (i >= floor) insertWakeup(i, analysis.reversal(i, p, pFootprint, pClock, end));
+    else above?.(i, analysis.reversal(i, p, pFootprint, pClock, end));
   }
+
+  /** The node and branch the last backtrack took. */
+  let taken: { node: Node; branch: WakeupNode } | undefined;
+
+  /** A point of the subtree's prefix, or its branch point: replayed, never backtracked. */
+  const fixed = (n: number, enabled: number, last: number): Node => {
+    const sub = subtree!;
+    const thread = n < sub.prefix.length ? sub.prefix[n] : sub.branch.thread;
+    if ((enabled & bit(thread)) === 0) throw new Error(`dpor: subtree thread ${thread} is not runnable at step ${n}`);
+    if (n === sub.prefix.length) guide = sub.branch.children.slice();
+    // sleepAfter at the next point reads (sleep | done) without this thread: the branch's sleepers.
+    const sleep = n === sub.prefix.length ? sub.sleep : 0;
+    return { enabled, last, sleep, next: [], wut: [], done: bit(thread), thread, footprint: NO_FOOTPRINT, clock: NO_CLOCK };
+  };
+
+  /** The branches takeBranch will take from the node, in order, each with the threads done when it is. */
+  const pendingAt = (node: Node, prefix: readonly number[], out: PendingBranch[]): void => {
+    let done = node.done;
+    for (const c of node.wut) {
+      if ((node.enabled & ~node.sleep & ~done & bit(c.thread)) === 0) continue;
+      done |= bit(c.thread);
+      out.push({ prefix, branch: c, sleep: (node.sleep | done) & ~bit(c.thread) });
+    }
+  };
 
   /**
    * Makes the state before step i also run v (see `reversal`) by inserting it into that state's
@@ -110,11 +169,12 @@ function optimalDpor(): DporStrategy {
     return sleep;
   };
 
-  return dporSearch<Node>({
+  const search = dporSearch<Node>({
     name: 'dpor',
     analysis,
     boundHit: false,
     open(point, enabled, prev) {
+      if (point.step < floor) return fixed(point.step, enabled, prev ? prev.thread : -1);
       const sleep = prev ? sleepAfter(prev, point.pending) : 0;
       const node: Node = {
         enabled,
@@ -139,7 +199,28 @@ function optimalDpor(): DporStrategy {
       const branch = takeBranch(node);
       if (!branch) return -1;
       guide = branch.children;
+      taken = { node, branch };
       return branch.thread;
     },
+  });
+  return Object.assign(search, {
+    pending(): PendingBranch[] {
+      const out: PendingBranch[] = [];
+      for (let k = nodes.length - 1; k >= floor; k--) {
+        pendingAt(
+          nodes[k],
+          nodes.slice(0, k).map((n) => n.thread),
+          out,
+        );
+      }
+      return out;
+    },
+    taken(): PendingBranch | undefined {
+      if (!taken) return undefined;
+      const { node, branch } = taken;
+      const k = nodes.indexOf(node);
+      return { prefix: nodes.slice(0, k).map((n) => n.thread), branch, sleep: (node.sleep | node.done) & ~bit(branch.thread) };
+    },
+    insertAt: insertWakeup,
   });
 }

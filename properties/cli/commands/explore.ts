@@ -8,6 +8,8 @@ import { failureDir } from '../../runner/failures.ts';
 import { exitStatus, type CellResult } from '../../runner/matrix.ts';
 import { defaultWorkers, runCells, type Cell } from '../../parallel/pool.ts';
 import { parseShard, runFingerprint, shardPositions, type ShardJson } from '../../parallel/shard.ts';
+import { splittable } from '../../parallel/splitCell.ts';
+import { exploreSplitShard } from '../../parallel/splitShard.ts';
 import {
   DEFAULT_BUDGET,
   DEFAULT_STRATEGY,
@@ -48,8 +50,10 @@ verdict table. A failure that cannot be saved is still printed, with a warning o
 writes each failure as a self-contained HTML page, DIR/SCENARIO--KERNEL.html (see 'replay --html').
 
 --workers N explores N cells at a time on worker threads (default: the machine's cores; 1 explores
-in this process); output and results are the same for every N. --shard K/N runs only every N-th
-cell from the K-th (a deterministic share); 'mmu-race merge' joins the --json outputs of all N.
+in this process); a single dpor cell is split over the workers instead. Output and results are the
+same for every N. --shard K/N runs only every N-th cell from the K-th (a deterministic share), or,
+for a single dpor cell, a share of its subtrees (JSON only); 'mmu-race merge' joins the --json
+outputs of all N (and finishes a split cell's search).
 
 Strategies: ${STRATEGY_NAMES.join(', ')} (default ${DEFAULT_STRATEGY}). dpor and dfs are exhaustive:
 they ignore --runs and --seed, --preemptions bounds both, and --budget caps their executions.
@@ -187,6 +191,19 @@ Examples:
     const positions = shard ? shardPositions(total, shard) : matrix.map((_, i) => i);
     if (shard) err(`mmu-race: shard ${shard.index}/${shard.count}: ${positions.length} of ${total} cells`);
     const cells = positions.map((i) => matrix[i]);
+    // One cell over several shards: each explores its share of the cell's DPOR tree instead.
+    if (shard && shard.count > 1 && matrix.length === 1 && splittable(spec)) {
+      const [{ scenario, kernel }] = matrix;
+      const split = exploreSplitShard(scenario, kernel, spec, shard);
+      const run = runFingerprint([[scenario.name, kernel]], spec);
+      const executions = split.parts.reduce((n, p) => n + p.summary.executions, 0);
+      err(
+        `mmu-race: shard ${shard.index}/${shard.count} of ${scenario.name} x ${kernel}: ${split.parts.length} of its ${split.frontier} subtrees, ${executions.toLocaleString('en')} executions; 'mmu-race merge' finishes the search`,
+      );
+      const record: ShardJson = { index: shard.index, count: shard.count, of: 1, positions: [], run, split };
+      out(JSON.stringify({ results: [], shard: record }, null, 2));
+      return 0;
+    }
     const workers = value<number>(args, 'workers') ?? defaultWorkers();
     const running = runCells(cells, spec, {
       workers,
@@ -263,7 +280,7 @@ function exploreSpec(
 }
 
 /** A JSON row, with the failure's message and, when saving failed, why (`saved` otherwise). */
-function jsonRow(r: CellResult, outcome: SaveOutcome | undefined): object {
+export function jsonRow(r: CellResult, outcome: SaveOutcome | undefined): object {
   const row = cellJson(r, outcome && 'saved' in outcome ? outcome.saved : undefined);
   if (!r.failure) return row;
   const html =

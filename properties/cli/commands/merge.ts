@@ -4,6 +4,12 @@
 import { readFileSync } from 'node:fs';
 import { exitStatus, type CellResult } from '../../runner/matrix.ts';
 import { mergeShards, type ShardFile } from '../../parallel/merge.ts';
+import type { Shard, ShardJson } from '../../parallel/shard.ts';
+import { mergeSplitShards, type SplitJson } from '../../parallel/splitShard.ts';
+import { failureDir } from '../../runner/failures.ts';
+import { FailureOutput } from '../failureOutput.ts';
+import { scenarioNamed } from '../names.ts';
+import { jsonRow } from './explore.ts';
 import { flag } from '../args.ts';
 import { out, type Command } from '../command.ts';
 import { paint, verdictColour } from '../colour.ts';
@@ -39,9 +45,11 @@ Example (two CI jobs, then this one):
   async run(args) {
     if (args.positionals.length === 0) throw missingArgument('merge', "the FILEs written by 'explore --shard K/N --json'", USAGE);
     const files: ShardFile[] = args.positionals.map((path) => ({ path, json: parseJson(path, readFileSync(path, 'utf8')) }));
+    const requireProof = flag(args, 'require-proof');
+    const split = splitRecords(files);
+    if (split) return mergeSplit(split, flag(args, 'json'), requireProof);
     const merged = mergeShards(files);
     const rows = merged.results as (CellJson & CellResult)[];
-    const requireProof = flag(args, 'require-proof');
     if (flag(args, 'json')) {
       out(JSON.stringify(merged, null, 2));
     } else {
@@ -82,4 +90,50 @@ function printProblem(r: CellJson): void {
   out(`  replay:   ${paint.cyan(r.replay ?? '')}`);
   if (r.saved !== undefined) out(`  saved:    ${r.saved}`);
   out();
+}
+
+/** The shards of a one-cell run (`explore --shard K/N` on one cell), checked to be all of one run; undefined for a matrix. */
+function splitRecords(files: readonly ShardFile[]): { path: string; split: SplitJson; shard: Shard }[] | undefined {
+  const records = files.map((f) => ({ path: f.path, shard: (f.json as { shard?: ShardJson } | null)?.shard }));
+  if (!records.some((r) => r.shard?.split)) return undefined;
+  const [first] = records;
+  const whole = first.shard?.split;
+  for (const { path, shard } of records) {
+    if (!shard?.split || !whole || shard.run !== first.shard!.run || shard.count !== first.shard!.count)
+      throw new UsageError(`'${path}' is not a shard of the same one-cell run as '${first.path}' (same cell, options and N)`);
+  }
+  const count = first.shard!.count;
+  const seen = new Map<number, string>();
+  for (const { path, shard } of records) {
+    const twin = seen.get(shard!.index);
+    if (twin !== undefined) throw new UsageError(`'${path}' and '${twin}' are both shard ${shard!.index}/${count}`);
+    seen.set(shard!.index, path);
+  }
+  const missing = Array.from({ length: count }, (_, i) => i + 1).filter((k) => !seen.has(k));
+  if (missing.length > 0)
+    throw new UsageError(
+      `missing shard${missing.length === 1 ? '' : 's'} ${missing.map((k) => `${k}/${count}`).join(', ')}: merge needs all ${count}`,
+    );
+  return records.map((r) => ({ path: r.path, split: r.shard!.split!, shard: r.shard! }));
+}
+
+/** Finishes a one-cell run's search from its shards' subtrees and prints what `explore` prints for it. */
+async function mergeSplit(
+  records: { path: string; split: SplitJson; shard: Shard }[],
+  json: boolean,
+  requireProof: boolean,
+): Promise<number> {
+  const { scenario: name } = records[0].split;
+  const scenario = scenarioNamed(name);
+  const r = await mergeSplitShards(scenario, records);
+  const failures = new FailureOutput({ json, summary: false, dir: failureDir(), htmlDir: undefined });
+  const saved = r.failure ? failures.report(r, scenario) : undefined;
+  if (!r.failure && r.outcome === 'error' && !json) printProblem(r);
+  if (json) out(JSON.stringify({ results: [jsonRow(r, saved)] }, null, 2));
+  else {
+    out(verdictTable([r]));
+    out();
+    out(summaryLine([r], requireProof));
+  }
+  return exitStatus([r], requireProof);
 }

@@ -1,0 +1,58 @@
+// `explore --workers N` on a single cell: its DPOR tree split over N pool threads, the search itself
+// on this thread (sim/speculation/coordinator.ts), so the result is the sequential one.
+
+import Tinypool from 'tinypool';
+import { exploreInParallel, type Farm, type ParallelExploreOptions, type ParallelStats } from '../../sim/speculation/coordinator.ts';
+import type { Batch, SubtreeTask } from '../../sim/speculation/subtree.ts';
+import type { Scenario } from '../../scenarios/scenario.ts';
+import { runCellWith, type CellHooks, type CellResult } from '../runner/matrix.ts';
+import type { ExploreSpec } from '../runner/strategies.ts';
+import type { CellSubtreeTask } from './subtreeTask.ts';
+
+/** True when a cell's search can be split: exhaustive Optimal DPOR (a preemption bound is another search). */
+export function splittable(spec: ExploreSpec): boolean {
+  return spec.strategy === 'dpor' && spec.preemptions === undefined;
+}
+
+/**
+ * Explores one scenario x kernel cell as runCell does, with the executions of its DPOR search
+ * shared with `helpers` pool threads; `onStats` learns how the work was shared.
+ */
+export async function runSplitCell(
+  scenario: Scenario,
+  kernel: string,
+  spec: ExploreSpec,
+  helpers: number,
+  hooks: CellHooks = {},
+  onStats?: (stats: ParallelStats) => void,
+  tuning: Pick<ParallelExploreOptions, 'taskMillis' | 'wait'> = {},
+): Promise<CellResult> {
+  return withSubtreeFarm(scenario.name, kernel, helpers, (farm) =>
+    runCellWith(scenario, kernel, spec, hooks, async ({ program, options }) => {
+      const r = await exploreInParallel(program, farm, {
+        ...tuning,
+        maxExecutions: options.maxExecutions,
+        onExecution: options.onExecution,
+      });
+      onStats?.(r.stats);
+      return r;
+    }),
+  );
+}
+
+/** Runs `work` with `helpers` pool threads exploring subtrees of the cell's search, then stops them. */
+export async function withSubtreeFarm<T>(scenario: string, kernel: string, helpers: number, work: (farm: Farm) => Promise<T>): Promise<T> {
+  const pool = new Tinypool({ filename: new URL('./worker.mjs', import.meta.url).href, minThreads: helpers, maxThreads: helpers });
+  const farm: Farm = {
+    size: helpers,
+    run: (subtree: SubtreeTask) =>
+      pool.run({ scenario, kernel, subtree } satisfies CellSubtreeTask, { name: 'exploreCellSubtree' }) as Promise<
+        Batch & { source: string }
+      >,
+  };
+  try {
+    return await work(farm);
+  } finally {
+    await pool.destroy();
+  }
+}
