@@ -9,9 +9,13 @@ import { runCellWith, type CellHooks, type CellResult } from '../runner/matrix.t
 import type { ExploreSpec } from '../runner/strategies.ts';
 import type { CellSubtreeTask } from './subtreeTask.ts';
 
-/** True when a cell's search can be split: exhaustive Optimal DPOR (a preemption bound is another search). */
+/**
+ * True when a cell's search can be split: exhaustive Optimal DPOR (a preemption bound is another
+ * search), under sequential consistency (the subtree workers build the cell's program as a scenario
+ * builds it, and a TSO run's flush threads are not split).
+ */
 export function splittable(spec: ExploreSpec): boolean {
-  return spec.strategy === 'dpor' && spec.preemptions === undefined;
+  return spec.strategy === 'dpor' && spec.preemptions === undefined && spec.memory !== 'tso';
 }
 
 /**
