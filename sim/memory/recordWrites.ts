@@ -13,7 +13,11 @@ export function recordingDraft<T extends object>(draft: T): { draft: T; paths: K
   const record = (path: Key[]): void => {
     paths.push(path);
   };
+  // One wrapper per object, so the recipe sees the same identity each time it reaches an object.
+  const wrappers = new WeakMap<object, object>();
   const wrap = (target: object, path: Key[], arrayPath: Key[] | undefined): object => {
+    const known = wrappers.get(target);
+    if (known) return known;
     const proxy = new Proxy(target, {
       get(t, k) {
         const v = Reflect.get(t, k);
@@ -31,6 +35,7 @@ export function recordingDraft<T extends object>(draft: T): { draft: T; paths: K
       },
     });
     targets.set(proxy, target);
+    wrappers.set(target, proxy);
     return proxy;
   };
   const unwrap = (v: unknown): unknown => (v !== null && typeof v === 'object' ? (targets.get(v) ?? v) : v);
