@@ -2,6 +2,8 @@ import { describe, expect, it } from 'vitest';
 import { runSolo, type Finding } from '../../sim/index.ts';
 import {
   access,
+  gmemObj,
+  SHADOW,
   GuestBuilder,
   initialWorld,
   makePte,
@@ -132,11 +134,11 @@ describe('write-protection', () => {
 });
 
 describe('lock-discipline', () => {
-  const ev = { index: 7, thread: 1, threadName: 'VCPU1', label: 'x', reads: [], writes: ['shadow'] };
+  const ev = { index: 7, thread: 1, threadName: 'VCPU1', label: 'x', reads: [], writes: [SHADOW] };
   it('should flag a shadow write without mmu_lock and accept one with it', () => {
     expect(lockDiscipline.check({ ...ev, held: [] })).toMatch(/step 7 \(VCPU1: x\) writes shadow state without holding mmu_lock/);
     expect(lockDiscipline.check({ ...ev, held: ['mmu_lock'] })).toBeUndefined();
-    expect(lockDiscipline.check({ ...ev, writes: ['gmem:0x10'], held: [] })).toBeUndefined();
+    expect(lockDiscipline.check({ ...ev, writes: [gmemObj(0x10)], held: [] })).toBeUndefined();
   });
 });
 

@@ -36,7 +36,7 @@ export interface BenchOptions {
   readonly splitCell: readonly [string, string];
   /** Alternating rounds of that cell. */
   readonly splitRounds: number;
-  /** Iterations of the plain-CPU control loop (about half a second each on this machine's cores). */
+  /** Iterations of the plain-CPU control loop (about a quarter of a second on an idle core). */
   readonly cpuIterations: number;
   /** Executions of the four-vCPU fixed cell measured with 1 and 2 workers. */
   readonly fourVcpuExecutions: number;
@@ -60,7 +60,7 @@ export const DEFAULTS: Omit<BenchOptions, 'json' | 'quick' | 'help'> = {
   // The largest proof in the matrix (1,874 executions, three vCPUs): 4 runs of about 5 s.
   splitCell: ['case-2-two-faults', 'v7.2'],
   splitRounds: 2,
-  cpuIterations: 300_000_000,
+  cpuIterations: 50_000_000,
   fourVcpuExecutions: 20_000,
 };
 

@@ -44,7 +44,15 @@ export async function* runCells(cells: readonly Cell[], spec: ExploreSpec, optio
   if (cells.length === 1 && options.workers > 1 && splittable(spec)) {
     const [cell] = cells;
     const { onExecution } = options.hooksFor?.(0, cell) ?? {};
-    yield await runSplitCell(cell.scenario, cell.kernel, spec, options.workers, { guard: watchdog.guard, onExecution });
+    // This thread runs the search and its share of the executions: it is one of the N workers.
+    yield await runSplitCell(
+      cell.scenario,
+      cell.kernel,
+      spec,
+      options.workers - 1,
+      { guard: watchdog.guard, onExecution },
+      { timeout: options.timeout },
+    );
     return;
   }
   const workers = Math.min(options.workers, cells.length);

@@ -7,6 +7,7 @@ import type { Batch, SubtreeTask } from '../../sim/speculation/subtree.ts';
 import type { Scenario } from '../../scenarios/scenario.ts';
 import { runCellWith, type CellHooks, type CellResult } from '../runner/matrix.ts';
 import type { ExploreSpec } from '../runner/strategies.ts';
+import { DEFAULT_TIMEOUT_SECONDS } from '../runner/watchdog.ts';
 import type { CellSubtreeTask } from './subtreeTask.ts';
 
 /**
@@ -18,9 +19,16 @@ export function splittable(spec: ExploreSpec): boolean {
   return spec.strategy === 'dpor' && spec.preemptions === undefined && spec.memory !== 'tso';
 }
 
+/** How runSplitCell runs: the pool threads' watchdog, who learns how the work was shared, tuning. */
+export interface SplitCellOptions {
+  readonly timeout?: number;
+  readonly onStats?: (stats: ParallelStats) => void;
+  readonly tuning?: Pick<ParallelExploreOptions, 'taskMillis' | 'wait'>;
+}
+
 /**
  * Explores one scenario x kernel cell as runCell does, with the executions of its DPOR search
- * shared with `helpers` pool threads; `onStats` learns how the work was shared.
+ * shared with `helpers` pool threads.
  */
 export async function runSplitCell(
   scenario: Scenario,
@@ -28,29 +36,40 @@ export async function runSplitCell(
   spec: ExploreSpec,
   helpers: number,
   hooks: CellHooks = {},
-  onStats?: (stats: ParallelStats) => void,
-  tuning: Pick<ParallelExploreOptions, 'taskMillis' | 'wait'> = {},
+  { timeout, onStats, tuning }: SplitCellOptions = {},
 ): Promise<CellResult> {
-  return withSubtreeFarm(scenario.name, kernel, helpers, (farm) =>
-    runCellWith(scenario, kernel, spec, hooks, async ({ program, options }) => {
-      const r = await exploreInParallel(program, farm, {
-        ...tuning,
-        maxExecutions: options.maxExecutions,
-        onExecution: options.onExecution,
-      });
-      onStats?.(r.stats);
-      return r;
-    }),
+  return withSubtreeFarm(
+    scenario.name,
+    kernel,
+    helpers,
+    (farm) =>
+      runCellWith(scenario, kernel, spec, hooks, async ({ program, options }) => {
+        const r = await exploreInParallel(program, farm, {
+          ...tuning,
+          maxExecutions: options.maxExecutions,
+          onExecution: options.onExecution,
+          guard: hooks.guard,
+        });
+        onStats?.(r.stats);
+        return r;
+      }),
+    timeout,
   );
 }
 
 /** Runs `work` with `helpers` pool threads exploring subtrees of the cell's search, then stops them. */
-export async function withSubtreeFarm<T>(scenario: string, kernel: string, helpers: number, work: (farm: Farm) => Promise<T>): Promise<T> {
+export async function withSubtreeFarm<T>(
+  scenario: string,
+  kernel: string,
+  helpers: number,
+  work: (farm: Farm) => Promise<T>,
+  timeout = DEFAULT_TIMEOUT_SECONDS,
+): Promise<T> {
   const pool = new Tinypool({ filename: new URL('./worker.mjs', import.meta.url).href, minThreads: helpers, maxThreads: helpers });
   const farm: Farm = {
     size: helpers,
     run: (subtree: SubtreeTask) =>
-      pool.run({ scenario, kernel, subtree } satisfies CellSubtreeTask, { name: 'exploreCellSubtree' }) as Promise<
+      pool.run({ scenario, kernel, subtree, timeout } satisfies CellSubtreeTask, { name: 'exploreCellSubtree' }) as Promise<
         Batch & { source: string }
       >,
   };

@@ -1,5 +1,6 @@
 import { runOnce } from '../execution.ts';
 import { explain, type ExploreResult } from '../explore.ts';
+import type { Guard } from '../minimize.ts';
 import type { Program } from '../program.ts';
 import { scheduleFromChoices } from '../schedule.ts';
 import type { Footprint } from '../step.ts';
@@ -26,6 +27,8 @@ export interface ParallelExploreOptions {
   readonly taskExecutions?: number;
   /** Wait for a helper still on the subtree the search has reached (default: run it here meanwhile). */
   readonly wait?: boolean;
+  /** Runs each execution this thread runs itself (a watchdog's guard; default: directly). */
+  readonly guard?: Guard;
 }
 
 /** How the work was shared, for the bench and the tests (never part of a result). */
@@ -49,6 +52,8 @@ interface InFlight {
   readonly done: Promise<void>;
   summary?: SubtreeSummary;
   finished: boolean;
+  /** The search went into the subtree before the helper was done: what it sends is of no use. */
+  overtaken: boolean;
 }
 
 const sameFootprint = (a: Footprint, b: Footprint): boolean =>
@@ -72,12 +77,14 @@ const startsWith = (path: readonly number[], root: readonly number[]): boolean =
  * Optimal DPOR with the program's executions shared with helpers, and the same result as
  * `explore(program, dpor())`: verdict, executions, abandoned runs and first failure. The search
  * itself (wakeup trees, sleep sets, race analysis) stays here and runs in its sequential order;
- * helpers explore the subtrees of branches it has not reached yet (`exploreSubtree`) and send back
- * recordings of those executions. When the search reaches one, it is driven from the recording
- * (the same calls with the same points as a real run; see trie.ts) instead of running the program;
- * where no recording goes (a branch nobody took yet, or a subtree whose wakeup tree grew after it
- * was sent out), it runs the program itself. A recording can only save work, never change what is
- * explored, so the result does not depend on the helpers, their number or their timing.
+ * helpers explore the subtrees of branches it has not reached yet (`exploreSubtree`). A helper that
+ * finishes one sends a summary, and the search steps over that subtree when it takes the branch
+ * with the wakeup tree and sleepers the helper explored; one that runs out of time sends
+ * recordings, and the search is driven from them (the same calls with the same points as a real
+ * run; see trie.ts) instead of running the program. Where neither goes (a branch nobody took yet,
+ * a subtree whose wakeup tree grew after it was sent out), it runs the program itself. Helpers can
+ * only save work, never change what is explored, so the result does not depend on them, their
+ * number or their timing.
  */
 export async function exploreInParallel<W>(
   program: Program<W>,
@@ -85,6 +92,7 @@ export async function exploreInParallel<W>(
   options: ParallelExploreOptions = {},
 ): Promise<ExploreResult<W> & { readonly stats: ParallelStats }> {
   const max = options.maxExecutions ?? Infinity;
+  const guard: Guard = options.guard ?? ((work) => work());
   const names = program.threads.map((t) => t.name);
   const search = optimalDpor();
   const trie = new RecordingTrie();
@@ -134,12 +142,14 @@ export async function exploreInParallel<W>(
         root,
         sent: task,
         finished: false,
+        overtaken: false,
         done: farm.run(task).then(
           (b) => {
             inFlight.delete(flight);
             flight.finished = true;
             flight.summary = b.summary;
-            receive(b, p.prefix.length);
+            // Recordings under a branch the search has taken and left would stay in the trie for good.
+            receive(flight.overtaken ? { ...b, recordings: [] } : b, p.prefix.length);
           },
           (e: unknown) => {
             inFlight.delete(flight);
@@ -168,7 +178,7 @@ export async function exploreInParallel<W>(
     };
     const rec = recorder(forward, own);
     rec.strategy.begin();
-    const r = runOnce(program, rec.strategy);
+    const r = guard(() => runOnce(program, rec.strategy));
     const outcome = r.redundant ? 'redundant' : r.verdict.kind;
     const recording = rec.take(outcome);
     receive({ source: 'self', ...own.drain(), recordings: [recording] }, 0);
@@ -194,7 +204,10 @@ export async function exploreInParallel<W>(
       // as the search would have put them (nothing else touches those points meanwhile).
       const t = search.taken();
       const flight = t && byBranch.get(t.branch);
-      if (flight && !flight.finished && options.wait === true) await flight.done;
+      if (flight && !flight.finished) {
+        if (options.wait === true) await flight.done;
+        else flight.overtaken = true;
+      }
       const summary = flight?.summary;
       if (
         t &&

@@ -1,4 +1,5 @@
 import { runOnce } from '../execution.ts';
+import type { Guard } from '../minimize.ts';
 import type { Program } from '../program.ts';
 import type { Footprint } from '../step.ts';
 import { optimalDpor, type PendingBranch } from '../strategies/dpor.ts';
@@ -47,7 +48,7 @@ export function plainBranch(c: WakeupNode): WakeupNode {
  * executions the whole search runs there, if the branch's wakeup tree has not grown by the time the
  * search takes it. Stops at the first failure.
  */
-export function exploreSubtree<W>(program: Program<W>, task: SubtreeTask, table: FootprintTable): Batch {
+export function exploreSubtree<W>(program: Program<W>, task: SubtreeTask, table: FootprintTable, guard: Guard = (work) => work()): Batch {
   const t0 = performance.now();
   const above: { at: number; v: WakeupStep[] }[] = [];
   const search = optimalDpor(task, (at, v) =>
@@ -61,7 +62,7 @@ export function exploreSubtree<W>(program: Program<W>, task: SubtreeTask, table:
   for (;;) {
     if (!rec.strategy.begin()) break;
     if (recordings.length >= task.executions || performance.now() - t0 >= task.millis) return { ...table.drain(), recordings };
-    const r = runOnce(program, rec.strategy);
+    const r = guard(() => runOnce(program, rec.strategy));
     const outcome = r.redundant ? 'redundant' : r.verdict.kind;
     recordings.push(rec.take(outcome));
     if (outcome === 'redundant') redundant++;
