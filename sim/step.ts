@@ -164,17 +164,17 @@ export function* mark<W>(label: Label, footprint: Footprint): Proc<W> {
 }
 
 /** A plain store (`WRITE_ONCE` or an assignment): under TSO it goes through the thread's store buffer. */
-export function* store<W>(label: string, writes: readonly string[], recipe: (draft: Draft<W>, info: StepInfo) => void): Proc<W> {
+export function* store<W>(label: Label, writes: readonly ObjectKey[], recipe: (draft: Draft<W>, info: StepInfo) => void): Proc<W> {
   yield { kind: 'act', label, reads: NONE, writes, update: recipe, store: true };
 }
 
 /** A locked read-modify-write (cmpxchg, xchg, atomic inc): under TSO it drains the store buffer first. */
-export function* locked<W, T = void>(label: string, footprint: Footprint, recipe: (draft: Draft<W>, info: StepInfo) => T): Proc<W, T> {
+export function* locked<W, T = void>(label: Label, footprint: Footprint, recipe: (draft: Draft<W>, info: StepInfo) => T): Proc<W, T> {
   return (yield { kind: 'act', label, reads: footprint.reads, writes: footprint.writes, update: recipe, locked: true }) as T;
 }
 
 /** smp_mb(): orders nothing under SC; under TSO it waits until the thread's store buffer is empty. */
-export function* fence<W>(label = 'smp_mb()'): Proc<W> {
+export function* fence<W>(label: Label = 'smp_mb()'): Proc<W> {
   yield { kind: 'act', label, reads: NONE, writes: NONE, locked: true };
 }
 

@@ -1,5 +1,5 @@
 import type { Program } from '../program.ts';
-import { fence, locked, read, store, type Proc, type ThreadSpec } from '../step.ts';
+import { fence, locked, objectKey, read, store, type ObjectKey, type Proc, type ThreadSpec } from '../step.ts';
 
 /** One instruction of a litmus thread: a plain store, a plain load, mfence, or a locked exchange. */
 export type LitmusOp =
@@ -24,7 +24,7 @@ export interface LitmusTest {
   readonly sc: readonly string[];
 }
 
-const cell = (loc: string): string => `mem:${loc}`;
+const cell = (loc: string): ObjectKey => objectKey(`mem:${loc}`);
 
 function* runOp(op: LitmusOp, regs: Record<string, number>): Proc<LitmusWorld> {
   switch (op.op) {
@@ -61,7 +61,7 @@ function litmusThread(index: number, ops: readonly LitmusOp[]): ThreadSpec<Litmu
       const regs: Record<string, number> = {};
       for (const op of ops) yield* runOp(op, regs);
       if (Object.keys(regs).length === 0) return;
-      yield* store<LitmusWorld>(`${name} registers`, [`regs:${name}`], (d) => {
+      yield* store<LitmusWorld>(`${name} registers`, [objectKey(`regs:${name}`)], (d) => {
         Object.assign(d.regs, regs);
       });
     },

@@ -1,7 +1,7 @@
 import { enablePatches, Immer, type Patch } from 'immer';
 import { ScenarioError } from '../errors.ts';
 import { patchesFor, recordingDraft } from './recordWrites.ts';
-import { labelText, lockObject, type Footprint, type Label, type Step, type StepInfo } from '../step.ts';
+import { labelText, lockObject, objectKey, type Footprint, type Label, type ObjectKey, type Step, type StepInfo } from '../step.ts';
 
 enablePatches();
 // Same freezing rule as the engine's own instance (see execution.ts).
@@ -18,20 +18,20 @@ export interface BufferedStore {
   /** The concrete writes (immer patches), computed against the thread's view when it was issued. */
   readonly patches: readonly Patch[];
   /** The objects the store writes, as declared by the step; other threads see them at the flush. */
-  readonly writes: readonly string[];
+  readonly writes: readonly ObjectKey[];
   /** A spin-lock release: the lock becomes free when this store leaves the buffer. */
   readonly release?: string;
 }
 
 /** The object a buffered store occupies until it is flushed; its store and its flush both touch it. */
-export const bufferSlot = (thread: number, seq: number): string => `sb:${thread}:${seq}`;
+export const bufferSlot = (thread: number, seq: number): ObjectKey => objectKey(`sb:${thread}:${seq}`);
 
 /** Written by every flush of a thread's buffer and read by its fences: a fence waits for the last flush. */
-export const bufferDrain = (thread: number): string => `sb:${thread}`;
+export const bufferDrain = (thread: number): ObjectKey => objectKey(`sb:${thread}`);
 
-const NONE: readonly string[] = [];
+const NONE: readonly ObjectKey[] = [];
 
-const union = (a: readonly string[], b: readonly string[]): readonly string[] =>
+const union = (a: readonly ObjectKey[], b: readonly ObjectKey[]): readonly ObjectKey[] =>
   b.length === 0 ? a : a.length === 0 ? b : [...a, ...b.filter((x) => !a.includes(x))];
 
 /**
