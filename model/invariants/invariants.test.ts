@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { runSolo, type Finding } from '../../sim/index.ts';
+import { messageOf, runSolo } from '../../sim/index.ts';
 import {
   access,
   gmemObj,
@@ -16,9 +16,6 @@ import {
   type MmuWorld,
 } from '../index.ts';
 import { lockDiscipline, noLostGuestWrite, noStaleSpte, stateKey, writeProtection } from './index.ts';
-
-/** The message of a check's finding (undefined when it holds). */
-const messageOf = (r: string | Finding | undefined): string | undefined => (typeof r === 'object' ? r.message : r);
 
 const GVA = 0x4020_1000;
 
