@@ -12,7 +12,7 @@ import { stripAnsi } from './cli/colour.ts';
 import { renderFailure } from './cli/failureReport.ts';
 import { presetNamed, scenarioNamed, unique } from './cli/names.ts';
 import { envSeed } from './runner/env.ts';
-import { runCell, type CellResult } from './runner/matrix.ts';
+import { runCell, withMemory, type CellResult } from './runner/matrix.ts';
 import { renderHtml } from './report/html.ts';
 import { chromeTrace, traceJsonText, type ChromeTrace } from './report/perfetto.ts';
 import { raceReport, type RaceReport } from './report/race.ts';
@@ -93,7 +93,7 @@ export interface Replayed {
 export function replay(schedule: string | Schedule): Replayed {
   const parsed = typeof schedule === 'string' ? parseSchedule(schedule) : schedule;
   const scenario = scenarioNamed(parsed.scenario);
-  const program = scenario.build(presetNamed(parsed.variant).name);
+  const program = withMemory(scenario.build(presetNamed(parsed.variant).name), parsed.memory);
   const names = program.threads.map((t) => t.name);
   const result = runOnce(program, replayStrategy(parsed), { record: true, keepWorlds: true });
   const report = raceReport(result, parsed, names);

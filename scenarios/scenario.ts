@@ -1,4 +1,4 @@
-import { ScenarioError, type Program } from '../sim/index.ts';
+import { ScenarioError, type MemoryModel, type Program } from '../sim/index.ts';
 import { ALL_PRESETS, DEFAULT_ROW, type MmuWorld, type PresetName } from '../model/index.ts';
 import { closest } from '../sim/suggest.ts';
 
@@ -38,6 +38,8 @@ export interface Scenario {
   readonly kernels?: readonly PresetName[];
   /** Expected verdict under each kernel preset (by preset name). */
   readonly expect: (preset: string) => Expectation;
+  /** The memory model it runs under unless `explore --memory` says otherwise (default: sequential consistency). */
+  readonly memory?: MemoryModel;
   /** Builds the program for one preset: initial world (after the prelude), threads, invariants. */
   readonly build: (preset: string) => Program<MmuWorld>;
 }

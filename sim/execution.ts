@@ -1,5 +1,6 @@
 import { ScheduleFitError } from './errors.ts';
 import { Machine, type ThreadState } from './machine.ts';
+import { flushLabel } from './memory/flushLabel.ts';
 import { DEFAULT_MAX_STEPS, type Finding, type Program, type StepInvariant } from './program.ts';
 import { scheduleFromChoices, type Schedule } from './schedule.ts';
 import { footprintOf, labelText, type Footprint, type Label, type StepInfo } from './step.ts';
@@ -73,6 +74,8 @@ export function runOnce<W>(program: Program<W>, strategy: Strategy, options: Run
 class Execution<W> {
   private readonly machine: Machine<W>;
   private readonly names: readonly string[];
+  /** Under TSO, the number of program threads: thread programThreads + t flushes t's store buffer. */
+  private readonly programThreads: number | undefined;
   private readonly maxSteps: number;
   /** Every thread's next footprint (undefined once finished): what strategies see. */
   private readonly pending: (Footprint | undefined)[];
@@ -94,7 +97,6 @@ class Execution<W> {
     private readonly strategy: Strategy,
     private readonly options: RunOptions,
   ) {
-    this.names = program.threads.map((t) => t.name);
     this.maxSteps = program.maxSteps ?? DEFAULT_MAX_STEPS;
     this.stepInvariants = program.stepInvariants ?? [];
     this.events = options.record ? [] : undefined;
@@ -102,8 +104,12 @@ class Execution<W> {
     activity.program = `${program.scenario} ${program.variant}`;
     activity.where = 'engine';
     this.machine = new Machine(program);
+    const tso = this.machine.tso;
+    const names = program.threads.map((t) => t.name);
+    this.names = tso ? tso.names(names) : names;
+    this.programThreads = tso ? names.length : undefined;
     const n = this.machine.threads.length;
-    this.pending = new Array<Footprint | undefined>(n).fill(undefined);
+    this.pending = new Array<Footprint | undefined>(this.names.length).fill(undefined);
     this.lastStep = new Array<number>(n).fill(-1);
     this.lastLabel = new Array<Label | undefined>(n).fill(undefined);
   }
@@ -121,14 +127,22 @@ class Execution<W> {
         this.halt = new Halt('step-bound', `no end after ${this.maxSteps} steps (a thread spinning on a condition that never changes?)`);
         break;
       }
-      const point: ChoicePoint = { step: this.index, enabled, last: this.last, pending: this.pending, names: this.names };
+      const point: ChoicePoint = {
+        step: this.index,
+        enabled,
+        last: this.last,
+        pending: this.pending,
+        names: this.names,
+        programThreads: this.programThreads,
+      };
       const chosen = this.strategy.choose(point);
       if (chosen === REDUNDANT) {
         redundant = true;
         break;
       }
       if (!enabled.includes(chosen)) throw new Error(`strategy ${this.strategy.name} chose thread ${chosen}, not runnable`);
-      this.take(this.machine.threads[chosen]);
+      if (this.programThreads !== undefined && chosen >= this.programThreads) this.flush(chosen);
+      else this.take(this.machine.threads[chosen]);
       if (this.stepViolation) break;
     }
     this.strategy.end?.(this.pending);
@@ -140,7 +154,9 @@ class Execution<W> {
   /** The threads whose next step can run now, ascending. */
   private runnable(): number[] {
     const enabled: number[] = [];
-    for (const t of this.machine.threads) if (t.pending && this.machine.canRun(t.pending)) enabled.push(t.id);
+    for (const t of this.machine.threads) if (t.pending && this.machine.canRun(t.pending, t.id)) enabled.push(t.id);
+    if (this.programThreads !== undefined)
+      for (let f = this.programThreads; f < this.names.length; f++) if (this.pending[f]) enabled.push(f);
     return enabled;
   }
 
@@ -155,7 +171,7 @@ class Execution<W> {
       if (t.pending === undefined) {
         this.pending[t.id] = undefined;
         if (t.held.length > 0) this.halt = new Halt('scenario-error', `${t.name} finished while holding ${t.held.join(', ')}`);
-      } else this.pending[t.id] = footprintOf(t.pending);
+      } else this.pending[t.id] = this.machine.tso ? this.machine.tso.footprint(t.id, t.pending) : footprintOf(t.pending);
     } catch (e) {
       if (e instanceof ScheduleFitError) throw e;
       this.halt = new Halt('scenario-error', `${t.name} threw: ${errorText(e)}`);
@@ -184,6 +200,7 @@ class Execution<W> {
     activity.where = 'engine';
     this.lastStep[t.id] = index;
     this.lastLabel[t.id] = step.label;
+    if (this.programThreads !== undefined) this.pending[this.programThreads + t.id] = this.machine.tso!.flushFootprint(t.id);
     this.choices.push(t.id);
     const fp = this.pending[t.id]!;
     this.strategy.executed?.({ step: index, thread: t.id, footprint: fp });
@@ -197,6 +214,8 @@ class Execution<W> {
             reads: fp.reads,
             writes: fp.writes,
             held: t.held.slice(),
+            // Under TSO: the stores still in the thread's buffer after the step.
+            ...(this.machine.tso ? { buffered: this.machine.tso.pendingLabels(t.id) } : {}),
           }
         : new UnrecordedEvent(index, t.id, t.name, step.label, fp, t.held);
       this.events?.push(event);
@@ -210,6 +229,31 @@ class Execution<W> {
     this.index++;
     if (this.stepViolation) return;
     if (!this.halt) this.advance(t, value);
+  }
+
+  /** Under TSO: flush thread f writes the oldest store of its thread's buffer to memory; recorded and checked like a step. */
+  private flush(f: number): void {
+    const index = this.index;
+    const owner = f - this.programThreads!;
+    const tso = this.machine.tso!;
+    const { store, held } = this.machine.flush(owner);
+    const fp = this.pending[f]!;
+    this.pending[f] = tso.flushFootprint(owner);
+    this.choices.push(f);
+    this.strategy.executed?.({ step: index, thread: f, footprint: fp });
+    if (this.events || this.stepInvariants.length > 0) {
+      const label = flushLabel(store);
+      const event: TraceEvent = { index, thread: f, threadName: this.names[f], label, reads: fp.reads, writes: fp.writes, held };
+      const recorded = { ...event, buffered: tso.pendingLabels(owner) };
+      this.events?.push(recorded);
+      for (const inv of this.stepInvariants) {
+        const detail = this.halt ? undefined : inv.check(recorded);
+        if (detail !== undefined && !this.stepViolation) this.stepViolation = this.violated(inv.name, inv.explanation, detail);
+      }
+    }
+    this.worlds?.push(this.machine.world);
+    this.last = f;
+    this.index++;
   }
 
   /** The verdict of a run that stopped: a step invariant, a halt, or the final invariants. */
@@ -242,7 +286,7 @@ class Execution<W> {
   }
 
   private schedule(): Schedule {
-    return scheduleFromChoices(this.program.scenario, this.program.variant, this.choices);
+    return scheduleFromChoices(this.program.scenario, this.program.variant, this.choices, this.programThreads);
   }
 
   private trace(): Trace<W> | undefined {

@@ -1,5 +1,6 @@
 import { Immer } from 'immer';
 import { ScenarioError } from './errors.ts';
+import { type BufferedStore, StoreBuffers } from './memory/tso.ts';
 import type { Program } from './program.ts';
 import type { Proc, Step, StepInfo, ThreadContext } from './step.ts';
 
@@ -28,9 +29,12 @@ export class Machine<W> {
   readonly threads: ThreadState<W>[];
   /** Lock name -> id of the thread holding it. */
   private readonly owners = new Map<string, number>();
+  /** The store buffers, under TSO (see memory/tso.ts); undefined under sequential consistency. */
+  readonly tso: StoreBuffers<W> | undefined;
 
   constructor(program: Program<W>) {
     this.world = program.initial;
+    this.tso = program.memory === 'tso' ? new StoreBuffers<W>(program.threads.length) : undefined;
     this.threads = program.threads.map((spec, id) => {
       const held: string[] = [];
       const ctx: ThreadContext = {
@@ -45,11 +49,24 @@ export class Machine<W> {
     });
   }
 
-  /** True when `step` can run now: an acquire needs its lock free, a wait its condition true. */
-  canRun(step: Step<W>): boolean {
+  /**
+   * True when `step` can run now: an acquire needs its lock free, a wait its condition true; under
+   * TSO, thread `thread`'s fences, locked steps and acquires also need its store buffer empty.
+   */
+  canRun(step: Step<W>, thread = -1): boolean {
+    const tso = thread >= 0 ? this.tso : undefined;
+    if (tso?.waitsForDrain(thread, step)) return false;
     if (step.kind === 'acquire') return !this.owners.has(step.lock);
-    if (step.kind === 'wait') return step.until(this.world);
+    if (step.kind === 'wait') return step.until(tso ? tso.view(thread, this.world) : this.world);
     return true;
+  }
+
+  /** Under TSO: writes the oldest store of thread t's buffer to memory; returns it and the locks t holds in memory. */
+  flush(t: number): { store: BufferedStore; held: string[] } {
+    const r = this.tso!.flush(t, this.world, this.owners);
+    this.world = r.world;
+    const held = [...this.owners].filter(([, holder]) => holder === t).map(([lock]) => lock);
+    return { store: r.store, held };
   }
 
   /** The thread holding `lock`, if any. */
@@ -76,6 +93,11 @@ export class Machine<W> {
     const step = t.pending!;
     switch (step.kind) {
       case 'act': {
+        if (this.tso) {
+          const r = this.tso.act(t.id, step, this.world, info);
+          this.world = r.world;
+          return r.value;
+        }
         if (step.update) {
           let out: unknown;
           const recipe = step.update;
@@ -95,7 +117,8 @@ export class Machine<W> {
         const i = t.held.indexOf(step.lock);
         if (i < 0) throw new ScenarioError(`${t.name} released ${step.lock}, which it does not hold`);
         t.held.splice(i, 1);
-        this.owners.delete(step.lock);
+        if (this.tso) this.tso.release(t.id, step.lock, step.label, info.index);
+        else this.owners.delete(step.lock);
         return undefined;
       }
       case 'wait':

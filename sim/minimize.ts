@@ -177,7 +177,12 @@ export function minimize<W>(program: Program<W>, failure: Failure<W>, options: M
   }
   let pick = best && better(best, greedy) ? best : greedy;
   if (!exact) pick = simplify(program, failure, pick, guard);
-  const schedule = scheduleFromChoices(program.scenario, program.variant, pick.choices);
+  const schedule = scheduleFromChoices(
+    program.scenario,
+    program.variant,
+    pick.choices,
+    program.memory === 'tso' ? program.threads.length : undefined,
+  );
   const verdict = guard(() => explain(program, { ...failure, schedule }));
   if (verdict.kind === 'holds')
     throw new ScenarioError('minimize: the minimal schedule no longer fails on replay; is the program deterministic?');

@@ -51,6 +51,11 @@ export interface Program<W> {
   readonly maxSteps?: number;
   /** Canonical key of a final world, for comparing the final states two strategies reach. */
   readonly stateKey?: (world: W) => string;
+  /** Memory model: `sc` (the default, every step acts on memory at once) or `tso` (store buffers, see sim/memory/tso.ts). */
+  readonly memory?: MemoryModel;
 }
+
+export type MemoryModel = 'sc' | 'tso';
+export const MEMORY_MODELS: readonly MemoryModel[] = ['sc', 'tso'];
 
 export const DEFAULT_MAX_STEPS = 10_000;

@@ -55,6 +55,10 @@ export interface ActStep<W> {
    * the step only looks at (valid for what the recipe has not changed yet).
    */
   readonly update?: (draft: Draft<W>, info: StepInfo, before: W) => unknown;
+  /** A full fence or a locked instruction (smp_mb, cmpxchg, xchg, atomic inc): under TSO it waits for the thread's store buffer to drain. */
+  readonly locked?: boolean;
+  /** A plain store: the recipe only writes (reads none of what it writes), so under TSO it reads nothing from memory. */
+  readonly store?: boolean;
 }
 
 /** Spinlock acquire: enabled only while the lock is free, so there is no spin loop to explore. */
@@ -157,6 +161,21 @@ export function* update<W, T = void>(
 /** A step with no effect on the world but a visible place in the trace (e.g. a TLB flush marker). */
 export function* mark<W>(label: Label, footprint: Footprint): Proc<W> {
   yield { kind: 'act', label, reads: footprint.reads, writes: footprint.writes };
+}
+
+/** A plain store (`WRITE_ONCE` or an assignment): under TSO it goes through the thread's store buffer. */
+export function* store<W>(label: Label, writes: readonly ObjectKey[], recipe: (draft: Draft<W>, info: StepInfo) => void): Proc<W> {
+  yield { kind: 'act', label, reads: NONE, writes, update: recipe, store: true };
+}
+
+/** A locked read-modify-write (cmpxchg, xchg, atomic inc): under TSO it drains the store buffer first. */
+export function* locked<W, T = void>(label: Label, footprint: Footprint, recipe: (draft: Draft<W>, info: StepInfo) => T): Proc<W, T> {
+  return (yield { kind: 'act', label, reads: footprint.reads, writes: footprint.writes, update: recipe, locked: true }) as T;
+}
+
+/** smp_mb(): orders nothing under SC; under TSO it waits until the thread's store buffer is empty. */
+export function* fence<W>(label: Label = 'smp_mb()'): Proc<W> {
+  yield { kind: 'act', label, reads: NONE, writes: NONE, locked: true };
 }
 
 /** Acquires a spinlock; the thread is not runnable while another thread holds it. */

@@ -12,6 +12,8 @@ export interface ChoicePoint {
   readonly pending: readonly (Footprint | undefined)[];
   /** Thread names, by id (for error messages). */
   readonly names: readonly string[];
+  /** Under TSO: the number of program threads; thread programThreads + t flushes thread t's store buffer. */
+  readonly programThreads?: number;
 }
 
 /** The step that was just executed, reported back to strategies that learn from it (DPOR). */

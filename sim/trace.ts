@@ -9,6 +9,8 @@ export interface TraceEvent {
   readonly writes: readonly string[];
   /** Locks the thread held while the step ran (after an acquire, including the acquired lock). */
   readonly held: readonly string[];
+  /** Under TSO: labels of the stores still in the thread's store buffer after the step, oldest first. */
+  readonly buffered?: readonly string[];
 }
 
 /** The record of one execution; `worlds[i]` is the world after step i (when kept), `initial` before step 0. */

@@ -63,6 +63,7 @@ describe('bench --quick --json', () => {
     expect(report.parallel.cells).toBeGreaterThan(1);
     expect(report.parallel.runs.map((r) => r.workers)).toEqual([1, 2]);
     expect(report.parallel.identical).toBe(true);
+    expect(report.tso.rows.every((r) => r.matches)).toBe(true);
     expect(report.parallel.speedup).toBeGreaterThan(0);
     expect(report.splitCell.identical).toBe(true);
     expect(report.splitCell.runs.map((r) => r.workers)).toEqual([1, 2]);

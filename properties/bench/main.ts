@@ -13,6 +13,7 @@ import { measureRunsToFailure } from './runsToFailure.ts';
 import { BENCH_STRATEGIES } from './strategies.ts';
 import { duration, renderReport } from './table.ts';
 import { measureThroughput } from './throughput.ts';
+import { measureTso } from './tso.ts';
 import { measureVersus } from './versusFcScheduler.ts';
 
 /** Seeds that must all miss before a strategy stops taking seeds on a cell (see runsToFailure.ts). */
@@ -61,6 +62,8 @@ export async function runBench(o: BenchOptions, io: BenchIo = STDIO): Promise<Be
   const cpuAfter = await measureCpuControl(o.cpuIterations);
   phase(`parallel: the four-vCPU fixed cell, first ${o.fourVcpuExecutions.toLocaleString('en-US')} executions with 1 and 2 workers`);
   const fourVcpu = await measureFourVcpu('v7.2', o.fourVcpuExecutions);
+  phase('x86-TSO litmus suite under dpor');
+  const tso = measureTso();
   const { json: _json, help: _help, ...options } = o;
   const partial = {
     version: 1 as const,
@@ -80,6 +83,7 @@ export async function runBench(o: BenchOptions, io: BenchIo = STDIO): Promise<Be
     modes,
     splitCell: { ...splitCell, cpu: [cpuBefore, cpuAfter] },
     fourVcpu,
+    tso,
   };
   return { ...partial, checks: checksOf(partial), totalMs: performance.now() - t0 };
 }

@@ -8,6 +8,7 @@ import type { BenchOptions } from './options.ts';
 import type { ReductionResult } from './reduction.ts';
 import type { BuggyCell } from './runsToFailure.ts';
 import type { ThroughputResult } from './throughput.ts';
+import type { TsoResult } from './tso.ts';
 import type { VersusResult } from './versusFcScheduler.ts';
 
 /** Where the numbers were measured (they mean little without it). */
@@ -39,6 +40,7 @@ export interface BenchReport {
   /** One cell split over the workers, with the plain-CPU control run before and after it. */
   readonly splitCell: SplitCellResult & { readonly cpu: readonly CpuControl[] };
   readonly fourVcpu: FourVcpuResult;
+  readonly tso: TsoResult;
   readonly checks: readonly Check[];
   readonly totalMs: number;
 }
@@ -74,5 +76,12 @@ export function checksOf(r: Omit<BenchReport, 'checks' | 'totalMs'>): Check[] {
     },
     { name: 'one cell split over 2 workers gave the sequential verdict, counts and schedule', ok: r.splitCell.identical },
     { name: 'the four-vCPU cell counted the same executions with 1 and 2 workers', ok: r.fourVcpu.identical },
+    { name: 'every litmus test under TSO reached exactly the outcomes x86-TSO allows', ok: r.tso.rows.every((x) => x.matches) },
+    {
+      name: 'the 226d9b8f1688 protocol: violated under tso unless both barriers, proved under sc',
+      ok: r.tso.protocol.every((x) =>
+        x.memory === 'sc' || x.variant === 'both' ? x.verdict === 'holds' && x.complete : x.verdict === 'violated',
+      ),
+    },
   ];
 }

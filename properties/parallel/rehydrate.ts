@@ -4,7 +4,7 @@
 import { explain, parseSchedule, type Failure, type Guard } from '../../sim/index.ts';
 import type { MmuWorld } from '../../model/index.ts';
 import type { Scenario } from '../../scenarios/scenario.ts';
-import type { CellResult } from '../runner/matrix.ts';
+import { withMemory, type CellResult } from '../runner/matrix.ts';
 import type { WireResult } from './cellTask.ts';
 
 /** The worker's row with its `failure` restored (a holding cell comes back as it is). */
@@ -12,7 +12,10 @@ export function rehydrate(scenario: Scenario, row: WireResult, guard: Guard = (w
   if (row.schedule === undefined || row.verdict === 'holds') return row;
   const schedule = parseSchedule(row.schedule);
   // Under the watchdog, as in runCell: the replay runs the scenario's code once more.
-  const program = guard(() => scenario.build(row.kernel));
+  const program = withMemory(
+    guard(() => scenario.build(row.kernel)),
+    schedule.memory,
+  );
   // explain() reads only the schedule; the kind is a placeholder until the replay sets the real one.
   const verdict = guard(() => explain(program, { kind: 'scenario-error', message: '', schedule }));
   if (verdict.kind === 'holds')

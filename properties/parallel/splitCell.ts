@@ -10,9 +10,13 @@ import type { ExploreSpec } from '../runner/strategies.ts';
 import { DEFAULT_TIMEOUT_SECONDS } from '../runner/watchdog.ts';
 import type { CellSubtreeTask } from './subtreeTask.ts';
 
-/** True when a cell's search can be split: exhaustive Optimal DPOR (a preemption bound is another search). */
+/**
+ * True when a cell's search can be split: exhaustive Optimal DPOR (a preemption bound is another
+ * search), under sequential consistency (the subtree workers build the cell's program as a scenario
+ * builds it, and a TSO run's flush threads are not split).
+ */
 export function splittable(spec: ExploreSpec): boolean {
-  return spec.strategy === 'dpor' && spec.preemptions === undefined;
+  return spec.strategy === 'dpor' && spec.preemptions === undefined && spec.memory !== 'tso';
 }
 
 /** How runSplitCell runs: the pool threads' watchdog, who learns how the work was shared, tuning. */

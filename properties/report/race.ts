@@ -4,7 +4,7 @@
 import { formatSchedule, isFailure, replay, runOnce, type ExecutionResult, type Schedule, type TraceEvent } from '../../sim/index.ts';
 import type { Scenario } from '../../scenarios/scenario.ts';
 import { diffWorlds, type Change } from '../cli/stateDiff.ts';
-import { replayCommandLine } from '../runner/matrix.ts';
+import { replayCommandLine, withMemory } from '../runner/matrix.ts';
 import { markedSteps, provenanceOf, type MarkRole, type Provenance } from './provenance.ts';
 
 /** One replayed schedule, ready to render. */
@@ -75,7 +75,7 @@ export function raceReport<W>(result: ExecutionResult<W>, schedule: Schedule, na
 
 /** Replays `schedule` of `scenario` with every world kept, and reports it. Throws ScheduleFitError when it does not fit. */
 export function replayReport(scenario: Scenario, kernel: string, schedule: Schedule): RaceReport {
-  const program = scenario.build(kernel);
+  const program = withMemory(scenario.build(kernel), schedule.memory);
   const result = runOnce(program, replay(schedule), { record: true, keepWorlds: true });
   return raceReport(
     result,

@@ -12,18 +12,22 @@ export function functionOf(label: string): string {
   return i > 0 ? label.slice(0, i) : label;
 }
 
-function groupRows(events: readonly TraceEvent[]): Row[] {
+/** Under TSO, thread cols + t flushes thread t's store buffer: its steps go in t's column. */
+const labelOf = (e: TraceEvent, cols: number): string => (e.thread >= cols ? `store buffer: ${e.label}` : e.label);
+
+function groupRows(events: readonly TraceEvent[], cols: number): Row[] {
   const rows: Row[] = [];
   let i = 0;
   while (i < events.length) {
     const e = events[i];
-    const fn = functionOf(e.label);
+    const fn = functionOf(labelOf(e, cols));
     let j = i + 1;
-    while (j < events.length && events[j].thread === e.thread && functionOf(events[j].label) === fn && fn !== e.label) j++;
+    while (j < events.length && events[j].thread === e.thread && functionOf(labelOf(events[j], cols)) === fn && fn !== labelOf(e, cols))
+      j++;
     const n = j - i;
     const steps = n === 1 ? `[${e.index}]` : `[${e.index}-${events[j - 1].index}]`;
-    const text = n === 1 ? e.label : `${fn}: ${detailOf(e.label)} … ${detailOf(events[j - 1].label)}`;
-    rows.push({ thread: e.thread, text: `${steps} ${text}` });
+    const text = n === 1 ? labelOf(e, cols) : `${fn}: ${detailOf(labelOf(e, cols))} … ${detailOf(labelOf(events[j - 1], cols))}`;
+    rows.push({ thread: e.thread % cols, text: `${steps} ${text}` });
     i = j;
   }
   return rows;
@@ -53,8 +57,8 @@ function wrap(text: string, width: number): string[] {
  * one thread in one kernel function folded into a row ("[3-9] fetch: … "), step numbers in brackets.
  */
 export function twoColumnTable(events: readonly TraceEvent[], names: readonly string[], width = 58): string {
-  const rows = groupRows(events);
   const cols = names.length;
+  const rows = groupRows(events, cols);
   const pad = (s: string): string => s.padEnd(width);
   const lines = [
     names

@@ -9,6 +9,7 @@ import {
   type Strategy,
   type Failure,
   type Guard,
+  type MemoryModel,
   type Program,
   type Verdict,
   type VerdictKind,
@@ -182,7 +183,10 @@ function* cellRun(
   }
   let program: Program<MmuWorld>;
   try {
-    program = guard(() => scenario.build(kernel));
+    program = withMemory(
+      guard(() => scenario.build(kernel)),
+      spec.memory ?? scenario.memory,
+    );
   } catch (e) {
     return broken(e instanceof ScenarioError || e instanceof HungError ? `build('${kernel}')` : `build('${kernel}') threw`, e);
   }
@@ -297,4 +301,9 @@ function errorRow(
 export function scenarioMessage(name: string, kernel: string, what: string): string {
   const file = scenarioFile(name);
   return `scenario '${name}'${file ? ` (${file})` : ''} under ${kernel}: ${what}`;
+}
+
+/** The program under `memory` (absent or sc: as built, so every SC cell runs exactly as before). */
+export function withMemory<W>(program: Program<W>, memory: MemoryModel | undefined): Program<W> {
+  return memory === undefined || memory === 'sc' ? program : { ...program, memory };
 }

@@ -1,3 +1,4 @@
+import type { MemoryModel } from '../../sim/index.ts';
 import { dfs, dpor, pct, portfolio, randomWalk, type Strategy } from '../../sim/index.ts';
 
 /** Strategy names accepted by `explore --strategy` and the property tests. */
@@ -13,6 +14,8 @@ export interface ExploreSpec {
   readonly preemptions?: number;
   /** Executions dpor and dfs may run before they stop, not exhaustive (default DEFAULT_BUDGET). */
   readonly budget?: number;
+  /** Memory model for every cell (default: each scenario's own, else sequential consistency). */
+  readonly memory?: MemoryModel;
 }
 
 /**

@@ -22,7 +22,12 @@ export function replay(schedule: Schedule): Strategy {
     choose(point) {
       let r = schedule.runs[run];
       // An open last run ("0*") ends where its thread can no longer run.
-      if (r && r.count === undefined && !point.enabled.includes(r.thread) && usedInRun > 0) {
+      if (
+        r &&
+        r.count === undefined &&
+        !point.enabled.includes(r.flush ? (point.programThreads ?? -1) + r.thread : r.thread) &&
+        usedInRun > 0
+      ) {
         run++;
         usedInRun = 0;
         r = schedule.runs[run];
@@ -33,7 +38,17 @@ export function replay(schedule: Schedule): Strategy {
           `the schedule ends after ${steps} steps but threads can still run: ${describeRunnable(point.enabled, point.names)}`,
         );
       }
-      if (!point.enabled.includes(r.thread)) {
+      const chosen = r.flush ? (point.programThreads ?? Number.NaN) + r.thread : r.thread;
+      if (Number.isNaN(chosen)) {
+        throw new ScheduleFitError(point.step, `${where()}: a store-buffer flush, but the program runs under sequential consistency`);
+      }
+      if (!point.enabled.includes(chosen)) {
+        if (r.flush) {
+          throw new ScheduleFitError(
+            point.step,
+            `${where()}: thread ${r.thread}'s store buffer is empty or does not exist; runnable: ${describeRunnable(point.enabled, point.names)}`,
+          );
+        }
         const state = r.thread >= point.names.length ? 'does not exist' : 'is not runnable';
         throw new ScheduleFitError(
           point.step,
@@ -46,7 +61,7 @@ export function replay(schedule: Schedule): Strategy {
         run++;
         usedInRun = 0;
       }
-      return r.thread;
+      return chosen;
     },
     end() {
       const r = schedule.runs[run];

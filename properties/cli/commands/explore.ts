@@ -1,3 +1,4 @@
+import { MEMORY_MODELS, type MemoryModel } from '../../../sim/index.ts';
 // `mmu-race explore`: runs the scenario x kernel cells asked for and prints the verdict table.
 
 import { ALL_PRESETS } from '../../../model/config.ts';
@@ -100,6 +101,12 @@ Examples:
       help: "guest paging modes: 2level, pae, 4level, 5level (each named scenario's row in those modes; alone: every scenario in them)",
       continues: isMode,
     },
+    {
+      name: 'memory',
+      kind: 'text',
+      value: 'MODEL',
+      help: "sc | tso: sequential consistency or x86-TSO store buffers (default: each scenario's own, else sc)",
+    },
     { name: 'strategy', kind: 'text', value: 'S', help: `${STRATEGY_NAMES.join(' | ')} (default ${DEFAULT_STRATEGY})` },
     { name: 'runs', kind: 'positive', value: 'N', help: 'executions per cell for sampling strategies (default 1000)' },
     { name: 'seed', kind: 'natural', value: 'N', help: 'seed for sampling strategies (default $MMU_RACE_SEED, else 42)' },
@@ -161,6 +168,7 @@ Examples:
       seed,
       value<number>(args, 'preemptions'),
       value<number>(args, 'budget'),
+      value<string>(args, 'memory'),
     );
     warnIgnored(args, spec.strategy);
     const watchdog = new Watchdog(value(args, 'timeout', DEFAULT_TIMEOUT_SECONDS));
@@ -261,10 +269,14 @@ function exploreSpec(
   seed: number,
   preemptions: number | undefined,
   budget: number | undefined,
+  memory: string | undefined,
 ): ExploreSpec {
   const name = strategy ?? DEFAULT_STRATEGY;
   if (!(STRATEGY_NAMES as readonly string[]).includes(name)) throw unknownName('strategy', name, STRATEGY_NAMES, 'mmu-race explore --help');
-  return { strategy: name as StrategyName, runs, seed, preemptions, budget };
+  if (memory !== undefined && !(MEMORY_MODELS as readonly string[]).includes(memory))
+    throw unknownName('memory', memory, MEMORY_MODELS, 'mmu-race explore --help');
+  const base = { strategy: name as StrategyName, runs, seed, preemptions, budget };
+  return memory === undefined ? base : { ...base, memory: memory as MemoryModel };
 }
 
 /** A JSON row, with the failure's message and, when saving failed, why (`saved` otherwise). */

@@ -18,7 +18,7 @@ import {
 import type { MmuWorld } from '../../../model/world.ts';
 import { kernelsOf, type Scenario } from '../../../scenarios/scenario.ts';
 import { scheduleLineOf } from '../../runner/failures.ts';
-import { scenarioMessage } from '../../runner/matrix.ts';
+import { scenarioMessage, withMemory } from '../../runner/matrix.ts';
 import { flag, value } from '../args.ts';
 import { out, type Command } from '../command.ts';
 import { paint } from '../colour.ts';
@@ -92,7 +92,8 @@ unreadable, not a text file or larger than 1 MiB.`,
     const schedule = parse(isText ? args.positionals.join(' ') : scheduleText(args.positionals[0]));
     const scenario = scenarioNamed(schedule.scenario);
     const kernel = presetNamed(schedule.variant).name;
-    const program = buildFor(scenario, kernel);
+    // The memory model is the schedule's: `tso` after the variant, else sequential consistency.
+    const program = withMemory(buildFor(scenario, kernel), schedule.memory);
     const state = flag(args, 'state');
     const html = value<string>(args, 'html');
     const traceJson = value<string>(args, 'trace-json');
@@ -235,6 +236,8 @@ function printJson(r: ExecutionResult<MmuWorld>, schedule: Schedule, state: bool
           label: e.label,
           reads: e.reads,
           writes: e.writes,
+          // Under TSO: the stores still in the step's thread's buffer after it.
+          ...(e.buffered !== undefined ? { buffered: e.buffered } : {}),
           ...changes(e.index),
         })),
         ...written,
@@ -252,6 +255,7 @@ function printText(r: ExecutionResult<MmuWorld>, schedule: Schedule, names: read
   out();
   for (const e of trace.events) {
     out((threadColour[e.thread % threadColour.length] ?? paint.reset)(formatTraceLine(e)));
+    if (e.buffered && e.buffered.length > 0) out(paint.dim(`       still buffered: ${e.buffered.join(' | ')}`));
     if (state && trace.worlds) {
       const before = e.index === 0 ? trace.initial : trace.worlds[e.index - 1];
       for (const c of diffWorlds(before, trace.worlds[e.index])) {
