@@ -112,7 +112,17 @@ const direct: Guard = (work) => work();
 export function runCell(scenario: Scenario, kernel: string, spec: ExploreSpec, hooks: CellHooks = {}): CellResult {
   const run = cellRun(scenario, kernel, spec, hooks);
   let step = run.next();
-  while (!step.done) step = run.next(explore(step.value.program, step.value.strategy, step.value.options));
+  while (!step.done) {
+    let result: ExploreResult<MmuWorld>;
+    try {
+      result = explore(step.value.program, step.value.strategy, step.value.options);
+    } catch (e) {
+      // A hung or broken scenario becomes the cell's error row, as if explore ran inside cellRun.
+      step = run.throw(e);
+      continue;
+    }
+    step = run.next(result);
+  }
   return step.value;
 }
 
