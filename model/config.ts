@@ -189,6 +189,12 @@ export interface KernelConfig {
    * new PDPTEs (kvm_set_cr3 -> paging_new_cr3 -> mmu_free_roots, every release); false only in a mutant.
    */
   readonly cr3FreesPaeRoots: boolean;
+  /**
+   * walk_addr faults on a gpte with reserved bits set, with PFERR_RSVD in the error code
+   * (is_rsvd_bits_set, 82725b20e22 "Emulate #PF error code of reserved bits violation", in v2.6.32;
+   * not in v2.6.24 or v2.6.25, which walked on). See reservedBits in pte.ts for the bits modelled.
+   */
+  readonly rsvdCheck: boolean;
   readonly pteWrite: PteWriteMode;
   readonly pteWriteGpte: PteWriteGpte;
   readonly pteWriteFlush: PteWriteFlush;
@@ -238,6 +244,7 @@ const V2636: KernelConfig = {
   pteWriteQuadrant: true,
   pdpteSource: 'loaded',
   cr3FreesPaeRoots: true,
+  rsvdCheck: true,
   pteWrite: 'update',
   pteWriteGpte: 'emulator',
   pteWriteFlush: 'needed-else-local',
@@ -256,7 +263,7 @@ const V2636: KernelConfig = {
   sources: {
     locking:
       'v2.6.36 arch/x86/kvm/paging_tmpl.h FNAME(page_fault): walk_addr and gfn_to_pfn without mmu_lock, fetch under the mmu_lock spinlock',
-    walk: 'v2.6.36 paging_tmpl.h FNAME(walk_addr): A/D through FNAME(cmpxchg_gpte), restart on failure (b3e4e63fd9ee, v2.6.25)',
+    walk: 'v2.6.36 paging_tmpl.h FNAME(walk_addr): A/D through FNAME(cmpxchg_gpte), restart on failure (b3e4e63fd9ee, v2.6.25); a gpte with reserved bits set faults with PFERR_RSVD (is_rsvd_bits_set, 82725b20e22)',
     fetch:
       'v2.6.36 paging_tmpl.h FNAME(fetch): gpte_changed(top_level), then per indirect level kvm_mmu_get_page, gpte_changed(level-1), link (5991b33237b "Validate all gptes during fetch, not just those used for new pages", 0b3c9333022, 39c8c672a18)',
     pteWrite:
@@ -303,6 +310,7 @@ export const PRESETS: readonly KernelConfig[] = [
     ...V2633,
     name: 'v2.6.24',
     aliases: [],
+    rsvdCheck: false,
     faultLock: 'kvm-lock',
     recheck: 'none',
     pteWriteFlush: 'every-zap',
@@ -315,7 +323,7 @@ export const PRESETS: readonly KernelConfig[] = [
     sources: {
       locking:
         'v2.6.24 drivers/kvm/vmx.c handle_exception, svm.c pf_interception: mutex_lock(&kvm->lock) around kvm_mmu_page_fault and emulate_instruction (no mmu_lock yet)',
-      walk: 'v2.6.24 drivers/kvm/paging_tmpl.h FNAME(walk_addr): reads the mapped guest table in place, sets Accessed with a plain |= (Dirty likewise, in FNAME(set_pte_common))',
+      walk: 'v2.6.24 drivers/kvm/paging_tmpl.h FNAME(walk_addr): reads the mapped guest table in place, sets Accessed with a plain |= (Dirty likewise, in FNAME(set_pte_common)); no reserved-bit check',
       fetch:
         'v2.6.24 drivers/kvm/paging_tmpl.h FNAME(fetch): builds missing levels with kvm_mmu_get_page from the walk, no re-read of any gpte',
       pteWrite:
@@ -329,6 +337,7 @@ export const PRESETS: readonly KernelConfig[] = [
     ...V2633,
     name: 'v2.6.25',
     aliases: [],
+    rsvdCheck: false,
     mmuNotifier: 'pinned',
     invlpg: 'not-trapped',
     description:
@@ -337,7 +346,7 @@ export const PRESETS: readonly KernelConfig[] = [
     sources: {
       locking:
         'v2.6.25 arch/x86/kvm/paging_tmpl.h FNAME(page_fault): walk under slots_lock (read), which does not serialise vCPUs; fetch under mmu_lock (10589a4699bb, aaee2c94f7a1)',
-      walk: 'v2.6.25 paging_tmpl.h FNAME(walk_addr): gptes copied with kvm_read_guest, A/D through FNAME(cmpxchg_gpte), restart on failure (b3e4e63fd9ee)',
+      walk: 'v2.6.25 paging_tmpl.h FNAME(walk_addr): gptes copied with kvm_read_guest, A/D through FNAME(cmpxchg_gpte), restart on failure (b3e4e63fd9ee); no reserved-bit check',
       fetch: `v2.6.25 ${FETCH_WHEN_NOT_PRESENT}`,
       pteWrite:
         "v2.6.25 x86.c emulator_write_phys: kvm_write_guest, then kvm_mmu_pte_write: gentry from the emulator's buffer before spin_lock, zap then FNAME(update_pte) on level-1 pages if present and accessed",
@@ -453,7 +462,7 @@ export const PRESETS: readonly KernelConfig[] = [
       'mainline 2026: commits 0cb2af2ea66a (gfn) and 81ccda30b4e8 (role, first in v7.2-rc1), arch/x86/kvm/mmu/paging_tmpl.h FNAME(fetch) and mmu/mmu.c kvm_mmu_get_child_sp',
     sources: {
       locking: 'arch/x86/kvm/mmu/paging_tmpl.h FNAME(page_fault): walk and pfn without mmu_lock, fetch under write_lock(mmu_lock)',
-      walk: 'arch/x86/kvm/mmu/paging_tmpl.h FNAME(walk_addr): FNAME(cmpxchg_gpte), restart on failure; pt_access recorded per level (b1bd5cba3306, 2021)',
+      walk: 'arch/x86/kvm/mmu/paging_tmpl.h FNAME(walk_addr): FNAME(cmpxchg_gpte), restart on failure; pt_access recorded per level (b1bd5cba3306, 2021); reserved bits fault with PFERR_RSVD_MASK',
       fetch:
         'arch/x86/kvm/mmu/paging_tmpl.h FNAME(fetch): gpte_changed(top_level); indirect loop kvm_mmu_get_child_sp(table_gfn, pt_access[level-2]) then gpte_changed every level; direct loop validate_direct_spte then kvm_mmu_get_child_sp(base_gfn); mmu/mmu.c kvm_mmu_get_child_sp compares gfn (0cb2af2ea66a) and role.word (81ccda30b4e8), __link_shadow_page zaps a present SPTE first',
       pteWrite:

@@ -10,6 +10,7 @@ export {
   PFERR_WRITE,
   PFERR_USER,
   PFERR_FETCH,
+  PFERR_RSVD,
   type AccessKind,
   type FaultAccess,
   type GuestWalker,

@@ -1,5 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import {
+  PAGING_2LEVEL,
+  PAGING_4LEVEL,
+  PAGING_5LEVEL,
+  PAGING_PAE,
+  reservedBits,
   formatPte,
   isDirty,
   isLarge,
@@ -54,5 +59,20 @@ describe('index math', () => {
     expect(pteGpa(0x5, 1)).toBe(0x5008);
     expect(pageOffset(0x4020_1234, 1)).toBe(0x234);
     expect(pageOffset(0x4020_1234, 2)).toBe(0x1234);
+  });
+});
+
+describe('reservedBits', () => {
+  it('should flag XD without EFER.NXE, PS above the large-page levels, and frame bits inside a large page', () => {
+    const leaf = makePte({ gfn: 0x50, p: true, nx: true });
+    expect(reservedBits(PAGING_4LEVEL, 1, leaf, false)).toBe(true);
+    expect(reservedBits(PAGING_4LEVEL, 1, leaf, true)).toBe(false);
+    expect(reservedBits(PAGING_5LEVEL, 5, makePte({ gfn: 0x10, p: true, ps: true }), true)).toBe(true);
+    expect(reservedBits(PAGING_4LEVEL, 3, makePte({ gfn: 0x40000, p: true, ps: true }), true)).toBe(false);
+    expect(reservedBits(PAGING_4LEVEL, 2, makePte({ gfn: 0x201, p: true, ps: true }), true)).toBe(false); // bit 12 is PAT
+    expect(reservedBits(PAGING_PAE, 2, makePte({ gfn: 0x202, p: true, ps: true }), true)).toBe(true);
+    expect(reservedBits(PAGING_2LEVEL, 2, makePte({ gfn: 0x600, p: true, ps: true }), false)).toBe(true); // bit 21
+    expect(reservedBits(PAGING_2LEVEL, 2, makePte({ gfn: 0x401, p: true, ps: true }), false)).toBe(false);
+    expect(reservedBits(PAGING_2LEVEL, 1, makePte({ gfn: 0x51, p: true, ps: true }), false)).toBe(false); // PAT in a PTE
   });
 });

@@ -179,6 +179,20 @@ export function pagingModeByName(name: string): PagingMode {
   return m;
 }
 
+/**
+ * A gpte at `level` has a reserved bit set (SDM vol. 3 4.3 to 4.5; KVM's rsvd_bits_mask in
+ * v2.6.36 arch/x86/kvm/mmu.c reset_rsvds_bits_mask), for the bits this encoding can hold: XD (bit 63)
+ * while EFER.NXE is off; PS in a PML4E or PML5E; in a large-page entry, the frame bits between the
+ * PAT bit (bit 12) and the page size (2-level 4 MB pages: bits 13-21, no PSE-36). Address bits above
+ * MAXPHYADDR cannot occur: frames are below 2^40. PAE's PDPTEs are checked at CR3 load, not here.
+ */
+export function reservedBits(mode: PagingMode, level: number, gpte: number, eferNx: boolean): boolean {
+  if (mode.hasNx && !eferNx && isNx(gpte)) return true;
+  if (!isLarge(gpte) || level === 1) return false;
+  if (!mode.largeLevels.includes(level)) return true;
+  return Math.floor((pteGfn(gpte) % mode.pagesPerLevel(level)) / 2) !== 0;
+}
+
 /** Guest physical address of entry `index` in a `mode` table at `tableGfn` (4 or 8 bytes per gpte). */
 export function modePteGpa(mode: PagingMode, tableGfn: number, index: number): number {
   return tableGfn * PAGE_SIZE + index * mode.pteSize;

@@ -3,8 +3,8 @@ import { runSolo } from '../sim/solo.ts';
 import { labelText } from '../sim/step.ts';
 import { presetByName } from './config.ts';
 import { GuestBuilder, type MapOptions } from './guestBuilder.ts';
-import { ACC_EXEC, ACC_WRITE, formatPte, makePte } from './pte.ts';
-import { walkAddr, PFERR_FETCH, PFERR_PRESENT, PFERR_USER, PFERR_WRITE, type AccessKind, type WalkResult } from './walk.ts';
+import { ACC_EXEC, ACC_WRITE, formatPte, makePte, PT_PAGE_SIZE, withFlags } from './pte.ts';
+import { walkAddr, PFERR_FETCH, PFERR_PRESENT, PFERR_RSVD, PFERR_USER, PFERR_WRITE, type AccessKind, type WalkResult } from './walk.ts';
 import { initialWorld, vcpuOf, type MmuWorld } from './world.ts';
 
 const GVA = 0x4020_1000;
@@ -70,10 +70,21 @@ describe('walkAddr', () => {
     expect(walk(g, 'read', { user: true }).r).toEqual({ ok: false, errorCode: PFERR_PRESENT | PFERR_USER });
   });
 
-  it('should honour NX only with EFER.NX', () => {
+  it('should honour NX only with EFER.NX; without it bit 63 is reserved from v2.6.32 on, ignored before', () => {
     expect(walk(guest({ nx: true }), 'fetch').r).toEqual({ ok: false, errorCode: PFERR_PRESENT | PFERR_FETCH });
-    const r = walk(guest({ nx: true }), 'fetch', { eferNx: false }).r;
+    expect(walk(guest({ nx: true }), 'read', { eferNx: false }).r).toEqual({ ok: false, errorCode: PFERR_PRESENT | PFERR_RSVD });
+    const r = walk(guest({ nx: true }), 'fetch', { eferNx: false, preset: 'v2.6.25' }).r;
     expect(r.ok && (r.gw.pteAccess & ACC_EXEC) !== 0).toBe(true);
+  });
+
+  it('should fault with RSVD on PS in a PML4E and on a misaligned 2M frame', () => {
+    const g = new GuestBuilder({ firstTableGfn: 0x10 }).map(0x4020_0000, 0x200, { large: 2, w: true, d: true });
+    g.setGpte(0x4020_0000, 2, g.leafValue(0x202, { large: 2, w: true, d: true })); // frame bit 1: address bit 13
+    expect(walk(g, 'write').r).toEqual({ ok: false, errorCode: PFERR_PRESENT | PFERR_WRITE | PFERR_RSVD });
+    const h = guest({});
+    h.setGpte(GVA, 4, withFlags(h.gpte(GVA, 4), PT_PAGE_SIZE));
+    expect(walk(h, 'read').r).toEqual({ ok: false, errorCode: PFERR_PRESENT | PFERR_RSVD });
+    expect(walk(h, 'read', { preset: 'v2.6.24' }).r.ok).toBe(true);
   });
 
   it('should end at a 2M page and compute the 4K gfn inside it', () => {

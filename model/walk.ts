@@ -17,6 +17,7 @@ import {
   pteGfn,
   PT_ACCESSED,
   PT_DIRTY,
+  reservedBits,
   withFlags,
 } from './pte.ts';
 import { gmemObj, gmemRead, pdptrsObj, type MmuWorld, type Vcpu } from './world.ts';
@@ -25,6 +26,8 @@ import { gmemObj, gmemRead, pdptrsObj, type MmuWorld, type Vcpu } from './world.
 export const PFERR_PRESENT = 1;
 export const PFERR_WRITE = 2;
 export const PFERR_USER = 4;
+/** A reserved bit was set in a gpte of the walk (PFERR_RSVD_MASK). */
+export const PFERR_RSVD = 8;
 export const PFERR_FETCH = 16;
 
 /** What the faulting access was. */
@@ -123,6 +126,9 @@ export function* walkAddr(_ctx: ThreadContext, vcpu: Vcpu, gva: number, acc: Fau
         level--;
         continue;
       }
+      // v2.6.36 FNAME(walk_addr): "if (is_rsvd_bits_set(vcpu, pte, walker->level)) rsvd_fault = true", before the rights of this level.
+      if (vcpu.config.rsvdCheck && reservedBits(mode, level, pte, st.eferNx))
+        return { ok: false, errorCode: errorCode(true, acc, st.eferNx) | PFERR_RSVD };
       const denied =
         (write && !isWritable(pte) && (acc.user || st.cr0Wp)) || (acc.user && !isUser(pte)) || (fetchFault && st.eferNx && isNx(pte));
       if (denied) return { ok: false, errorCode: errorCode(true, acc, st.eferNx) };

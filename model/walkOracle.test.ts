@@ -22,6 +22,8 @@ interface Case {
   readonly user: boolean;
   readonly cr0Wp: boolean;
   readonly eferNx: boolean;
+  /** A reserved bit the generator may set on top of the flags: PS in the root entry, or a misaligned large frame. */
+  readonly extra?: 'ps-at-root' | 'misaligned-large';
 }
 
 /** SDM: the index bits of `gva` that select the level-`level` entry, per paging mode. */
@@ -34,7 +36,24 @@ function sdmIndex(mode: string, gva: number, level: number): number {
 
 type Outcome = { ok: false; errorCode: number } | { ok: true; gfn: number; accessed: number[]; dirty?: number };
 
-/** SDM 4.7: the #PF error code bits: P (bit 0), W/R (1), U/S (2), I/D (4, only with XD enabled in PAE/4-level paging). */
+/**
+ * SDM 4.3 to 4.5: the bits of an entry that must be 0, for the bits the encoding can hold: bit 63
+ * (XD) when IA32_EFER.NXE = 0 (PAE, 4- and 5-level paging only: 32-bit entries have no bit 63); PS
+ * (bit 7) in a PML4E or PML5E; in an entry that maps a 2 MB or 1 GB page, bits 13 up to the page
+ * size's first address bit (21 or 30); in a 32-bit PDE mapping a 4 MB page (PSE, no PSE-36), bits 13-21.
+ */
+function sdmReserved(c: Case, level: number, e: number): boolean {
+  const is32 = c.mode.name === '2-level';
+  if (!is32 && !c.eferNx && e >= 2 ** 52) return true;
+  const ps = (e & 0x80) !== 0;
+  if (!ps || level === 1) return false;
+  if (!is32 && level >= 4) return true;
+  const firstAddressBit = is32 ? 22 : 12 + 9 * (level - 1);
+  const low = (e % 2 ** 52) % 2 ** firstAddressBit;
+  return Math.floor(low / 2 ** 13) !== 0;
+}
+
+/** SDM 4.7: the #PF error code bits: P (bit 0), W/R (1), U/S (2), RSVD (3), I/D (4, only with XD enabled in PAE/4-level paging). */
 function sdmWalk(c: Case, mem: Readonly<Record<number, number>>, cr3: number, pdptes: readonly number[]): Outcome {
   const entrySize = c.mode.name === '2-level' ? 4 : 8;
   const xd = c.eferNx && c.mode.name !== '2-level';
@@ -56,6 +75,7 @@ function sdmWalk(c: Case, mem: Readonly<Record<number, number>>, cr3: number, pd
     const gpa = table * 4096 + i * entrySize;
     const e = mem[gpa] ?? 0;
     if (e % 2 === 0) return { ok: false, errorCode: code(false) };
+    if (sdmReserved(c, level, e)) return { ok: false, errorCode: code(true) | 8 };
     used.push({ gpa, value: e });
     const ps =
       (e & 0x80) !== 0 &&
@@ -97,6 +117,7 @@ const caseArb: fc.Arbitrary<Case> = fc
     user: fc.boolean(),
     cr0Wp: fc.boolean(),
     eferNx: fc.boolean(),
+    extra: fc.integer({ min: 0, max: 9 }),
   })
   .map((r) => {
     const levels = r.mode.largeLevels;
@@ -111,6 +132,8 @@ const caseArb: fc.Arbitrary<Case> = fc
       user: r.user,
       cr0Wp: r.cr0Wp,
       eferNx: r.eferNx,
+      ...(r.extra === 0 && r.mode.rootLevel >= 4 ? { extra: 'ps-at-root' as const } : {}),
+      ...(r.extra === 1 && leaf > 1 ? { extra: 'misaligned-large' as const } : {}),
     };
   });
 
@@ -123,7 +146,8 @@ function build(c: Case): GuestBuilder {
   for (let level = c.leaf; level <= c.mode.rootLevel; level++) {
     const f = c.flags[c.mode.rootLevel - level];
     const old = g.gpte(c.gva, level);
-    const gfn = Math.floor((old % 2 ** 52) / 4096);
+    const misaligned = c.extra === 'misaligned-large' && level === c.leaf ? 2 : 0; // frame bit 1: address bit 13
+    const gfn = Math.floor((old % 2 ** 52) / 4096) + misaligned;
     const pdpte = c.mode.pdptes && level === c.mode.rootLevel;
     const value = pdpte
       ? makePte({ gfn, p: f.p })
@@ -134,7 +158,7 @@ function build(c: Case): GuestBuilder {
           u: f.u,
           a: f.a,
           d: level === c.leaf && f.d,
-          ps: level === c.leaf && c.leaf > 1,
+          ps: (level === c.leaf && c.leaf > 1) || (c.extra === 'ps-at-root' && level === c.mode.rootLevel),
           nx: f.nx && c.mode.hasNx,
         });
     g.setGpte(c.gva, level, value);
@@ -156,16 +180,18 @@ function modelWalk(
 
 /**
  * The one place the model's walker (v2.6.36-style per-level rights) and the SDM part: an upper
- * entry denies the access and a lower one is not present. The SDM reports P=0; the model stops at
- * the denying level with P=1. Such cases are left out of the comparison and pinned below.
+ * entry denies the access and a lower one is not present (or has a reserved bit set). The SDM
+ * reports P=0 (or RSVD); the model stops at the denying level with P=1. Such cases are left out of
+ * the comparison and pinned below.
  */
-function deniedAboveNotPresent(c: Case): boolean {
+function deniedAboveNotPresent(c: Case, g?: GuestBuilder): boolean {
   let denied = false;
   for (let i = 0; i < c.flags.length; i++) {
     const f = c.flags[i];
     const pdpte = c.mode.pdptes && i === 0;
     if (!f.p) return denied;
     if (pdpte) continue;
+    if (g && sdmReserved(c, c.mode.rootLevel - i, g.gpte(c.gva, c.mode.rootLevel - i))) return denied;
     const xd = c.eferNx && c.mode.hasNx;
     denied ||= (c.user && !f.u) || (c.kind === 'write' && !f.w && (c.user || c.cr0Wp)) || (c.kind === 'fetch' && xd && f.nx);
   }
@@ -177,11 +203,11 @@ describe('walk_addr against the SDM (oracle)', () => {
     const seen = new Set<string>();
     fc.assert(
       fc.property(caseArb, (c) => {
-        if (deniedAboveNotPresent(c)) return;
         const g = build(c);
+        if (deniedAboveNotPresent(c, g)) return;
         const m = modelWalk(c, g);
         const want = sdmWalk(c, m.before, g.cr3, m.pdptes);
-        seen.add(`${c.mode.name}:${want.ok ? 'ok' : want.errorCode & 1 ? 'protection' : 'not-present'}`);
+        seen.add(`${c.mode.name}:${want.ok ? 'ok' : want.errorCode & 8 ? 'reserved' : want.errorCode & 1 ? 'protection' : 'not-present'}`);
         if (!want.ok) {
           expect(m.r).toEqual({ ok: false, errorCode: want.errorCode });
           return;
@@ -196,7 +222,8 @@ describe('walk_addr against the SDM (oracle)', () => {
     );
     // The generator reaches successes and several fault kinds in every mode (else the oracle proves little).
     for (const mode of MODES)
-      for (const what of ['ok', 'not-present', 'protection']) expect(seen.has(`${mode.name}:${what}`), `${mode.name}:${what}`).toBe(true);
+      for (const what of ['ok', 'not-present', 'protection', 'reserved'])
+        expect(seen.has(`${mode.name}:${what}`), `${mode.name}:${what}`).toBe(true);
   });
 
   it('should report the PDPTE and the 2-level index bits where the SDM puts them', () => {

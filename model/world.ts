@@ -1,6 +1,7 @@
 // The shared state of one simulated VM: guest memory, shadow MMU state and scenario flags.
 // Plain objects only (immer-friendly); every change goes through a step in sim/step.ts.
 
+import { objectKey, type ObjectKey } from '../sim/step.ts';
 import type { KernelConfig } from './config.ts';
 import type { GuestBuilder } from './guestBuilder.ts';
 import { hex, modePteGpa, PAGING_4LEVEL, pagingModeByName, type PagingMode } from './pte.ts';
@@ -306,21 +307,24 @@ export function gfnToPfn(world: MmuWorld, gfn: number): number {
   return world.hostPfn[gfn] ?? gfn + world.pfnOffset;
 }
 
-/** Guest-memory footprint name of one word. */
-export const gmemObj = (gpa: number): string => `gmem:${hex(gpa)}`;
+// Footprint keys: the only place model code names a shared object, so every step agrees on the name.
+
+/** Guest-memory footprint key of one word. */
+export const gmemObj = (gpa: number): ObjectKey => objectKey(`gmem:${hex(gpa)}`);
 
 /** The single footprint object for all shadow state. */
-export const SHADOW = 'shadow';
+export const SHADOW = objectKey('shadow');
 /** Footprint object written by TLB flushes. */
-export const TLB = 'tlb';
+export const TLB = objectKey('tlb');
 /** Footprint object of the host's mappings of guest memory (what gfn_to_pfn reads). */
-export const HOST_MM = 'host_mm';
+export const HOST_MM = objectKey('host_mm');
 /** Footprint object of kvm->mmu_notifier_seq and mmu_notifier_count. */
-export const MMU_NOTIFIER = 'mmu_notifier';
+export const MMU_NOTIFIER = objectKey('mmu_notifier');
 /** Footprint object of one vCPU's PDPTE registers (PAE): written only by that vCPU's CR3 load. */
-export const pdptrsObj = (vcpu: number): string => `pdptrs:${vcpu}`;
+export const pdptrsObj = (vcpu: number): ObjectKey => objectKey(`pdptrs:${vcpu}`);
 /** Footprint object of a scenario flag. */
-export const flagObj = (name: string): string => `flag:${name}`;
+export const flagObj = (name: string): ObjectKey => objectKey(`flag:${name}`);
+/** The mmu_lock (a lock name; its footprint key is sim's lockObject(MMU_LOCK)). */
 export const MMU_LOCK = 'mmu_lock';
 
 /** Reads a guest-memory word (0 when never written). */

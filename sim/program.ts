@@ -17,6 +17,11 @@ export interface Finding {
   readonly evidence: readonly Evidence[];
 }
 
+/** The message of a check's result (undefined when it holds). */
+export function messageOf(result: string | Finding | undefined): string | undefined {
+  return typeof result === 'object' ? result.message : result;
+}
+
 /** A named predicate on the final world; `check` returns undefined when it holds, else the details. */
 export interface Invariant<W> {
   readonly name: string;

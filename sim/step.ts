@@ -16,6 +16,18 @@ export function labelText(label: Label): string {
   return typeof label === 'string' ? label : label();
 }
 
+declare const OBJECT_KEY: unique symbol;
+
+/**
+ * The name of a shared object in a footprint, e.g. "gmem:0x3008". Only `objectKey` makes one, and a
+ * model calls it from its own typed helpers (one per kind of object), so a misspelt raw string in a
+ * footprint fails the typecheck instead of making two dependent steps look independent to DPOR.
+ */
+export type ObjectKey = string & { readonly [OBJECT_KEY]: true };
+
+/** Makes an object key: for a model's key helpers and for tests, not for footprints written inline. */
+export const objectKey = (name: string): ObjectKey => name as ObjectKey;
+
 /** Where and by whom a step runs; handed to every read and update so models can record provenance. */
 export interface StepInfo {
   /** 0-based index of the step in the execution. */
@@ -32,9 +44,9 @@ export interface ActStep<W> {
   /** Reads like the code line it models, e.g. "read x @0x3008". */
   readonly label: Label;
   /** Shared objects read, e.g. "gmem:0x3008"; over-approximating is sound, under-approximating is a bug. */
-  readonly reads: readonly string[];
+  readonly reads: readonly ObjectKey[];
   /** Shared objects written. */
-  readonly writes: readonly string[];
+  readonly writes: readonly ObjectKey[];
   /** Pure read; its result is sent back to the thread. */
   readonly read?: (world: W, info: StepInfo) => unknown;
   /**
@@ -63,7 +75,7 @@ export interface ReleaseStep {
 export interface WaitStep<W> {
   readonly kind: 'wait';
   readonly label: Label;
-  readonly reads: readonly string[];
+  readonly reads: readonly ObjectKey[];
   readonly until: (world: W) => boolean;
 }
 
@@ -90,17 +102,20 @@ export interface ThreadSpec<W> {
 }
 
 /** The shared object a lock occupies in footprints, so lock operations on one lock are dependent. */
-export const lockObject = (lock: string): string => `lock:${lock}`;
+export const lockObject = (lock: string): ObjectKey => objectKey(`lock:${lock}`);
 
 /** The reads and writes of a step, as the engine's partial-order reduction sees them. */
 export interface Footprint {
-  readonly reads: readonly string[];
-  readonly writes: readonly string[];
+  readonly reads: readonly ObjectKey[];
+  readonly writes: readonly ObjectKey[];
   /** The step's kind (set by `footprintOf`), so DPOR can tell which steps may block or unblock others. */
   readonly kind?: Step<unknown>['kind'];
 }
 
-const NONE: readonly string[] = [];
+const NONE: readonly ObjectKey[] = [];
+// Lock footprints by lock name: one object per lock and kind instead of one per step.
+const ACQUIRES = new Map<string, Footprint>();
+const RELEASES = new Map<string, Footprint>();
 
 /** Footprint of any step kind (locks count as a write to `lock:NAME`). */
 export function footprintOf<W>(step: Step<W>): Footprint {
@@ -110,13 +125,17 @@ export function footprintOf<W>(step: Step<W>): Footprint {
     case 'wait':
       return { reads: step.reads, writes: NONE, kind: 'wait' };
     case 'acquire':
-    case 'release':
-      return { reads: NONE, writes: [lockObject(step.lock)], kind: step.kind };
+    case 'release': {
+      const cache = step.kind === 'acquire' ? ACQUIRES : RELEASES;
+      let fp = cache.get(step.lock);
+      if (!fp) cache.set(step.lock, (fp = { reads: NONE, writes: [lockObject(step.lock)], kind: step.kind }));
+      return fp;
+    }
   }
 }
 
-/** Reads the world in one step: `const v = yield* read('label', ['gmem:0x10'], w => w.x)`. */
-export function* read<W, T>(label: Label, reads: readonly string[], fn: (world: W, info: StepInfo) => T): Proc<W, T> {
+/** Reads the world in one step: `const v = yield* read('label', [gmemObj(0x10)], w => w.x)` (keys from the model's helpers). */
+export function* read<W, T>(label: Label, reads: readonly ObjectKey[], fn: (world: W, info: StepInfo) => T): Proc<W, T> {
   return (yield { kind: 'act', label, reads, writes: NONE, read: fn }) as T;
 }
 
@@ -151,6 +170,6 @@ export function* release<W>(lock: string, label: Label = `spin_unlock(${lock})`)
 }
 
 /** Waits until a condition on the world holds (the thread is blocked, not spinning). */
-export function* waitUntil<W>(label: Label, reads: readonly string[], until: (world: W) => boolean): Proc<W> {
+export function* waitUntil<W>(label: Label, reads: readonly ObjectKey[], until: (world: W) => boolean): Proc<W> {
   yield { kind: 'wait', label, reads, until };
 }

@@ -1,7 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import { runSolo, type Finding } from '../../sim/index.ts';
+import { messageOf, runSolo } from '../../sim/index.ts';
 import {
   access,
+  gmemObj,
+  SHADOW,
   GuestBuilder,
   initialWorld,
   makePte,
@@ -14,9 +16,6 @@ import {
   type MmuWorld,
 } from '../index.ts';
 import { lockDiscipline, noLostGuestWrite, noStaleSpte, stateKey, writeProtection } from './index.ts';
-
-/** The message of a check's finding (undefined when it holds). */
-const messageOf = (r: string | Finding | undefined): string | undefined => (typeof r === 'object' ? r.message : r);
 
 const GVA = 0x4020_1000;
 
@@ -132,11 +131,11 @@ describe('write-protection', () => {
 });
 
 describe('lock-discipline', () => {
-  const ev = { index: 7, thread: 1, threadName: 'VCPU1', label: 'x', reads: [], writes: ['shadow'] };
+  const ev = { index: 7, thread: 1, threadName: 'VCPU1', label: 'x', reads: [], writes: [SHADOW] };
   it('should flag a shadow write without mmu_lock and accept one with it', () => {
     expect(lockDiscipline.check({ ...ev, held: [] })).toMatch(/step 7 \(VCPU1: x\) writes shadow state without holding mmu_lock/);
     expect(lockDiscipline.check({ ...ev, held: ['mmu_lock'] })).toBeUndefined();
-    expect(lockDiscipline.check({ ...ev, writes: ['gmem:0x10'], held: [] })).toBeUndefined();
+    expect(lockDiscipline.check({ ...ev, writes: [gmemObj(0x10)], held: [] })).toBeUndefined();
   });
 });
 

@@ -48,12 +48,13 @@ function checkIndirect(world: MmuWorld, sp: ShadowPage, eferNx: boolean, wpOff: 
     const s = sp.spt[index];
     const { gpa, largeOffset } = shadowedGpte(sp, index);
     const gpte = gmemRead(world, gpa);
-    const now = `${gpteName(level)} @${hex(gpa)} now`;
-    const tail = `${describeOrigin(s)}; ${describeStaleness(world, gpa, s)}`;
-    const ev = [...originEvidence(s), ...stalenessEvidence(world, gpa, s)];
-    const head = describeSpte(sp, index, s);
+    // The descriptions are built only for a violation: every execution checks every SPTE.
+    const now = (): string => `${gpteName(level)} @${hex(gpa)} now`;
+    const tail = (): string => `${describeOrigin(s)}; ${describeStaleness(world, gpa, s)}`;
+    const ev = () => [...originEvidence(s), ...stalenessEvidence(world, gpa, s)];
+    const head = (): string => describeSpte(sp, index, s);
     if (!isPresent(gpte)) {
-      out.push(`${head} is present but ${now} is not present (${formatPte(gpte)}): ${tail}`, ev);
+      out.push(`${head()} is present but ${now()} is not present (${formatPte(gpte)}): ${tail()}`, ev());
       continue;
     }
     const gAcc = gpteAccess(gpte, eferNx);
@@ -68,34 +69,34 @@ function checkIndirect(world: MmuWorld, sp: ShadowPage, eferNx: boolean, wpOff: 
       const wantGfn = large ? pteGfn(gpte) - (pteGfn(gpte) % pagesPerLevel(level)) + largeOffset : pteGfn(gpte);
       if (child.role.direct !== wantDirect || child.gfn !== wantGfn || child.role.level !== level - 1) {
         const target = large ? `maps a large page at gfn ${hex(pteGfn(gpte))}` : `points to table gfn ${hex(pteGfn(gpte))}`;
-        out.push(`${head} links ${describeSp(child)} but ${now} ${target} (${formatPte(gpte)}): ${tail}`, ev);
+        out.push(`${head()} links ${describeSp(child)} but ${now()} ${target} (${formatPte(gpte)}): ${tail()}`, ev());
       } else if (!accOk) {
         out.push(
-          `${head} links ${describeSp(child)} with rights ${formatAccess(child.role.access)} but ${now} grants only ${formatAccess(gAcc)} (${formatPte(gpte)}): ${tail}`,
-          ev,
+          `${head()} links ${describeSp(child)} with rights ${formatAccess(child.role.access)} but ${now()} grants only ${formatAccess(gAcc)} (${formatPte(gpte)}): ${tail()}`,
+          ev(),
         );
       }
       continue;
     }
     if (s.gfn === pteGfn(gpte) && s.pfn !== gfnToPfn(world, s.gfn)) {
       out.push(
-        `${head} maps pfn ${hex(s.pfn)} for gfn ${hex(s.gfn)}, but the host now backs gfn ${hex(s.gfn)} with pfn ${hex(gfnToPfn(world, s.gfn))}: the guest uses a page the host freed; ${describeOrigin(s)}`,
+        `${head()} maps pfn ${hex(s.pfn)} for gfn ${hex(s.gfn)}, but the host now backs gfn ${hex(s.gfn)} with pfn ${hex(gfnToPfn(world, s.gfn))}: the guest uses a page the host freed; ${describeOrigin(s)}`,
         originEvidence(s),
       );
       continue;
     }
     if (s.gfn !== pteGfn(gpte) || s.pfn !== gfnToPfn(world, pteGfn(gpte))) {
       out.push(
-        `${head} maps pfn ${hex(s.pfn)} (gfn ${hex(s.gfn)}) but ${now} maps gfn ${hex(pteGfn(gpte))} (${formatPte(gpte)}): ${tail}`,
-        ev,
+        `${head()} maps pfn ${hex(s.pfn)} (gfn ${hex(s.gfn)}) but ${now()} maps gfn ${hex(pteGfn(gpte))} (${formatPte(gpte)}): ${tail()}`,
+        ev(),
       );
       continue;
     }
     const extra = excess(s, gAcc & sp.role.access, wpOff);
     if (extra !== 0)
       out.push(
-        `${head} grants ${formatAccess(extra)} beyond ${now} (${formatPte(gpte)}, rights ${formatAccess(gAcc & sp.role.access)}): ${tail}`,
-        ev,
+        `${head()} grants ${formatAccess(extra)} beyond ${now()} (${formatPte(gpte)}, rights ${formatAccess(gAcc & sp.role.access)}): ${tail()}`,
+        ev(),
       );
   }
 }
@@ -111,25 +112,25 @@ function checkDirect(world: MmuWorld, sp: ShadowPage, wpOff: boolean, out: Findi
     .sort((a, b) => a - b)) {
     const s = sp.spt[index];
     const gfn = sp.gfn + index * pagesPerLevel(sp.role.level);
-    const head = describeSpte(sp, index, s);
+    const head = (): string => describeSpte(sp, index, s);
     if (s.kind === 'link') {
       const child = world.sps[s.child];
       if (!child.role.direct || child.gfn !== gfn)
         out.push(
-          `${head} links ${describeSp(child)} but the large page needs gfn ${hex(gfn)} here: ${describeOrigin(s)}`,
+          `${head()} links ${describeSp(child)} but the large page needs gfn ${hex(gfn)} here: ${describeOrigin(s)}`,
           originEvidence(s),
         );
       continue;
     }
     if (s.pfn !== gfnToPfn(world, gfn))
       out.push(
-        `${head} maps pfn ${hex(s.pfn)} but the large guest page maps gfn ${hex(gfn)} here: ${describeOrigin(s)}`,
+        `${head()} maps pfn ${hex(s.pfn)} but the large guest page maps gfn ${hex(gfn)} here: ${describeOrigin(s)}`,
         originEvidence(s),
       );
     const extra = excess(s, sp.role.access, wpOff);
     if (extra !== 0)
       out.push(
-        `${head} grants ${formatAccess(extra)} beyond its direct role ${formatAccess(sp.role.access)}: ${describeOrigin(s)}`,
+        `${head()} grants ${formatAccess(extra)} beyond its direct role ${formatAccess(sp.role.access)}: ${describeOrigin(s)}`,
         originEvidence(s),
       );
   }
@@ -153,8 +154,9 @@ function checkPaths(world: MmuWorld, eferNx: boolean, wpOff: boolean, out: Findi
         continue;
       }
       const extra = excess(s, here, wpOff);
+      if (extra === 0) continue;
       const key = `${spId}:${index}`;
-      if (extra !== 0 && !seen.has(key)) {
+      if (!seen.has(key)) {
         seen.add(key);
         out.push(
           `${describeSpte(sp, index, s)} grants ${formatAccess(extra)} beyond the guest's accumulated rights ${formatAccess(here)} on its shadow path: ${describeOrigin(s)}`,

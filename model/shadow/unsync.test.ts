@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { runSolo } from '../../sim/index.ts';
+import { messageOf, runSolo } from '../../sim/index.ts';
 import { noStaleSpte, writeProtection } from '../invariants/index.ts';
 import { presetByName } from '../config.ts';
 import { invlpg, reloadCr3, store, tryAccess, type AccessResult } from '../guest.ts';
@@ -112,7 +112,7 @@ describe('unsync shadow pages', () => {
     expect(trapped).toBe(false);
     expect(after.lastStore[GPTE]).toMatchObject({ how: 'direct' });
     expect(leaf(after, 4, 1)).toMatchObject({ gfn: 0x50 });
-    expect(noStaleSpte.check(after)).toMatch(
+    expect(messageOf(noStaleSpte.check(after))).toMatch(
       /^SPTE sp#4\[0x1\] \(L1 shadow of gfn 0x13, unsync\) .* maps pfn 0x100050 \(gfn 0x50\) but GPTE @0x13008 now maps gfn 0x60 .*untrapped store/,
     );
   });
@@ -190,7 +190,7 @@ describe('unsync shadow pages', () => {
       'read',
     ).world;
     expect(mutant.sps[4].unsync).toBe(true);
-    expect(noStaleSpte.check(mutant)).toMatch(/sp#4\[0x1\] \(L1 shadow of gfn 0x13, unsync\).*now maps gfn 0x60/);
+    expect(messageOf(noStaleSpte.check(mutant))).toMatch(/sp#4\[0x1\] \(L1 shadow of gfn 0x13, unsync\).*now maps gfn 0x60/);
   });
 
   it('should sync a reused unsync page fully up to v2.6.35 (write-protected, sync again)', () => {

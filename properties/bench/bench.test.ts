@@ -42,7 +42,7 @@ describe('bench --quick --json', () => {
   });
 
   it('should run the plain loop through the same steps as the engine', () => {
-    for (const row of report.throughput.rows) expect(row, row.scenario).toMatchObject({ stepsMatch: true });
+    for (const row of report.throughput.rows) expect(row, row.scenario).toMatchObject({ stepsMatch: true, previousStepsMatch: true });
   });
 
   it('should account for every seed of a seeded strategy and run a deterministic one once', () => {

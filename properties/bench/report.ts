@@ -48,6 +48,7 @@ export function checksOf(r: Omit<BenchReport, 'checks' | 'totalMs'>): Check[] {
   const fcRow = r.versus.rows[0];
   return [
     { name: 'plain loop ran the same steps as the engine on every scenario', ok: r.throughput.total.stepsMatch },
+    { name: 'previous engine loop ran the same steps as the engine on every scenario', ok: r.throughput.total.previousStepsMatch },
     { name: 'every runner held on case-2-trapped x v2.6.36', ok: r.versus.rows.every((x) => x.fixedHolds) },
     { name: 'fc.scheduler found the v2.6.33 bug on some seed', ok: fcRow.toFailure.missed < fcRow.toFailure.runs.length },
     {

@@ -1,10 +1,12 @@
 // Phase 1: engine throughput on every Xiao scenario under one kernel, against the plain loop that
-// runs the same generators with the same choices and none of the engine's bookkeeping.
+// runs the same generators with the same choices and none of the engine's bookkeeping, and against
+// the previous engine loop (previousEngine.ts) on the same choices: the speed-up of per-execution work.
 
 import { explore, randomWalk } from '../../sim/index.ts';
 import { SCENARIOS } from '../../scenarios/index.ts';
 import { kernelsOf } from '../../scenarios/scenario.ts';
 import { plainLoop } from './plainLoop.ts';
+import { explorePrevious } from './previousEngine.ts';
 import { perSecond, timed } from './stats.ts';
 
 /** One scenario's engine and plain-loop numbers. */
@@ -25,6 +27,13 @@ export interface ThroughputRow {
   readonly overhead: number;
   /** True when both sides ran the same number of steps, i.e. they really made the same choices. */
   readonly stepsMatch: boolean;
+  /** Fastest round of the previous engine loop on the same executions. */
+  readonly previousMs: number;
+  readonly previousExecPerSec: number;
+  /** Previous engine time / engine time (the goal is at least 2). */
+  readonly speedup: number;
+  /** True when the previous engine ran the same steps as the engine. */
+  readonly previousStepsMatch: boolean;
 }
 
 /** The phase's rows plus the total over every scenario. */
@@ -57,20 +66,26 @@ export function measureThroughput(kernel: string, seed: number, executions: numb
   for (const { program } of programs) {
     explore(program, randomWalk(seed, warm), { maxExecutions: warm, keepGoing: true });
     plainLoop(program, seed, warm);
+    explorePrevious(program, randomWalk(seed, warm), warm);
   }
   const rows = programs.map(({ scenario, kernel: k, program }): ThroughputRow => {
     let engineMs = Infinity;
     let plainMs = Infinity;
+    let previousMs = Infinity;
     let engineSteps = 0;
     let plainSteps = 0;
+    let previousSteps = 0;
     for (let r = 0; r < rounds; r++) {
       // keepGoing: a violation (case 1a fails even under the fix) must not end the timed batch early.
       const e = timed(() => explore(program, randomWalk(seed, executions), { maxExecutions: executions, keepGoing: true }));
       const p = timed(() => plainLoop(program, seed, executions));
+      const o = timed(() => explorePrevious(program, randomWalk(seed, executions), executions));
       engineMs = Math.min(engineMs, e.ms);
       plainMs = Math.min(plainMs, p.ms);
+      previousMs = Math.min(previousMs, o.ms);
       engineSteps = e.value.steps;
       plainSteps = p.value.steps;
+      previousSteps = o.value.steps;
     }
     return {
       scenario,
@@ -85,6 +100,10 @@ export function measureThroughput(kernel: string, seed: number, executions: numb
       plainStepsPerSec: perSecond(plainSteps, plainMs),
       overhead: engineMs / plainMs,
       stepsMatch: engineSteps === plainSteps,
+      previousMs,
+      previousExecPerSec: perSecond(executions, previousMs),
+      speedup: previousMs / engineMs,
+      previousStepsMatch: engineSteps === previousSteps,
     };
   });
   return { kernel, seed, rounds, rows, total: totalOf(rows) };
@@ -96,11 +115,13 @@ function totalOf(rows: readonly ThroughputRow[]): ThroughputResult['total'] {
   let steps = 0;
   let engineMs = 0;
   let plainMs = 0;
+  let previousMs = 0;
   for (const r of rows) {
     executions += r.executions;
     steps += r.steps;
     engineMs += r.engineMs;
     plainMs += r.plainMs;
+    previousMs += r.previousMs;
   }
   return {
     executions,
@@ -113,5 +134,9 @@ function totalOf(rows: readonly ThroughputRow[]): ThroughputResult['total'] {
     plainStepsPerSec: perSecond(steps, plainMs),
     overhead: engineMs / plainMs,
     stepsMatch: rows.every((r) => r.stepsMatch),
+    previousMs,
+    previousExecPerSec: perSecond(executions, previousMs),
+    speedup: previousMs / engineMs,
+    previousStepsMatch: rows.every((r) => r.previousStepsMatch),
   };
 }

@@ -2,6 +2,7 @@
 // follow the kernel model as it changes), and small synthetic programs with any number of threads.
 
 import {
+  objectKey,
   acquire,
   mark,
   read,
@@ -62,11 +63,11 @@ export function synthProgram(o: SynthOptions = {}): Program<Synth> {
   const reader: ThreadSpec<Synth> = {
     name: names[0],
     *body() {
-      yield* update<Synth>('walk_addr: read gpte L1 @0x10', { reads: ['x'], writes: ['readAt'] }, (d, info) => {
+      yield* update<Synth>('walk_addr: read gpte L1 @0x10', { reads: [objectKey('x')], writes: [objectKey('readAt')] }, (d, info) => {
         d.readAt = info.index;
       });
       for (let i = 0; i < (o.padding ?? 0); i++)
-        yield* read<Synth, number>(`fetch: read spte sp#1[0x${i.toString(16)}]`, ['sp'], (w) => w.x);
+        yield* read<Synth, number>(`fetch: read spte sp#1[0x${i.toString(16)}]`, [objectKey('sp')], (w) => w.x);
       if (o.crossedLocks) {
         yield* acquire<Synth>('A');
         yield* acquire<Synth>('B');
@@ -74,16 +75,20 @@ export function synthProgram(o: SynthOptions = {}): Program<Synth> {
         yield* release<Synth>('B');
       }
       yield* acquire<Synth>('mmu_lock');
-      yield* update<Synth>(o.installLabel ?? 'fetch: mmu_set_spte sp#4[0x1]', { reads: [], writes: ['installAt'] }, (d, info) => {
-        d.installAt = info.index;
-      });
+      yield* update<Synth>(
+        o.installLabel ?? 'fetch: mmu_set_spte sp#4[0x1]',
+        { reads: [], writes: [objectKey('installAt')] },
+        (d, info) => {
+          d.installAt = info.index;
+        },
+      );
       yield* release<Synth>('mmu_lock');
     },
   };
   const writer: ThreadSpec<Synth> = {
     name: names[1],
     *body() {
-      yield* update<Synth>('guest store @0x10 = 0x2', { reads: [], writes: ['x'] }, (d, info) => {
+      yield* update<Synth>('guest store @0x10 = 0x2', { reads: [], writes: [objectKey('x')] }, (d, info) => {
         d.x = 2;
         d.storeAt = info.index;
       });
@@ -93,7 +98,7 @@ export function synthProgram(o: SynthOptions = {}): Program<Synth> {
     name,
     *body() {
       yield* acquire<Synth>('mmu_lock');
-      yield* mark<Synth>('kvm_mmu_notifier_invalidate_range_start', { reads: [], writes: ['sp'] });
+      yield* mark<Synth>('kvm_mmu_notifier_invalidate_range_start', { reads: [], writes: [objectKey('sp')] });
       yield* release<Synth>('mmu_lock');
     },
   }));

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { access, invlpg, store, type MmuWorld } from '../../model/index.ts';
-import { update, type Proc } from '../../sim/index.ts';
+import { objectKey, update, type Proc } from '../../sim/index.ts';
 import { raceProgram, type RaceSpec, droppedStep } from '../../scenarios/program.ts';
 import { byPreset, holds, violated, type Expectation, type Scenario } from '../../scenarios/scenario.ts';
 import { NEW_GFN, SAME_PT, TARGET, xiaoGuest } from '../../scenarios/layout.ts';
@@ -151,7 +151,7 @@ describe('scenario mistakes (more)', () => {
       spec: {
         *vcpu1(ctx, v) {
           yield* invlpg(ctx, v, TARGET);
-          yield* update<MmuWorld>('spin', { reads: [], writes: ['x'] }, () => {
+          yield* update<MmuWorld>('spin', { reads: [], writes: [objectKey('x')] }, () => {
             // biome-ignore lint/correctness/useValidForDirection: an endless loop is the mistake under test.
             for (let i = 0; i >= 0; i++); // the mistake under test
           });

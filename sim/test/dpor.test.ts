@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { acquire, dfs, dpor, explore, read, release, update, type ThreadSpec } from '../index.ts';
+import { acquire, dfs, dpor, explore, objectKey, read, release, update, type ThreadSpec } from '../index.ts';
 import { abba, counterThread, incrementer, lockedThread, lostUpdate, program, waiter, type Cells } from './programs.ts';
 import { opsProgram, randomProgram, recording } from './traces.ts';
 
@@ -17,7 +17,7 @@ const binomial = (n: number, k: number): number => {
 const reader = (name: string): ThreadSpec<Cells> => ({
   name,
   *body() {
-    yield* read<Cells, number>('read x', ['x'], (w) => w.cells.x ?? 0);
+    yield* read<Cells, number>('read x', [objectKey('x')], (w) => w.cells.x ?? 0);
   },
 });
 
@@ -25,8 +25,8 @@ const lockedIncrementer = (name: string): ThreadSpec<Cells> => ({
   name,
   *body() {
     yield* acquire<Cells>('L');
-    const x = yield* read<Cells, number>('read x', ['x'], (w) => w.cells.x ?? 0);
-    yield* update<Cells>('write x+1', { reads: [], writes: ['x'] }, (d) => {
+    const x = yield* read<Cells, number>('read x', [objectKey('x')], (w) => w.cells.x ?? 0);
+    yield* update<Cells>('write x+1', { reads: [], writes: [objectKey('x')] }, (d) => {
       d.cells.x = x + 1;
     });
     yield* release<Cells>('L');

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import {
+  objectKey,
   explore,
   isPreemption,
   pct,
@@ -50,7 +51,7 @@ const spinAndSet = () =>
         name: 'SPIN',
         *body() {
           for (;;) {
-            const v = yield* update<Cells, number>('read flag', { reads: ['flag'], writes: [] }, (d) => d.cells.flag ?? 0);
+            const v = yield* update<Cells, number>('read flag', { reads: [objectKey('flag')], writes: [] }, (d) => d.cells.flag ?? 0);
             if (v) return;
           }
         },
@@ -59,7 +60,7 @@ const spinAndSet = () =>
         name: 'SET',
         *body() {
           yield* waitUntil<Cells>('never blocks', [], () => true);
-          yield* update<Cells>('set flag', { reads: [], writes: ['flag'] }, (d) => {
+          yield* update<Cells>('set flag', { reads: [], writes: [objectKey('flag')] }, (d) => {
             d.cells.flag = 1;
           });
         },

@@ -1,4 +1,4 @@
-import { acquire, read, release, update, waitUntil, type Proc, type Program, type ThreadSpec } from '../index.ts';
+import { acquire, objectKey, read, release, update, waitUntil, type Proc, type Program, type ThreadSpec } from '../index.ts';
 
 /** Tiny worlds and threads used by the engine tests: no MMU in sight. */
 export interface Cells {
@@ -10,7 +10,7 @@ export function counterThread(name: string, steps: number, cell: string): Thread
     name,
     *body() {
       for (let i = 0; i < steps; i++) {
-        yield* update<Cells>(`${cell}++`, { reads: [cell], writes: [cell] }, (d) => {
+        yield* update<Cells>(`${cell}++`, { reads: [objectKey(cell)], writes: [objectKey(cell)] }, (d) => {
           d.cells[cell] = (d.cells[cell] ?? 0) + 1;
         });
       }
@@ -23,16 +23,16 @@ export function lockedThread(name: string, before: number, inside: number, after
   return {
     name,
     *body(ctx) {
-      for (let i = 0; i < before; i++) yield* update<Cells>(`${name}.pre`, { reads: [], writes: [`${name}.pre`] }, () => {});
+      for (let i = 0; i < before; i++) yield* update<Cells>(`${name}.pre`, { reads: [], writes: [objectKey(`${name}.pre`)] }, () => {});
       yield* acquire<Cells>('L');
       for (let i = 0; i < inside; i++) {
         ctx.assertHeld('L', 'critical section');
-        yield* update<Cells>('x++', { reads: ['x'], writes: ['x'] }, (d) => {
+        yield* update<Cells>('x++', { reads: [objectKey('x')], writes: [objectKey('x')] }, (d) => {
           d.cells.x = (d.cells.x ?? 0) + 1;
         });
       }
       yield* release<Cells>('L');
-      for (let i = 0; i < after; i++) yield* update<Cells>(`${name}.post`, { reads: [], writes: [`${name}.post`] }, () => {});
+      for (let i = 0; i < after; i++) yield* update<Cells>(`${name}.post`, { reads: [], writes: [objectKey(`${name}.post`)] }, () => {});
     },
   };
 }
@@ -61,7 +61,7 @@ export function spinner(): Program<Cells> {
         name: 'SPIN',
         *body() {
           for (;;) {
-            const v = yield* read<Cells, number>('read flag', ['flag'], (w) => w.cells.flag ?? 0);
+            const v = yield* read<Cells, number>('read flag', [objectKey('flag')], (w) => w.cells.flag ?? 0);
             if (v) return;
           }
         },
@@ -76,13 +76,13 @@ export function waiter(): Program<Cells> {
     {
       name: 'W',
       *body() {
-        yield* waitUntil<Cells>('wait flag', ['flag'], (w) => (w.cells.flag ?? 0) > 0);
+        yield* waitUntil<Cells>('wait flag', [objectKey('flag')], (w) => (w.cells.flag ?? 0) > 0);
       },
     },
     {
       name: 'S',
       *body() {
-        yield* update<Cells>('set flag', { reads: [], writes: ['flag'] }, (d) => {
+        yield* update<Cells>('set flag', { reads: [], writes: [objectKey('flag')] }, (d) => {
           d.cells.flag = 1;
         });
       },
@@ -93,15 +93,15 @@ export function waiter(): Program<Cells> {
 /** `pad` private steps, read x, write x+1, `pad` private steps: a lost update when two interleave. */
 export function incrementer(name: string, pad = 0): ThreadSpec<Cells> {
   const local = (): Proc<Cells> =>
-    update<Cells>(`${name}.local++`, { reads: [], writes: [`${name}.local`] }, (d) => {
+    update<Cells>(`${name}.local++`, { reads: [], writes: [objectKey(`${name}.local`)] }, (d) => {
       d.cells[`${name}.local`] = (d.cells[`${name}.local`] ?? 0) + 1;
     });
   return {
     name,
     *body() {
       for (let i = 0; i < pad; i++) yield* local();
-      const x = yield* read<Cells, number>('read x', ['x'], (w) => w.cells.x ?? 0);
-      yield* update<Cells>('write x+1', { reads: [], writes: ['x'] }, (d) => {
+      const x = yield* read<Cells, number>('read x', [objectKey('x')], (w) => w.cells.x ?? 0);
+      yield* update<Cells>('write x+1', { reads: [], writes: [objectKey('x')] }, (d) => {
         d.cells.x = x + 1;
       });
       for (let i = 0; i < pad; i++) yield* local();

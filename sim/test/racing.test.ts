@@ -1,10 +1,10 @@
 import { describe, expect, it } from 'vitest';
-import { explore, isPreemption, runOnce, type ChoicePoint, type Footprint, type Strategy } from '../index.ts';
+import { explore, isPreemption, objectKey, runOnce, type ChoicePoint, type Footprint, type Strategy } from '../index.ts';
 import { isRacingPoint } from '../racing.ts';
 import { racingPreemption } from '../strategies/racingPreemption.ts';
 import { counterThread, lostUpdate, program } from './programs.ts';
 
-const fp = (reads: string[], writes: string[]): Footprint => ({ reads, writes });
+const fp = (reads: string[], writes: string[]): Footprint => ({ reads: reads.map(objectKey), writes: writes.map(objectKey) });
 
 function point(last: number | undefined, enabled: number[], pending: (Footprint | undefined)[]): ChoicePoint {
   return { step: 1, last, enabled, pending, names: pending.map((_, i) => `T${i}`) };

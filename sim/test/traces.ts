@@ -1,4 +1,5 @@
 import {
+  objectKey,
   Prng,
   REDUNDANT,
   acquire,
@@ -121,12 +122,12 @@ function* opsBody(id: number, ops: readonly string[]): Proc<Cells> {
   for (const op of ops) {
     const c = op.slice(-1);
     const write = (cell: string, value?: number): Proc<Cells> =>
-      update<Cells>(`${cell}=3${cell}+${id + 1}`, { reads: [cell], writes: [cell] }, (d) => {
+      update<Cells>(`${cell}=3${cell}+${id + 1}`, { reads: [objectKey(cell)], writes: [objectKey(cell)] }, (d) => {
         d.cells[cell] = value ?? (d.cells[cell] ?? 0) * 3 + id + 1 + seen;
       });
     switch (op[0]) {
       case 'r':
-        seen = yield* read<Cells, number>(`read ${c}`, [c], (w) => w.cells[c] ?? 0);
+        seen = yield* read<Cells, number>(`read ${c}`, [objectKey(c)], (w) => w.cells[c] ?? 0);
         break;
       case 'w':
         yield* write(c);
@@ -142,15 +143,15 @@ function* opsBody(id: number, ops: readonly string[]): Proc<Cells> {
       case 'N':
         yield* acquire<Cells>('L');
         yield* acquire<Cells>('M');
-        seen = yield* read<Cells, number>(`read ${c}`, [c], (w) => w.cells[c] ?? 0);
+        seen = yield* read<Cells, number>(`read ${c}`, [objectKey(c)], (w) => w.cells[c] ?? 0);
         yield* release<Cells>('M');
         yield* release<Cells>('L');
         break;
       case 'W':
-        yield* waitUntil<Cells>(`wait ${c}`, [c], (w) => (w.cells[c] ?? 0) > 0);
+        yield* waitUntil<Cells>(`wait ${c}`, [objectKey(c)], (w) => (w.cells[c] ?? 0) > 0);
         break;
       case 'Z':
-        yield* waitUntil<Cells>(`wait ${c} == 0`, [c], (w) => (w.cells[c] ?? 0) === 0);
+        yield* waitUntil<Cells>(`wait ${c} == 0`, [objectKey(c)], (w) => (w.cells[c] ?? 0) === 0);
         break;
       case 'd':
         // Which cell is written depends on what this thread read before.

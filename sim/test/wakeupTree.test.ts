@@ -1,10 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import { HappensBefore } from '../happensBefore.ts';
-import type { Footprint } from '../step.ts';
+import { objectKey, type Footprint } from '../step.ts';
 import { initials, insert, weakInitial, type WakeupNode, type WakeupStep } from '../strategies/wakeupTree.ts';
 
-const write = (cell: string): Footprint => ({ reads: [cell], writes: [cell] });
-const acquire = (lock: string): Footprint => ({ reads: [], writes: [`lock:${lock}`], kind: 'acquire' });
+const write = (cell: string): Footprint => ({ reads: [objectKey(cell)], writes: [objectKey(cell)] });
+const acquire = (lock: string): Footprint => ({ reads: [], writes: [objectKey(`lock:${lock}`)], kind: 'acquire' });
 
 /** The steps of one execution, `[thread, footprint]` in order, clocked as DPOR clocks them. */
 function run(steps: readonly [number, Footprint][]): WakeupStep[] {
