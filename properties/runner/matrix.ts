@@ -118,7 +118,7 @@ export function runCell(scenario: Scenario, kernel: string, spec: ExploreSpec, h
     try {
       result = explore(step.value.program, step.value.strategy, step.value.options);
     } catch (e) {
-      // A hung thread or a scenario error in the search belongs to the cell, which makes it an error row.
+      // A hung or broken scenario becomes the cell's error row, as if explore ran inside cellRun.
       step = run.throw(e);
       continue;
     }
