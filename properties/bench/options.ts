@@ -42,7 +42,7 @@ export interface BenchOptions {
   readonly fourVcpuExecutions: number;
 }
 
-/** Defaults of a full `npm run bench` (4 to 5 minutes on a 2-core machine). */
+/** Defaults of a full `npm run bench` (about 13 minutes on an idle 2-core machine). */
 export const DEFAULTS: Omit<BenchOptions, 'json' | 'quick' | 'help'> = {
   seeds: 25,
   throughputExecutions: 1_500,

@@ -231,7 +231,7 @@ export function renderReport(r: BenchReport): string {
   const fixedTotal = modes.totals.find((t) => t.group.includes('fixed presets'));
   parts.push(
     section(
-      `7. Guest paging modes: the 2010 orderings (benign, 1a, 1b, 2 trapped and untrapped) in every mode, dpor to the end, presets ${modes.kernels.join(', ')}`,
+      `9. Guest paging modes: the 2010 orderings (benign, 1a, 1b, 2 trapped and untrapped) in every mode, dpor to the end, presets ${modes.kernels.join(', ')}`,
       ['group', 'cells', 'dpor executions', 'exploration time', 'not as expected'],
       modes.totals.map((t) => [t.group, String(t.cells), int(t.executions), duration(t.ms), t.notOk === 0 ? '0' : `${t.notOk} (FAIL)`]),
       ['left', 'right', 'right', 'right', 'right'],
@@ -245,7 +245,7 @@ export function renderReport(r: BenchReport): string {
 
   parts.push(
     section(
-      '9. x86-TSO litmus suite under dpor (store buffers flushed by per-thread flush threads)',
+      '10. x86-TSO litmus suite under dpor (store buffers flushed by per-thread flush threads)',
       ['test', 'dpor executions', 'outcomes', 'x86-TSO outcomes'],
       r.tso.rows.map((x) => [x.test, int(x.executions), int(x.outcomes), x.matches ? 'exactly' : 'DIFFERENT']),
       ['left', 'right', 'right', 'left'],
@@ -254,7 +254,7 @@ export function renderReport(r: BenchReport): string {
   );
   parts.push(
     section(
-      '10. The kvm_mmu_track_write / account_shadowed protocol (226d9b8f1688) as a litmus program, dpor',
+      '11. The kvm_mmu_track_write / account_shadowed protocol (226d9b8f1688) as a litmus program, dpor',
       ['barriers', 'memory', 'verdict', 'executions', 'complete'],
       r.tso.protocol.map((x) => [x.variant, x.memory, x.verdict, int(x.executions), x.complete ? 'yes' : 'no']),
       ['left', 'left', 'left', 'right', 'left'],
