@@ -1,8 +1,8 @@
 // The x86-TSO memory model: the litmus suite under dpor (every test's outcomes against the x86-TSO
 // model), timed, and how many executions each test takes.
 
-import { dpor, runOnce } from '../../sim/index.ts';
-import { formatOutcome, LITMUS_TESTS, litmusProgram } from '../../sim/memory/litmus.ts';
+import { dpor } from '../../sim/index.ts';
+import { LITMUS_TESTS, litmusOutcomes, litmusProgram } from '../../sim/memory/litmus.ts';
 import { exploreProtocol, VARIANTS, type ProtocolResult } from '../tso/trackWriteProtocol.ts';
 
 /** One litmus test under TSO: its dpor executions and whether the outcomes were exactly x86-TSO's. */
@@ -25,16 +25,7 @@ export interface TsoResult {
 export function measureTso(): TsoResult {
   const t0 = performance.now();
   const rows = LITMUS_TESTS.map((test) => {
-    const program = litmusProgram(test, 'tso');
-    const strategy = dpor();
-    const seen = new Set<string>();
-    let executions = 0;
-    while (strategy.begin()) {
-      const r = runOnce(program, strategy, { checkInvariants: false });
-      if (r.redundant) continue;
-      executions++;
-      seen.add(formatOutcome(r.world));
-    }
+    const { seen, executions } = litmusOutcomes(litmusProgram(test, 'tso'), dpor());
     const matches = seen.size === test.tso.length && test.tso.every((o) => seen.has(o));
     return { test: test.name, executions, outcomes: seen.size, matches };
   });

@@ -1,4 +1,6 @@
+import { runOnce } from '../execution.ts';
 import type { Program } from '../program.ts';
+import type { Strategy } from '../strategy.ts';
 import { fence, locked, objectKey, read, store, type ObjectKey, type Proc, type ThreadSpec } from '../step.ts';
 
 /** One instruction of a litmus thread: a plain store, a plain load, mfence, or a locked exchange. */
@@ -197,3 +199,21 @@ export const LITMUS_TESTS: readonly LitmusTest[] = [
     sc: allBut(['r0', 'r1', 'r2', 'r3'], ['r0=1 r1=0 r2=1 r3=0']),
   },
 ];
+
+/** Every final outcome `strategy` reaches on a litmus program, its executions, and whether every one held. */
+export function litmusOutcomes(
+  program: Program<LitmusWorld>,
+  strategy: Strategy,
+): { seen: Set<string>; executions: number; allHeld: boolean } {
+  const seen = new Set<string>();
+  let executions = 0;
+  let allHeld = true;
+  while (strategy.begin()) {
+    const r = runOnce(program, strategy, { checkInvariants: false });
+    if (r.redundant) continue;
+    executions++;
+    allHeld &&= r.verdict.kind === 'holds';
+    seen.add(formatOutcome(r.world));
+  }
+  return { seen, executions, allHeld };
+}
