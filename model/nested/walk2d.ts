@@ -23,7 +23,7 @@ export type NestedGvaToGpa =
   | { readonly ok: false; readonly errorCode: number; readonly to: 'L1' | 'L2' };
 
 /**
- * translate_nested_gpa for vCPU `vcpu` (which runs L2, so its MMU shadows L1's nested tables): a
+ * translate_nested_gpa (v2.6.37 on, arch/x86/kvm/x86.c; mmu/mmu.c in kvm-x86) for vCPU `vcpu` (which runs L2, so its MMU shadows L1's nested tables): a
  * walk of L1's table for an L2-physical frame. Table accesses of the first dimension are user
  * accesses, and writes where the nested format has A/D bits (walk_addr_generic's nested_access:
  * the walker may set A/D in L2's tables).
@@ -36,7 +36,7 @@ function nestedTranslate(ctx: ThreadContext, vcpu: Vcpu, kind: AccessKind): Tran
 }
 
 /**
- * FNAME(gva_to_gpa_nested): L2 gva -> L1 gpa for the emulator. A fault in L2's own tables is a #PF
+ * FNAME(gva_to_gpa_nested), arch/x86/kvm/paging_tmpl.h (v2.6.37 on): L2 gva -> L1 gpa for the emulator. A fault in L2's own tables is a #PF
  * for L2; a fault in the walk of L1's tables (for a table or the data page) is marked nested and is
  * reflected to L1 (kvm_propagate_fault; kvm_inject_emulated_page_fault today).
  */
