@@ -66,6 +66,9 @@ export function runOnce<W>(program: Program<W>, strategy: Strategy, options: Run
   return new Execution(program, strategy, options).run();
 }
 
+/** Runs one execution: `runOnce`, or another engine with its contract (the bench's baseline engine). */
+export type Runner = <W>(program: Program<W>, strategy: Strategy, options?: RunOptions) => ExecutionResult<W>;
+
 /**
  * One execution in named parts: the machine (thread table and step semantics, machine.ts), the
  * runnable set at each point, taking the chosen step (with the watchdog's activity record, the

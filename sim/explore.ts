@@ -1,4 +1,4 @@
-import { runOnce } from './execution.ts';
+import { runOnce, type Runner } from './execution.ts';
 import type { Program } from './program.ts';
 import type { Strategy } from './strategy.ts';
 import { replay } from './strategies/replay.ts';
@@ -22,6 +22,8 @@ export interface ExploreOptions {
   readonly onExecution?: (executions: number) => void;
   /** How the executions are driven (default: a plain loop). */
   readonly driver?: ExploreDriver;
+  /** The engine that runs each execution (default `runOnce`; the bench passes its baseline engine). */
+  readonly run?: Runner;
 }
 
 /** What an exploration found. `complete` means the strategy exhausted its whole search space. */
@@ -55,6 +57,7 @@ export function explore<W>(program: Program<W>, strategy: Strategy, options: Exp
   let steps = 0;
   let budgetHit = false;
   let failure: Verdict<W> | undefined;
+  const run = options.run ?? runOnce;
   const next = (): boolean => {
     // begin() before the budget check, so a budget that ends exactly with the search is no "hit".
     if (!strategy.begin()) return false;
@@ -62,7 +65,7 @@ export function explore<W>(program: Program<W>, strategy: Strategy, options: Exp
       budgetHit = true;
       return false;
     }
-    const r = runOnce(program, strategy);
+    const r = run(program, strategy);
     steps += r.steps;
     if (r.redundant) {
       redundant++;
@@ -78,11 +81,11 @@ export function explore<W>(program: Program<W>, strategy: Strategy, options: Exp
     return true;
   };
   (options.driver ?? plainLoop)(next);
-  const verdict = failure && failure.kind !== 'holds' ? explain(program, failure) : ({ kind: 'holds' } as const);
+  const verdict = failure && failure.kind !== 'holds' ? explain(program, failure, run) : ({ kind: 'holds' } as const);
   return { verdict, executions, steps, complete: strategy.exhausted === true, strategy: strategy.name, states, redundant, budgetHit };
 }
 
 /** Re-runs a failing schedule with recording on, to attach the trace. */
-export function explain<W>(program: Program<W>, failure: Exclude<Verdict<W>, { kind: 'holds' }>): Verdict<W> {
-  return runOnce(program, replay(failure.schedule), { record: true }).verdict;
+export function explain<W>(program: Program<W>, failure: Exclude<Verdict<W>, { kind: 'holds' }>, run: Runner = runOnce): Verdict<W> {
+  return run(program, replay(failure.schedule), { record: true }).verdict;
 }

@@ -6,7 +6,7 @@ export * from './schedule.ts';
 export * from './strategy.ts';
 export * from './errors.ts';
 export { Prng } from './prng.ts';
-export { runOnce, activity, type Activity, type ExecutionResult, type RunOptions } from './execution.ts';
+export { runOnce, activity, type Activity, type ExecutionResult, type RunOptions, type Runner } from './execution.ts';
 export { Machine, type ThreadState } from './machine.ts';
 export { explore, explain, type ExploreDriver, type ExploreOptions, type ExploreResult } from './explore.ts';
 export { runSolo } from './solo.ts';

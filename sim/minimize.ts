@@ -1,5 +1,5 @@
 import { ScenarioError } from './errors.ts';
-import { runOnce } from './execution.ts';
+import { runOnce, type Runner } from './execution.ts';
 import { explain } from './explore.ts';
 import type { Program } from './program.ts';
 import { runsFromChoices, scheduleFromChoices, type Run, type Schedule } from './schedule.ts';
@@ -15,6 +15,8 @@ export interface MinimizeOptions {
   readonly maxExecutions?: number;
   /** Runs each execution (default: directly); a watchdog passes one that stops a stuck execution. */
   readonly guard?: Guard;
+  /** The engine that runs each execution (default `runOnce`; the bench passes its baseline engine). */
+  readonly run?: Runner;
 }
 
 /** Runs one piece of work, e.g. under a timer; see MinimizeOptions.guard. */
@@ -100,10 +102,10 @@ function better(a: Candidate, b: Candidate | undefined): boolean {
 }
 
 /** Runs `strategy` once and returns the schedule it took if it fails like `failure`. */
-function tryRun<W>(program: Program<W>, strategy: Strategy, failure: Failure<W>, guard: Guard): Candidate | undefined {
+function tryRun<W>(program: Program<W>, strategy: Strategy, failure: Failure<W>, guard: Guard, run: Runner): Candidate | undefined {
   const c = counting(strategy);
   c.strategy.begin();
-  const r = guard(() => runOnce(program, c.strategy));
+  const r = guard(() => run(program, c.strategy));
   if (!sameFailure(r.verdict, failure)) return undefined;
   return { choices: r.choices, preemptions: c.preemptions(), switches: Math.max(0, runsFromChoices(r.choices).length - 1) };
 }
@@ -130,12 +132,12 @@ function* edits(runs: readonly Run[]): Generator<number[]> {
 }
 
 /** Greedy local search: applies the first edit that keeps the failure and improves the key. */
-function simplify<W>(program: Program<W>, failure: Failure<W>, start: Candidate, guard: Guard): Candidate {
+function simplify<W>(program: Program<W>, failure: Failure<W>, start: Candidate, guard: Guard, run: Runner): Candidate {
   let current = start;
   for (let improved = true; improved; ) {
     improved = false;
     for (const choices of edits(runsFromChoices(current.choices))) {
-      const c = tryRun(program, lenient(choices), failure, guard);
+      const c = tryRun(program, lenient(choices), failure, guard, run);
       if (c && better(c, current)) {
         current = c;
         improved = true;
@@ -155,17 +157,18 @@ function simplify<W>(program: Program<W>, failure: Failure<W>, start: Candidate,
  */
 export function minimize<W>(program: Program<W>, failure: Failure<W>, options: MinimizeOptions = {}): Minimized<W> {
   const guard = options.guard ?? direct;
-  const original = tryRun(program, replay(failure.schedule), failure, guard);
+  const run = options.run ?? runOnce;
+  const original = tryRun(program, replay(failure.schedule), failure, guard, run);
   if (!original)
     throw new ScenarioError(`minimize: the schedule does not reproduce the ${failure.kind} it came with; is the program deterministic?`);
-  const greedy = simplify(program, failure, original, guard);
+  const greedy = simplify(program, failure, original, guard, run);
   let budget = options.maxExecutions ?? 20_000;
   let best: Candidate | undefined;
   let exact = true;
   for (let bound = 0; bound <= greedy.preemptions && !best; bound++) {
     const search = counting(dfs({ preemptionBound: bound }));
     for (; budget > 0 && search.strategy.begin(); budget--) {
-      const r = guard(() => runOnce(program, search.strategy));
+      const r = guard(() => run(program, search.strategy));
       if (!sameFailure(r.verdict, failure)) continue;
       const c = { choices: r.choices, preemptions: search.preemptions(), switches: Math.max(0, runsFromChoices(r.choices).length - 1) };
       if (better(c, best)) best = c;
@@ -176,14 +179,14 @@ export function minimize<W>(program: Program<W>, failure: Failure<W>, options: M
     }
   }
   let pick = best && better(best, greedy) ? best : greedy;
-  if (!exact) pick = simplify(program, failure, pick, guard);
+  if (!exact) pick = simplify(program, failure, pick, guard, run);
   const schedule = scheduleFromChoices(
     program.scenario,
     program.variant,
     pick.choices,
     program.memory === 'tso' ? program.threads.length : undefined,
   );
-  const verdict = guard(() => explain(program, { ...failure, schedule }));
+  const verdict = guard(() => explain(program, { ...failure, schedule }, run));
   if (verdict.kind === 'holds')
     throw new ScenarioError('minimize: the minimal schedule no longer fails on replay; is the program deterministic?');
   return { verdict, schedule, preemptions: pick.preemptions, contextSwitches: pick.switches, exact };

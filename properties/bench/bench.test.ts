@@ -77,6 +77,13 @@ describe('bench --quick --json', () => {
     expect(report.modes.totals.at(-1)!.cells).toBe(report.modes.cells.length);
   });
 
+  it('should run the SC cells on the engine and on the engine before TSO with identical results', () => {
+    expect(report.scCost.cells).toBeGreaterThan(10);
+    expect(report.scCost.executions).toBeGreaterThan(0);
+    expect(report.scCost).toMatchObject({ rounds: 1, identical: true, differences: [] });
+    expect(report.scCost.ratio).toBeGreaterThan(0);
+  });
+
   it('should pass every correctness check of its own', () => {
     // The memory limit is not among them: vitest's fork is not the CLI process.
     for (const c of report.checks) expect(c, c.name).toMatchObject({ ok: true });

@@ -9,6 +9,7 @@ import { benchHelp, parseBenchOptions, type BenchOptions } from './options.ts';
 import { measureReduction } from './reduction.ts';
 import { measureCpuControl, measureFourVcpu, measureSplitCell } from './splitCell.ts';
 import { checksOf, type BenchReport } from './report.ts';
+import { measureScCost } from './scCost.ts';
 import { measureRunsToFailure } from './runsToFailure.ts';
 import { BENCH_STRATEGIES } from './strategies.ts';
 import { duration, renderReport } from './table.ts';
@@ -64,6 +65,8 @@ export async function runBench(o: BenchOptions, io: BenchIo = STDIO): Promise<Be
   const fourVcpu = await measureFourVcpu('v7.2', o.fourVcpuExecutions);
   phase('x86-TSO litmus suite under dpor');
   const tso = measureTso();
+  phase(`x86-TSO layer cost: the SC matrix on the engine and on the engine before it, ${o.scCostRounds} alternating rounds`);
+  const scCost = measureScCost(o.scCostRounds, o.kernels);
   const { json: _json, help: _help, ...options } = o;
   const partial = {
     version: 1 as const,
@@ -84,6 +87,7 @@ export async function runBench(o: BenchOptions, io: BenchIo = STDIO): Promise<Be
     splitCell: { ...splitCell, cpu: [cpuBefore, cpuAfter] },
     fourVcpu,
     tso,
+    scCost,
   };
   return { ...partial, checks: checksOf(partial), totalMs: performance.now() - t0 };
 }

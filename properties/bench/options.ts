@@ -40,6 +40,8 @@ export interface BenchOptions {
   readonly cpuIterations: number;
   /** Executions of the four-vCPU fixed cell measured with 1 and 2 workers. */
   readonly fourVcpuExecutions: number;
+  /** Alternating rounds per cell of the SC matrix on the engine and on the engine before the TSO layer. */
+  readonly scCostRounds: number;
 }
 
 /** Defaults of a full `npm run bench` (about 13 minutes on an idle 2-core machine). */
@@ -62,6 +64,8 @@ export const DEFAULTS: Omit<BenchOptions, 'json' | 'quick' | 'help'> = {
   splitRounds: 2,
   cpuIterations: 50_000_000,
   fourVcpuExecutions: 20_000,
+  // Every SC cell, 3 rounds on each engine after a warm-up pass: about 45 s.
+  scCostRounds: 3,
 };
 
 /** `--quick`: enough to exercise every phase in seconds (the bench's own test uses it). */
@@ -85,6 +89,7 @@ export const QUICK: Omit<BenchOptions, 'json' | 'quick' | 'help'> = {
   splitRounds: 1,
   cpuIterations: 10_000_000,
   fourVcpuExecutions: 200,
+  scCostRounds: 1,
 };
 
 /** Options `mmu-race bench` accepts (parsed by the shared CLI parser, so errors read the same). */
@@ -120,7 +125,8 @@ export function benchHelp(): string {
 Measures the engine in one process and prints one report: throughput against a plain loop,
 the same race under fast-check's fc.scheduler, runs to the first violation per buggy cell and
 strategy, dfs against dpor on every holding cell, peak memory over a long random run, the matrix
-with --workers 1 and 2, and the 2010 orderings in every guest paging mode explored exhaustively.
+with --workers 1 and 2, the 2010 orderings in every guest paging mode explored exhaustively, the
+x86-TSO litmus suite, and the SC matrix on the engine against the engine before the TSO layer.
 Timing appears only here, never in a verdict. Exit status: 0, or 1 when a correctness check of
 the bench failed (a fixed kernel violated, a bug never found, dpor did not prove a cell).
 

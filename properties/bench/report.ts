@@ -6,6 +6,7 @@ import type { ParallelResult } from './parallel.ts';
 import type { CpuControl, FourVcpuResult, SplitCellResult } from './splitCell.ts';
 import type { BenchOptions } from './options.ts';
 import type { ReductionResult } from './reduction.ts';
+import type { ScCostResult } from './scCost.ts';
 import type { BuggyCell } from './runsToFailure.ts';
 import type { ThroughputResult } from './throughput.ts';
 import type { TsoResult } from './tso.ts';
@@ -41,6 +42,8 @@ export interface BenchReport {
   readonly splitCell: SplitCellResult & { readonly cpu: readonly CpuControl[] };
   readonly fourVcpu: FourVcpuResult;
   readonly tso: TsoResult;
+  /** The SC matrix on the engine and on the engine before the x86-TSO layer. */
+  readonly scCost: ScCostResult;
   readonly checks: readonly Check[];
   readonly totalMs: number;
 }

@@ -3,6 +3,7 @@
 
 import { renderTable, type Align } from '../cli/table.ts';
 import type { BenchReport } from './report.ts';
+import { SC_COST_GOAL } from './scCost.ts';
 import type { SeedRuns } from './stats.ts';
 
 const int = (n: number): string => Math.round(n).toLocaleString('en-US');
@@ -260,6 +261,24 @@ export function renderReport(r: BenchReport): string {
       ['left', 'left', 'left', 'right', 'left'],
       [
         '   goals: found under tso without barriers in a handful of executions and with either barrier alone; holds (proved) with both; never under sc.',
+      ],
+    ),
+  );
+
+  const sc = r.scCost;
+  parts.push(
+    section(
+      `12. What the x86-TSO layer costs SC runs: ${int(sc.cells)} SC cells (dpor, minimised failures) on the engine and on the engine before TSO, fastest of ${sc.rounds} alternating round${sc.rounds === 1 ? '' : 's'} per cell`,
+      ['engine', 'cells', 'dpor executions', 'time (sum of cells)'],
+      [
+        ['current (TSO layer, run under sc)', int(sc.cells), int(sc.executions), duration(sc.engineMs)],
+        ['before the TSO layer', int(sc.cells), sc.identical ? int(sc.executions) : '(differs)', duration(sc.baselineMs)],
+      ],
+      ['left', 'right', 'right', 'right'],
+      [
+        `   current / before: ${ratio(sc.ratio)} (goal: at most ${ratio(SC_COST_GOAL)}): ${sc.ratio <= SC_COST_GOAL ? 'met' : 'NOT met'}; ` +
+          `same verdicts, executions, minimal schedules and messages: ${sc.identical ? 'yes' : 'NO'}.`,
+        ...sc.differences.map((d) => `   DIFFERS: ${d.scenario} x ${d.kernel}: ${d.what}`),
       ],
     ),
   );

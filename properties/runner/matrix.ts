@@ -6,6 +6,7 @@ import {
   type ExploreDriver,
   type ExploreOptions,
   type ExploreResult,
+  type Runner,
   type Strategy,
   type Failure,
   type Guard,
@@ -101,6 +102,8 @@ export interface CellHooks {
   readonly guard?: Guard;
   /** Drives the search (a watchdog's time-sliced driver). */
   readonly driver?: ExploreDriver;
+  /** The engine that runs each execution, search and minimisation (default `runOnce`; the bench passes its baseline). */
+  readonly run?: Runner;
 }
 
 const direct: Guard = (work) => work();
@@ -211,6 +214,7 @@ function* cellRun(
           maxExecutions: isExhaustive(spec.strategy) ? (spec.budget ?? DEFAULT_BUDGET) : spec.runs,
           onExecution: hooks.onExecution,
           driver: hooks.driver,
+          run: hooks.run,
         },
       };
       verdict = r.verdict;
@@ -226,7 +230,7 @@ function* cellRun(
     const base = { scenario: scenario.name, kernel, expected, strategy, executions, complete, exhaustive, abandoned, threadNames };
     if (verdict.kind === 'holds') return finish({ ...base, ms: ms(), verdict: 'holds', proved: complete, stoppedBy });
     // Whatever found it, report the failure with the fewest preemptions, in canonical form.
-    const minimal = minimize(program, verdict, { guard: hooks.guard });
+    const minimal = minimize(program, verdict, { guard: hooks.guard, run: hooks.run });
     verdict = minimal.verdict;
     const schedule = formatSchedule(minimal.schedule);
     const broken = verdict.kind === 'scenario-error';
