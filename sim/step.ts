@@ -114,6 +114,11 @@ export interface Footprint {
   readonly writes: readonly ObjectKey[];
   /** The step's kind (set by `footprintOf`), so DPOR can tell which steps may block or unblock others. */
   readonly kind?: Step<unknown>['kind'];
+  /**
+   * Under TSO, a step that only queues a store in its thread's buffer: the objects the store will
+   * write when it is flushed (the flush is a step of its own; the fast-check driver looks ahead to it).
+   */
+  readonly flushes?: readonly ObjectKey[];
 }
 
 const NONE: readonly ObjectKey[] = [];

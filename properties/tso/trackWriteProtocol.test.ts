@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { exploreProtocol, VARIANTS } from './trackWriteProtocol.ts';
+import { exploreWithFastCheck } from '../../sim/strategies/fastcheck.ts';
+import { exploreProtocol, protocolProgram, VARIANTS } from './trackWriteProtocol.ts';
 
 const variant = (name: string) => VARIANTS.find((v) => v.name === name)!;
 
@@ -22,5 +23,21 @@ describe('the kvm_mmu_track_write / account_shadowed protocol (226d9b8f1688) as 
 
   it('never finds it under SC, barriers or not', () => {
     for (const v of VARIANTS) expect(exploreProtocol(v, 'sc')).toMatchObject({ verdict: 'holds', complete: true });
+  });
+});
+
+describe('the same protocol under fast-check (seed 42), which schedules store-buffer flushes under tso', () => {
+  const fastCheck = (name: string, memory: 'sc' | 'tso') =>
+    exploreWithFastCheck(protocolProgram(variant(name).barriers, memory), { seed: 42 }).verdict.kind;
+
+  it('finds the missed zap under tso without barriers and with either one alone, never with both', () => {
+    expect(fastCheck('read-once', 'tso')).toBe('violated');
+    expect(fastCheck('mb-track-write-only', 'tso')).toBe('violated');
+    expect(fastCheck('mb-account-only', 'tso')).toBe('violated');
+    expect(fastCheck('both', 'tso')).toBe('holds');
+  });
+
+  it('never finds it under sc', () => {
+    for (const v of VARIANTS) expect(fastCheck(v.name, 'sc')).toBe('holds');
   });
 });

@@ -76,13 +76,17 @@ export class StoreBuffers<W> {
         if (!step.update) return step;
         // A store touches only its buffer slot; what it reads (and, unless it is a plain store, what
         // it overwrites) is read now, from the thread's view.
-        return { reads: step.store ? step.reads : union(step.reads, step.writes), writes: [bufferSlot(t, this.issued[t])] };
+        return {
+          reads: step.store ? step.reads : union(step.reads, step.writes),
+          writes: [bufferSlot(t, this.issued[t])],
+          flushes: step.writes,
+        };
       case 'wait':
         return { reads: step.reads, writes: NONE, kind: 'wait' };
       case 'acquire':
         return { reads: [bufferDrain(t)], writes: [lockObject(step.lock)], kind: 'acquire' };
       case 'release':
-        return { reads: NONE, writes: [bufferSlot(t, this.issued[t])] };
+        return { reads: NONE, writes: [bufferSlot(t, this.issued[t])], flushes: [lockObject(step.lock)] };
     }
   }
 
