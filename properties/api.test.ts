@@ -69,6 +69,38 @@ describe('library API', () => {
   });
 });
 
+describe('library API under x86-TSO', () => {
+  it('should explore with memory tso, say so in the result, and replay its schedule with named store-buffer lanes', () => {
+    const [cell] = explore(SCENARIO, { kernels: VIOLATED, memory: 'tso' });
+    expect(cell).toMatchObject({ verdict: 'violated', memory: 'tso' });
+    expect(cell.schedule).toMatch(new RegExp(`^mmu-race/1 ${SCENARIO.name} ${VIOLATED.replace(/[.+]/g, '\\$&')} tso `));
+    const r = replay(cell.schedule!);
+    expect(r.verdict.kind).toBe('violated');
+    expect(r.report.threads).toEqual(['VCPU0', 'VCPU1', 'VCPU0 store buffer', 'VCPU1 store buffer']);
+    const lanes = r
+      .traceJson()
+      .traceEvents.filter((e) => e.ph === 'M')
+      .map((e) => (e.args as { name?: string } | undefined)?.name);
+    expect(lanes).toContain('VCPU1 store buffer');
+    expect(lanes.some((n) => n !== undefined && /^T\d+$/.test(n))).toBe(false);
+  });
+
+  it('should leave a result under sc without a memory field, as before', () => {
+    expect(explore(SCENARIO, { kernels: HOLDS })[0]).not.toHaveProperty('memory');
+  });
+
+  it('should reject a memory model other than sc and tso, naming the valid ones', () => {
+    expect(() => explore(SCENARIO, { kernels: HOLDS, memory: 'pso' as 'tso' })).toThrow(/unknown memory model 'pso'[\s\S]*'sc', 'tso'/);
+  });
+
+  it('should run the matchers with memory tso', () => {
+    expect(failureOf(() => expect(SCENARIO.name).not.toBeViolatedOn(VIOLATED, undefined, { memory: 'tso' }))).toContain(
+      'not to be violated, but this interleaving violates it',
+    );
+    expect(SCENARIO.name).toBeViolatedOn(VIOLATED, 'no-stale-spte', { memory: 'tso' });
+  });
+});
+
 describe('vitest matchers', () => {
   it('should pass on the cells the scenario expects', () => {
     expect(SCENARIO.name).toHoldOnEveryInterleaving(HOLDS);

@@ -7,9 +7,20 @@ import { ALL_PRESETS, type KernelConfig } from '../model/config.ts';
 import type { MmuWorld } from '../model/world.ts';
 import { SCENARIOS } from '../scenarios/index.ts';
 import { kernelsOf, type Expectation, type Scenario } from '../scenarios/scenario.ts';
-import { isFailure, parseSchedule, replay as replayStrategy, runOnce, type Failure, type Schedule, type Verdict } from '../sim/index.ts';
+import {
+  isFailure,
+  MEMORY_MODELS,
+  parseSchedule,
+  replay as replayStrategy,
+  runOnce,
+  type Failure,
+  type MemoryModel,
+  type Schedule,
+  type Verdict,
+} from '../sim/index.ts';
 import { stripAnsi } from './cli/colour.ts';
 import { renderFailure } from './cli/failureReport.ts';
+import { unknownName } from './cli/errors.ts';
 import { presetNamed, scenarioNamed, unique } from './cli/names.ts';
 import { envSeed } from './runner/env.ts';
 import { runCell, withMemory, type CellResult } from './runner/matrix.ts';
@@ -24,6 +35,7 @@ export type {
   Expectation,
   Failure,
   KernelConfig,
+  MemoryModel,
   MmuWorld,
   RaceReport,
   Scenario,
@@ -50,6 +62,12 @@ export interface ExploreOptions {
   readonly seed?: number;
   /** Preemption bound for dpor and dfs (a bounded search is never `complete`). */
   readonly preemptions?: number;
+  /**
+   * 'sc' or 'tso' (x86-TSO store buffers, see docs/memory-model.md); default: the scenario's own,
+   * else sequential consistency. Under 'tso' each result says `memory: 'tso'`, its schedule says
+   * `tso`, and its expectation is still the scenario's (SC unless the scenario declares TSO).
+   */
+  readonly memory?: MemoryModel;
   /** Called after every execution with the count so far in the current kernel. */
   readonly onExecution?: (executions: number) => void;
 }
@@ -67,11 +85,14 @@ export function explore(scenario: string | Scenario, options: ExploreOptions = {
   const s = scenarioOf(scenario);
   const asked = options.kernels === undefined ? undefined : typeof options.kernels === 'string' ? [options.kernels] : options.kernels;
   const kernels = asked ? unique(asked.map((k) => presetNamed(k).name)) : kernelsOf(s);
+  if (options.memory !== undefined && !MEMORY_MODELS.includes(options.memory))
+    throw unknownName('memory model', String(options.memory), MEMORY_MODELS, 'mmu-race explore --help');
   const spec = {
     strategy: options.strategy ?? DEFAULT_STRATEGY,
     runs: options.runs ?? 1000,
     seed: options.seed ?? envSeed() ?? 42,
     preemptions: options.preemptions,
+    ...(options.memory === undefined ? {} : { memory: options.memory }),
   };
   return kernels.map((k) => runCell(s, k, spec, { onExecution: options.onExecution }));
 }

@@ -27,7 +27,7 @@ function cell(received: unknown, kernel: string, options: ExploreOptions): CellR
 }
 
 const searched = (c: CellResult): string =>
-  `${c.strategy}, ${c.executions.toLocaleString('en')} executions${c.complete ? ', complete' : ''}`;
+  `${c.strategy}, ${c.executions.toLocaleString('en')} executions${c.complete ? ', complete' : ''}${c.memory === 'tso' ? ', under x86-TSO' : ''}`;
 
 export const mmuRaceMatchers = {
   /**

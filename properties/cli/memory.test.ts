@@ -27,7 +27,30 @@ describe('mmu-race explore --memory and replay of TSO schedules', () => {
   it('rejects an unknown memory model with exit 2, naming the valid ones', () => {
     const r = cli(['explore', 'benign', '--memory', 'pso']);
     expect(r.code).toBe(2);
-    expect(r.stderr).toMatch(/unknown memory 'pso'[\s\S]*'sc', 'tso'/);
+    expect(r.stderr).toMatch(/unknown memory model 'pso'[\s\S]*'sc', 'tso'[\s\S]*only x86 memory models/);
+    expect(cli(['explore', 'benign', '--memory', 'TSO']).stderr).toMatch(/did you mean 'tso'[\s\S]*lower case/);
+  });
+
+  it('says under tso that the expectations are SC ones, shows a memory column and a memory field, and neither under sc', () => {
+    const args = ['explore', 'case-2-trapped', '--kernel', 'v2.6.33', '--workers', '1', '--summary', '--failures-dir', join(tmp, 'f2')];
+    const tso = cli([...args, '--memory', 'tso']);
+    expect(tso.stderr).toMatch(/note: --memory tso: the expected column holds each scenario's verdict under sequential consistency/);
+    expect(tso.stdout).toMatch(/^scenario +kernel +memory +expected/m);
+    expect(tso.stdout).toMatch(/^case-2-trapped +v2\.6\.33 +tso +violated/m);
+    const sc = cli(args);
+    expect(sc.stderr).not.toMatch(/--memory tso/);
+    expect(sc.stdout).toMatch(/^scenario +kernel +expected/m);
+    const row = (json: string) => (JSON.parse(json) as { results: Record<string, unknown>[] }).results[0];
+    expect(row(cli([...args, '--memory', 'tso', '--json']).stdout)).toMatchObject({ memory: 'tso' });
+    expect(row(cli([...args, '--json']).stdout)).not.toHaveProperty('memory');
+  });
+
+  it('notes on stderr that a shard of a single dpor cell prints JSON even without --json', () => {
+    const r = cli(['explore', 'benign', '--kernel', 'v2.6.36', '--shard', '1/2']);
+    expect(r.code).toBe(0);
+    expect(r.stderr).toMatch(/note: a shard of a single dpor cell is printed as JSON/);
+    expect(JSON.parse(r.stdout)).toHaveProperty('shard');
+    expect(cli(['explore', 'benign', '--kernel', 'v2.6.36', '--shard', '1/2', '--json']).stderr).not.toMatch(/note: a shard/);
   });
 
   it('replays a schedule without tso under sequential consistency, as before', () => {

@@ -38,16 +38,27 @@ export function completeText(r: CellResult): string {
 }
 
 /**
- * scenario, kernel, expected, verdict, strategy, executions, [abandoned,] complete, time; mismatches
- * flagged. The abandoned column appears only when a search abandoned runs, so the usual table is unchanged.
+ * scenario, kernel, [memory,] expected, verdict, strategy, executions, [abandoned,] complete, time;
+ * mismatches flagged. The memory and abandoned columns appear only when a cell ran under x86-TSO or
+ * a search abandoned runs, so the usual table is unchanged.
  */
 export function verdictTable(results: readonly CellResult[]): string {
   const withAbandoned = results.some((r) => r.abandoned > 0);
+  // A memory column only when some cell ran under x86-TSO, so an SC table is as it always was.
+  const withMemory = results.some((r) => r.memory !== undefined);
   const rows = results.map((r) => {
     const word = verdictText(r);
     const verdict =
       r.outcome === 'expected' ? verdictColour(word) : r.outcome === 'unproven' ? paint.yellow(word) : paint.bold.red(`${word} ✗`);
-    const row = [r.scenario, r.kernel, r.expected, verdict, r.strategy, r.executions.toLocaleString('en')];
+    const row = [
+      r.scenario,
+      r.kernel,
+      ...(withMemory ? [r.memory ?? 'sc'] : []),
+      r.expected,
+      verdict,
+      r.strategy,
+      r.executions.toLocaleString('en'),
+    ];
     if (withAbandoned) row.push(r.abandoned.toLocaleString('en'));
     row.push(completeText(r), formatMs(r.ms));
     return row;
@@ -55,6 +66,7 @@ export function verdictTable(results: readonly CellResult[]): string {
   const head = [
     'scenario',
     'kernel',
+    ...(withMemory ? ['memory'] : []),
     'expected',
     'verdict',
     'strategy',

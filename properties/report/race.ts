@@ -43,7 +43,13 @@ export function locksPerStep(events: readonly TraceEvent[], threads: number): st
   });
 }
 
-/** The report of a finished execution; `names` are the program's thread names. */
+/** Under TSO, thread n + t flushes thread t's store buffer (sim/memory/tso.ts names it so in traces too). */
+function flushThreadName(names: readonly string[], t: number): string {
+  const owner = names[t - names.length];
+  return owner === undefined ? `T${t}` : `${owner} store buffer`;
+}
+
+/** The report of a finished execution; `names` are the program's thread names (flush threads are named after them). */
 export function raceReport<W>(result: ExecutionResult<W>, schedule: Schedule, names: readonly string[]): RaceReport {
   const v = result.verdict;
   const trace = result.trace;
@@ -61,7 +67,10 @@ export function raceReport<W>(result: ExecutionResult<W>, schedule: Schedule, na
     kernel: schedule.variant,
     schedule: line,
     replay: replayCommandLine(line),
-    threads: Array.from({ length: threads }, (_, t) => names[t] ?? `T${t}`),
+    threads: Array.from(
+      { length: threads },
+      (_, t) => names[t] ?? events.find((e) => e.thread === t)?.threadName ?? flushThreadName(names, t),
+    ),
     verdict: v.kind,
     ...(v.kind === 'violated' ? { invariant: v.invariant, explanation: v.explanation } : {}),
     ...(message !== undefined ? { message } : {}),

@@ -66,6 +66,8 @@ export interface CellResult {
   readonly failure?: Failure<MmuWorld>;
   /** Thread names of the program, for reports; not part of the JSON row. */
   readonly threadNames?: readonly string[];
+  /** `tso` when the cell ran under x86-TSO (absent under sequential consistency, so SC rows are as before). */
+  readonly memory?: MemoryModel;
 }
 
 /** True when a cell's verdict kind is what its scenario expects (whether or not a `holds` was proved). */
@@ -227,7 +229,8 @@ function* cellRun(
       strategy = r.strategy;
     }
     const ms = (): number => Math.round(performance.now() - t0);
-    const base = { scenario: scenario.name, kernel, expected, strategy, executions, complete, exhaustive, abandoned, threadNames };
+    const tso = program.memory === 'tso' ? { memory: program.memory } : {};
+    const base = { scenario: scenario.name, kernel, expected, strategy, executions, complete, exhaustive, abandoned, threadNames, ...tso };
     if (verdict.kind === 'holds') return finish({ ...base, ms: ms(), verdict: 'holds', proved: complete, stoppedBy });
     // Whatever found it, report the failure with the fewest preemptions, in canonical form.
     const minimal = minimize(program, verdict, { guard: hooks.guard, run: hooks.run });

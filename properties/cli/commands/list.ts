@@ -16,7 +16,7 @@ export const listCommand: Command = {
   summary: 'list the scenarios and kernel presets',
   usage: USAGE,
   details:
-    'Prints every scenario (name, the guest paging modes of its vCPUs when not 4-level, title, citation; --mode keeps\nthose that run in the given modes) and every kernel preset (name, kind: release, upstream state\nor mutant, earlier names, unsync pages on/off, description, citation, and the release, file and function\neach code path follows), in the order explore uses.',
+    'Prints every scenario (name, the guest paging modes of its vCPUs when not 4-level, x86-TSO when it runs\nunder store buffers by default, title, citation; --mode keeps\nthose that run in the given modes) and every kernel preset (name, kind: release, upstream state\nor mutant, earlier names, unsync pages on/off, description, citation, and the release, file and function\neach code path follows), in the order explore uses.',
   options: [
     {
       name: 'mode',
@@ -35,7 +35,14 @@ export const listCommand: Command = {
     if (flag(args, 'json')) {
       out(
         JSON.stringify({
-          scenarios: scenarios.map((s) => ({ name: s.name, title: s.title, citation: s.citation, modes: modesOf(s) })),
+          scenarios: scenarios.map((s) => ({
+            name: s.name,
+            title: s.title,
+            citation: s.citation,
+            modes: modesOf(s),
+            // Only a scenario that runs under x86-TSO by default says so, so SC rows read as before.
+            ...(s.memory === 'tso' ? { memory: s.memory } : {}),
+          })),
           presets: ALL_PRESETS.map((p) => ({
             name: p.name,
             kind: p.kind,
@@ -57,7 +64,8 @@ export const listCommand: Command = {
     out(paint.bold('Scenarios'));
     for (const s of scenarios) {
       const modes = modesOf(s).join(', ');
-      out(`  ${paint.cyan(s.name)}  ${modes === '4-level' ? '' : `${paint.dim(`[${modes}]`)}  `}${s.title}`);
+      const tags = [...(modes === '4-level' ? [] : [modes]), ...(s.memory === 'tso' ? ['x86-TSO'] : [])];
+      out(`  ${paint.cyan(s.name)}  ${tags.length === 0 ? '' : `${paint.dim(`[${tags.join('; ')}]`)}  `}${s.title}`);
       out(paint.dim(`      ${s.citation}`));
     }
     out();

@@ -49,7 +49,10 @@ export const replayCommand: Command = {
   details: `SCHEDULE is the schedule text printed by explore, quoted as one argument
 ('mmu-race/1 SCENARIO KERNEL 0*7 1*12 0*'; unquoted words are joined); FILE is a saved failure such as
 .mmu-race/failures/case-1a-gpde--v2.6.33.txt (its first non-comment line is the schedule).
-The scenario and kernel named in the schedule are rebuilt and run exactly as scheduled.
+The scenario and kernel named in the schedule are rebuilt and run exactly as scheduled. A
+schedule taken under x86-TSO says 'tso' after the kernel and replays under TSO: 'f1*2' is two
+flushes of VCPU1's store buffer, shown as steps of "VCPU1 store buffer", and each step's
+"buffered" lists the stores still waiting in its vCPU's buffer (docs/memory-model.md).
 
 Prints every step (index, thread, kernel label), then the verdict with the invariant's
 explanation and message and the VCPU0 | VCPU1 table. With --state, each step is followed by the
