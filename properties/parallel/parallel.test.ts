@@ -8,7 +8,8 @@ import { cli, inProcess } from '../cli/harness.ts';
 import { expectedViolations } from '../cli/testCells.ts';
 import { scenarioByName } from '../../scenarios/index.ts';
 import { kernelsOf } from '../../scenarios/scenario.ts';
-import { parseShard, shardPositions } from './shard.ts';
+import { parseShard, runFingerprint, shardPositions } from './shard.ts';
+import { splittable } from './splitCell.ts';
 
 const tmp = mkdtempSync(join(tmpdir(), 'mmu-race-parallel-'));
 afterAll(() => rmSync(tmp, { recursive: true, force: true }));
@@ -164,5 +165,26 @@ describe('one cell split over workers and shards', () => {
     expect(untimed(merged.stdout)).toBe(untimed(single.stdout));
     const missing = await inProcess(['merge', shards[0], shards[1]]);
     expect([missing.code, missing.stderr]).toEqual([2, expect.stringMatching(/missing shard 3\/3/)]);
+  });
+});
+
+describe('x86-TSO cells and shards', () => {
+  const dpor = { strategy: 'dpor' as const, runs: 1, seed: 1 };
+
+  it('never splits a cell that runs under TSO, whether --memory or the scenario itself says so', () => {
+    expect(splittable(dpor, {})).toBe(true);
+    expect(splittable({ ...dpor, memory: 'tso' }, {})).toBe(false);
+    expect(splittable(dpor, { memory: 'tso' })).toBe(false);
+    expect(splittable({ ...dpor, memory: 'sc' }, { memory: 'tso' })).toBe(true);
+  });
+
+  it('fingerprints a run with --memory apart from one without, and one without as before', () => {
+    const cells = [['benign', 'v2.6.36']] as const;
+    const plain = runFingerprint(cells, dpor);
+    expect(runFingerprint(cells, { ...dpor, memory: 'tso' })).not.toBe(plain);
+    expect(runFingerprint(cells, { ...dpor, memory: 'sc' })).not.toBe(runFingerprint(cells, { ...dpor, memory: 'tso' }));
+    // The key of a run without --memory is the one earlier versions wrote into shard files.
+    expect(plain).toBe('8b4aa6dfe5483263');
+    expect(runFingerprint(cells, { ...dpor, memory: undefined })).toBe(plain);
   });
 });

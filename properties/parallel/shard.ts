@@ -50,7 +50,16 @@ export function shardPositions(total: number, shard: Shard): number[] {
 
 /** The run fingerprint: shards explored different matrices or options exactly when it differs. */
 export function runFingerprint(cells: readonly (readonly [string, string])[], spec: ExploreSpec): string {
-  const { strategy, runs, seed, preemptions, budget } = spec;
-  const key = JSON.stringify({ cells, strategy, runs, seed, preemptions: preemptions ?? null, budget: budget ?? null });
+  const { strategy, runs, seed, preemptions, budget, memory } = spec;
+  // --memory joins the key only when given, so the fingerprints of runs without it are as before.
+  const key = JSON.stringify({
+    cells,
+    strategy,
+    runs,
+    seed,
+    preemptions: preemptions ?? null,
+    budget: budget ?? null,
+    ...(memory === undefined ? {} : { memory }),
+  });
   return createHash('sha256').update(key).digest('hex').slice(0, 16);
 }
