@@ -86,5 +86,9 @@ export function checksOf(r: Omit<BenchReport, 'checks' | 'totalMs'>): Check[] {
         x.memory === 'sc' || x.variant === 'both' ? x.verdict === 'holds' && x.complete : x.verdict === 'violated',
       ),
     },
+    {
+      name: 'every SC cell: the same verdict, executions, minimal schedule and message on the engine and on the engine before TSO',
+      ok: r.scCost.identical,
+    },
   ];
 }

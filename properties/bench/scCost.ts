@@ -72,12 +72,13 @@ function timedCell(scenario: Scenario, kernel: string, run: Runner | undefined):
  * Runs every SC cell `rounds` times on each engine, alternating which goes first, and keeps each
  * cell's fastest round per engine, so a burst of load from elsewhere lands on one round of one
  * side, not on the comparison. One warm-up pass over every cell on both engines comes first.
+ * `baseline` is the engine before the TSO layer (a test passes a broken one to see the check fail).
  */
-export function measureScCost(rounds: number, kernels?: readonly string[]): ScCostResult {
+export function measureScCost(rounds: number, kernels?: readonly string[], baseline: Runner = runScOnly): ScCostResult {
   const cells = scCells(kernels);
   for (const { scenario, kernel } of cells) {
     timedCell(scenario, kernel, undefined);
-    timedCell(scenario, kernel, runScOnly);
+    timedCell(scenario, kernel, baseline);
   }
   let engineMs = 0;
   let baselineMs = 0;
@@ -85,14 +86,14 @@ export function measureScCost(rounds: number, kernels?: readonly string[]): ScCo
   const differences: ScCostDifference[] = [];
   for (const { scenario, kernel } of cells) {
     let engine = Infinity;
-    let baseline = Infinity;
+    let before = Infinity;
     for (let r = 0; r < rounds; r++) {
-      const first = r % 2 === 0 ? undefined : runScOnly;
+      const first = r % 2 === 0 ? undefined : baseline;
       const a = timedCell(scenario, kernel, first);
-      const b = timedCell(scenario, kernel, first ? undefined : runScOnly);
+      const b = timedCell(scenario, kernel, first ? undefined : baseline);
       const [mine, theirs] = first ? [b, a] : [a, b];
       engine = Math.min(engine, mine.ms);
-      baseline = Math.min(baseline, theirs.ms);
+      before = Math.min(before, theirs.ms);
       if (r === 0) {
         executions += mine.result.executions;
         const [x, y] = [visibleOf(mine.result), visibleOf(theirs.result)];
@@ -100,7 +101,7 @@ export function measureScCost(rounds: number, kernels?: readonly string[]): ScCo
       }
     }
     engineMs += engine;
-    baselineMs += baseline;
+    baselineMs += before;
   }
   return {
     cells: cells.length,
