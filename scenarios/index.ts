@@ -25,6 +25,7 @@ import { NESTED_SCENARIOS } from './nested/index.ts';
 import { quadrantSplitStore } from './quadrantSplitStore.ts';
 import { paePdpteChange } from './paePdpteChange.ts';
 import { oneTableTwoModes } from './oneTableTwoModes.ts';
+import { locklessWalkZapSc, locklessWalkZapTso } from './locklessWalkZap.ts';
 // mmu-race new: imports
 
 /** Every scenario, in the order `list` and the verdict table show them. */
@@ -56,6 +57,8 @@ export const SCENARIOS: readonly Scenario[] = [
   case2TwoFaults,
   case2TwoWriters,
   ...NESTED_SCENARIOS,
+  locklessWalkZapTso,
+  locklessWalkZapSc,
   // mmu-race new: entries
 ];
 
