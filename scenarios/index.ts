@@ -12,7 +12,7 @@ import { invlpgReorder } from './invlpgReorder.ts';
 import { syncBeforeLink } from './syncBeforeLink.ts';
 import { adLostUpdate } from './adLostUpdate.ts';
 import { concurrentEmulatedWrites } from './concurrentEmulatedWrites.ts';
-import { mmuNotifierInvalidate } from './mmuNotifierInvalidate.ts';
+import { mmuNotifierInvalidate, mmuNotifierInvalidateTso } from './mmuNotifierInvalidate.ts';
 import { case2UnsyncOnStore } from './case2UnsyncOnStore.ts';
 import { writeProtectFlush } from './writeProtectFlush.ts';
 import { roleBlindReuse } from './roleBlindReuse.ts';
@@ -59,6 +59,7 @@ export const SCENARIOS: readonly Scenario[] = [
   ...NESTED_SCENARIOS,
   locklessWalkZapTso,
   locklessWalkZapSc,
+  mmuNotifierInvalidateTso,
   // mmu-race new: entries
 ];
 
