@@ -95,6 +95,14 @@ export type LocklessWalk = 'mode-then-mb' | 'store-mb' | 'no-mb';
  */
 export type ZapOrder = 'mb' | 'locked' | 'plain';
 
+/**
+ * The order in which the fault that makes an SPTE writable publishes the unsync state, in the era
+ * whose kvm_mmu_sync_roots checks it without mmu_lock (is_unsync_root): 'mark-then-spte' is
+ * mmu_try_to_unsync_pages (kvm_unsync_page, then smp_wmb) before mmu_spte_update makes the SPTE
+ * writable (arch/x86/kvm/mmu/mmu.c today); 'spte-then-mark' (a mutant) swaps the two stores.
+ */
+export type UnsyncPublish = 'mark-then-spte' | 'spte-then-mark';
+
 /** The releases and the 2010 variants, in the default row's order. */
 const BASE_NAMES = [
   'v2.6.24',
@@ -139,6 +147,7 @@ export const PRESET_NAMES = [
   'v7.2+unsync',
   'no-sync-before-link+unsync',
   'no-write-protect-on-sync+unsync',
+  'unsync-spte-before-mark+unsync',
 ] as const;
 
 /** A preset's name (see PRESET_NAMES). */
@@ -286,6 +295,12 @@ export interface KernelConfig {
   readonly locklessWalk?: LocklessWalk;
   /** The zapper's side of the same protocol (see ZapOrder); set exactly where locklessWalk is. */
   readonly zapOrder?: ZapOrder;
+  /**
+   * The unsync publication read by a lockless is_unsync_root (see UnsyncPublish); absent where
+   * kvm_mmu_sync_roots always takes mmu_lock first (v4.4 arch/x86/kvm/mmu.c and earlier) or the
+   * source was not read (v4.20).
+   */
+  readonly unsyncPublish?: UnsyncPublish;
   readonly description: string;
   /** One line: where the preset comes from (the release, or what the mutant varies). */
   readonly citation: string;
@@ -530,6 +545,7 @@ export const PRESETS: readonly KernelConfig[] = [
     invlpgCounter: false,
     locklessWalk: 'store-mb',
     zapOrder: 'locked',
+    unsyncPublish: 'mark-then-spte',
     description:
       "as v2.6.36 for the re-checks, and kvm_mmu_get_child_sp (both loops of fetch) trusts a present non-leaf SPTE only when its child is for the walk's gfn and has the walk's whole role; otherwise it is zapped and the right page linked. kvm_mmu_track_write only zaps; role.access is per level.",
     citation:
@@ -821,6 +837,21 @@ export const UNSYNC_MUTANTS: readonly KernelConfig[] = [
       'mutant of v2.6.35+unsync (whose kvm_mmu_get_page syncs an unsync page fully): kvm_sync_page marks the page sync without rmap_write_protect, so the guest keeps a writable mapping of a table whose shadow page is sync again and its stores stop trapping.',
     citation: 'mutant; the rule it breaks: v2.6.35 arch/x86/kvm/mmu.c kvm_sync_page (rmap_write_protect before kvm_unlink_unsync_page)',
     sources: { ...base('v2.6.35').sources, sync: 'v2.6.35 mmu.c kvm_sync_page without rmap_write_protect (mutant)' },
+  },
+  {
+    ...withUnsync(base('v7.2')),
+    name: 'unsync-spte-before-mark+unsync',
+    kind: 'mutant',
+    aliases: [],
+    unsyncPublish: 'spte-then-mark',
+    description:
+      'mutant of v7.2+unsync: the write fault makes the SPTE writable before mmu_try_to_unsync_pages marks the shadow page unsync, the order the smp_wmb there forbids, so a guest store through the new SPTE can be followed by a CR3 reload whose lockless is_unsync_root still sees a sync root.',
+    citation:
+      'mutant; the rule it breaks: arch/x86/kvm/mmu/mmu.c mmu_try_to_unsync_pages "smp_wmb()" before the SPTE is made writable, paired with the smp_rmb in is_unsync_root',
+    sources: {
+      ...base('v7.2').sources,
+      sync: 'arch/x86/kvm/mmu/mmu.c mmu_set_spte with mmu_spte_update before kvm_unsync_page (mutant); kvm_mmu_sync_roots as v7.2',
+    },
   },
 ];
 

@@ -85,3 +85,4 @@ export {
   kvmMmuCommitZapPage,
   kvmFlushRemoteTlbsWait,
 } from './lockless.ts';
+export { writeFaultUnsyncTable, reloadCr3SyncRootsLockless } from './unsyncPublish.ts';

@@ -26,6 +26,7 @@ import { quadrantSplitStore } from './quadrantSplitStore.ts';
 import { paePdpteChange } from './paePdpteChange.ts';
 import { oneTableTwoModes } from './oneTableTwoModes.ts';
 import { locklessWalkZapSc, locklessWalkZapTso } from './locklessWalkZap.ts';
+import { unsyncPublishSc, unsyncPublishTso } from './unsyncPublish.ts';
 // mmu-race new: imports
 
 /** Every scenario, in the order `list` and the verdict table show them. */
@@ -60,6 +61,8 @@ export const SCENARIOS: readonly Scenario[] = [
   locklessWalkZapTso,
   locklessWalkZapSc,
   mmuNotifierInvalidateTso,
+  unsyncPublishTso,
+  unsyncPublishSc,
   // mmu-race new: entries
 ];
 

@@ -23,9 +23,9 @@ const KERNELS: readonly PresetName[] = ['v4.4', 'v7.2', 'lockless-walk-no-mb', '
 const WAITS =
   'either the zapper reads READING_SHADOW_PAGE_TABLES and waits for the walk to end before freeing, or the walker reads the parent SPTE after the unlink and never reaches the page';
 
-/** Why fast-check and random walks miss the violated cells (measured: 20,000 fast-check runs, seed 1, found neither; PCT depth 2 within 100). */
+/** Why fast-check misses the violated cells (measured: 20,000 fast-check runs, seed 1, found neither; PCT depth 2 within 100). */
 const BUFFERED_THROUGH =
-  'fast-check and random walks pick every runnable thread, flush threads included, with equal weight, so a buffered store is flushed within a few steps; the violation needs one store to stay buffered through about ten steps of the other thread (PCT with depth 2 or 3 finds it in under 100 runs)';
+  "fast-check's guided schedules preempt at up to three racing points and otherwise hand a blocked or finished thread's turn to the lowest-numbered runnable thread, program threads before store-buffer flush threads; the violation needs one store to stay buffered through about ten steps of the other thread and another to be flushed before a runnable program thread goes on (PCT with depth 2 or 3 finds it in under 100 runs)";
 
 const SC_ALL = holds(`under sequential consistency the mode store and the unlink cannot both be missed: ${WAITS}`);
 

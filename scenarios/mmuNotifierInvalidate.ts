@@ -98,7 +98,7 @@ export const mmuNotifierInvalidateTso: Scenario = {
     'v7.2': holds(IN_ORDER),
     'mmu-seq-after-pfn': violatedExhaustiveOnly(
       'with the two loads swapped in the program a whole invalidation between them is missed, under TSO as under SC: the control can fail',
-      "the host's invalidation must run whole between VCPU0's two loads, and under TSO every store it makes also waits for a flush that fast-check schedules like any other thread: 2,000 fast-check runs on each of seeds 1, 2, 3 and 42 did not find it (under SC it is rare but found); PCT with depth 2 finds it within 10 runs",
+      "the host's invalidation must run whole between VCPU0's two loads, and under TSO its stores must also be flushed in time, while fast-check's guided schedules (up to three preemptions at racing points) hand a finished or blocked thread's turn to the lowest-numbered runnable thread, program threads before flush threads: 2,000 fast-check runs on each of seeds 1, 2, 3 and 42 did not find it (under SC it is rare but found); PCT with depth 2 finds it within 10 runs",
     ),
   }),
   build(preset) {
