@@ -9,7 +9,6 @@ import { expectedViolations } from '../cli/testCells.ts';
 import { scenarioByName } from '../../scenarios/index.ts';
 import { kernelsOf } from '../../scenarios/scenario.ts';
 import { parseShard, runFingerprint, shardPositions } from './shard.ts';
-import { splittable } from './splitCell.ts';
 
 const tmp = mkdtempSync(join(tmpdir(), 'mmu-race-parallel-'));
 afterAll(() => rmSync(tmp, { recursive: true, force: true }));
@@ -168,15 +167,19 @@ describe('one cell split over workers and shards', () => {
   });
 });
 
-describe('x86-TSO cells and shards', () => {
-  const dpor = { strategy: 'dpor' as const, runs: 1, seed: 1 };
-
-  it('never splits a cell that runs under TSO, whether --memory or the scenario itself says so', () => {
-    expect(splittable(dpor, {})).toBe(true);
-    expect(splittable({ ...dpor, memory: 'tso' }, {})).toBe(false);
-    expect(splittable(dpor, { memory: 'tso' })).toBe(false);
-    expect(splittable({ ...dpor, memory: 'sc' }, { memory: 'tso' })).toBe(true);
+describe('a cell whose scenario runs under TSO', () => {
+  it('should not be split over workers (flush threads are not split), whether --memory or the scenario says tso', async () => {
+    const args = ['explore', 'mmu-notifier-invalidate-tso', '--kernel', 'v7.2', '--json'];
+    const single = await inProcess([...args, '--workers', '1']);
+    expect(JSON.parse(single.stdout).results[0]).toMatchObject({ verdict: 'holds', complete: true });
+    const two = await inProcess([...args, '--workers', '2']);
+    expect(two.code).toBe(0);
+    expect(untimed(two.stdout)).toBe(untimed(single.stdout));
   });
+});
+
+describe('shards of a run under --memory', () => {
+  const dpor = { strategy: 'dpor' as const, runs: 1, seed: 1 };
 
   it('fingerprints a run with --memory apart from one without, and one without as before', () => {
     const cells = [['benign', 'v2.6.36']] as const;

@@ -84,9 +84,9 @@ export const listCommand: Command = {
 const cell = (s: string): string => s.replace(/\|/g, '\\|');
 
 /** The code paths in the order the docs list them. */
-const PATHS: readonly (keyof Sources)[] = ['locking', 'walk', 'fetch', 'pteWrite', 'invlpg', 'sync', 'mmuNotifier', 'nested'];
+const PATHS: readonly (keyof Sources)[] = ['locking', 'walk', 'fetch', 'pteWrite', 'invlpg', 'sync', 'mmuNotifier', 'nested', 'lockless'];
 
-/** The preset's sources; the nested row only where the preset models nested paging. */
+/** The preset's sources; the nested and lockless rows only where the preset models them. */
 const sourceRows = (p: KernelConfig): [string, string][] =>
   PATHS.flatMap((path): [string, string][] => {
     const source = p.sources[path];
