@@ -162,6 +162,13 @@ export interface MmuWorld {
   /** All shadow pages in the hash, by id. */
   readonly sps: Readonly<Record<number, ShadowPage>>;
   readonly nextSpId: number;
+  /**
+   * kvm->arch.indirect_shadow_pages: how many non-direct shadow pages are in the hash, kept by
+   * account_shadowed / unaccount_shadowed as pages are created and zapped (createSp, zapPage). An
+   * emulated write reads it without mmu_lock (see KernelConfig.trackWriteCheck); footprint object
+   * INDIRECT_SHADOW_PAGES.
+   */
+  readonly indirectShadowPages: number;
   readonly vcpus: readonly VcpuState[];
   readonly flags: Readonly<Record<string, boolean>>;
   /** kvm->arch.invlpg_counter: bumped by every invlpg under mmu_lock (only with config.unsync && invlpgCounter). */
@@ -277,6 +284,7 @@ export function initialWorld(o: WorldOptions): MmuWorld {
     storeLog: [],
     sps: {},
     nextSpId: 1,
+    indirectShadowPages: 0,
     vcpus,
     flags: { ...(o.flags ?? {}) },
     invlpgCounter: 0,
@@ -331,6 +339,12 @@ export const gmemObj = (gpa: number): ObjectKey => objectKey(`gmem:${hex(gpa)}`)
 
 /** The single footprint object for all shadow state. */
 export const SHADOW = objectKey('shadow');
+/**
+ * Footprint object of kvm->arch.indirect_shadow_pages (MmuWorld.indirectShadowPages): every step that
+ * may create or zap a non-direct shadow page writes it as well as SHADOW, so the lockless read of the
+ * counter depends only on those steps.
+ */
+export const INDIRECT_SHADOW_PAGES = objectKey('indirect_shadow_pages');
 /** Footprint object written by TLB flushes. */
 export const TLB = objectKey('tlb');
 /** Footprint object of the host's mappings of guest memory (what gfn_to_pfn reads). */

@@ -41,7 +41,7 @@ export interface RunCellsOptions {
 export async function* runCells(cells: readonly Cell[], spec: ExploreSpec, options: RunCellsOptions): AsyncGenerator<CellResult> {
   const watchdog = new Watchdog(options.timeout);
   // One cell and several workers: split that cell's search instead.
-  if (cells.length === 1 && options.workers > 1 && splittable(spec)) {
+  if (cells.length === 1 && options.workers > 1 && splittable(spec, cells[0].scenario)) {
     const [cell] = cells;
     const { onExecution } = options.hooksFor?.(0, cell) ?? {};
     // This thread runs the search and its share of the executions: it is one of the N workers.

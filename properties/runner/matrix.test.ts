@@ -4,7 +4,7 @@ import { SCENARIOS } from '../../scenarios/index.ts';
 import { kernelsOf } from '../../scenarios/scenario.ts';
 import { exploreWithFastCheck } from '../../sim/strategies/fastcheck.ts';
 import { saveFailure } from './failures.ts';
-import { exitStatus, runCell, type CellResult } from './matrix.ts';
+import { exitStatus, runCell, withMemory, type CellResult } from './matrix.ts';
 import { DEFAULT_STRATEGY, isExhaustive, type StrategyName } from './strategies.ts';
 import { twoColumnTable } from '../report/twoColumn.ts';
 import { renderFailure } from '../cli/failureReport.ts';
@@ -32,7 +32,8 @@ for (const scenario of SCENARIOS) {
       const expected = scenario.expect(kernel);
       if (expected.verdict === 'violated') {
         it(`should find the ${expected.invariant} violation under ${preset.name} by exploration (${expected.why})`, () => {
-          const program = scenario.build(preset.name);
+          // Under the scenario's own memory model, as the matrix explores it.
+          const program = withMemory(scenario.build(preset.name), scenario.memory);
           if (expected.exhaustiveOnly) {
             const r = runCell(scenario, preset.name, { strategy: DEFAULT_STRATEGY, runs: 0, seed: SEED });
             rows.push(row(r));

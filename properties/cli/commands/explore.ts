@@ -192,7 +192,7 @@ Examples:
     if (shard) err(`mmu-race: shard ${shard.index}/${shard.count}: ${positions.length} of ${total} cells`);
     const cells = positions.map((i) => matrix[i]);
     // One cell over several shards: each explores its share of the cell's DPOR tree instead.
-    if (shard && shard.count > 1 && matrix.length === 1 && splittable(spec)) {
+    if (shard && shard.count > 1 && matrix.length === 1 && splittable(spec, matrix[0].scenario)) {
       const [{ scenario, kernel }] = matrix;
       const split = exploreSplitShard(scenario, kernel, spec, shard);
       const run = runFingerprint([[scenario.name, kernel]], spec);
