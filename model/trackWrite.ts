@@ -30,7 +30,7 @@ export function* emulatedWrite(ctx: ThreadContext, vcpu: Vcpu, gpa: number, valu
     [gmemObj(gpa)],
     (d, info) => {
       step = info.index;
-      const s = { gpa, value, step: info.index, thread: info.threadName, how: 'emulated' as const };
+      const s = { gpa, value, step: info.index, thread: info.threadName, how: 'emulator' as const };
       d.gmem[gpa] = value;
       d.lastStore[gpa] = s;
       d.storeLog.push(s);

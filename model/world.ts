@@ -13,8 +13,11 @@ export interface GuestStore {
   readonly value: number;
   readonly step: number;
   readonly thread: string;
-  /** 'direct' when the store went straight to memory, 'emulated' when it trapped and KVM wrote it. */
-  readonly how: 'direct' | 'emulated';
+  /**
+   * 'direct' when the store went straight to memory, 'emulated' when it trapped and KVM wrote it,
+   * 'emulator' when KVM emulated the instruction for another reason and wrote it (no trap).
+   */
+  readonly how: 'direct' | 'emulated' | 'emulator';
 }
 
 /** The gpte an SPTE was built from, as the (unlocked) walk read it. */
