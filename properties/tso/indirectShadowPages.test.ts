@@ -55,4 +55,14 @@ describe('the 2024 indirect_shadow_pages race on nested NPT', () => {
     expect(json.verdict).toBe('violated');
     expect(json.trace.some((e) => e.threadName === 'VCPU1-L1 store buffer')).toBe(true);
   });
+
+  it("should list each twin's memory model", () => {
+    const r = cli(['list', '--json']);
+    const { scenarios } = JSON.parse(r.stdout) as { scenarios: { name: string; memory: string }[] };
+    expect(scenarios.filter((x) => x.name.startsWith('indirect-shadow-pages')).map((x) => [x.name, x.memory])).toEqual([
+      [TSO, 'tso'],
+      [SC, 'sc'],
+    ]);
+    expect(cli(['list']).stdout).toMatch(/indirect-shadow-pages-tso\+npt {2}\[tso\]/);
+  });
 });

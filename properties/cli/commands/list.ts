@@ -16,7 +16,7 @@ export const listCommand: Command = {
   summary: 'list the scenarios and kernel presets',
   usage: USAGE,
   details:
-    'Prints every scenario (name, the guest paging modes of its vCPUs when not 4-level, title, citation; --mode keeps\nthose that run in the given modes) and every kernel preset (name, kind: release, upstream state\nor mutant, earlier names, unsync pages on/off, description, citation, and the release, file and function\neach code path follows), in the order explore uses.',
+    'Prints every scenario (name, the guest paging modes of its vCPUs when not 4-level, its memory model when\nnot SC, title, citation; --mode keeps\nthose that run in the given modes) and every kernel preset (name, kind: release, upstream state\nor mutant, earlier names, unsync pages on/off, description, citation, and the release, file and function\neach code path follows), in the order explore uses.',
   options: [
     {
       name: 'mode',
@@ -35,7 +35,13 @@ export const listCommand: Command = {
     if (flag(args, 'json')) {
       out(
         JSON.stringify({
-          scenarios: scenarios.map((s) => ({ name: s.name, title: s.title, citation: s.citation, modes: modesOf(s) })),
+          scenarios: scenarios.map((s) => ({
+            name: s.name,
+            title: s.title,
+            citation: s.citation,
+            modes: modesOf(s),
+            memory: s.memory ?? 'sc',
+          })),
           presets: ALL_PRESETS.map((p) => ({
             name: p.name,
             kind: p.kind,
@@ -57,7 +63,9 @@ export const listCommand: Command = {
     out(paint.bold('Scenarios'));
     for (const s of scenarios) {
       const modes = modesOf(s).join(', ');
-      out(`  ${paint.cyan(s.name)}  ${modes === '4-level' ? '' : `${paint.dim(`[${modes}]`)}  `}${s.title}`);
+      // Shown where it is not the default: the guest paging modes, and the memory model.
+      const tags = [...(modes === '4-level' ? [] : [modes]), ...(s.memory === 'tso' ? ['tso'] : [])];
+      out(`  ${paint.cyan(s.name)}  ${tags.length === 0 ? '' : `${paint.dim(`[${tags.join('; ')}]`)}  `}${s.title}`);
       out(paint.dim(`      ${s.citation}`));
     }
     out();
@@ -76,9 +84,9 @@ export const listCommand: Command = {
 const cell = (s: string): string => s.replace(/\|/g, '\\|');
 
 /** The code paths in the order the docs list them. */
-const PATHS: readonly (keyof Sources)[] = ['locking', 'walk', 'fetch', 'pteWrite', 'invlpg', 'sync', 'mmuNotifier', 'nested'];
+const PATHS: readonly (keyof Sources)[] = ['locking', 'walk', 'fetch', 'pteWrite', 'invlpg', 'sync', 'mmuNotifier', 'nested', 'trackWrite'];
 
-/** The preset's sources; the nested row only where the preset models nested paging. */
+/** The preset's sources; the nested and trackWrite rows only where the preset has them. */
 const sourceRows = (p: KernelConfig): [string, string][] =>
   PATHS.flatMap((path): [string, string][] => {
     const source = p.sources[path];
