@@ -1,6 +1,6 @@
 // Shadow-MMU operations as steps: each is one atomic action on `shadow`, run under mmu_lock.
 
-import { read, update, type Label, type Proc, type ThreadContext } from '../../sim/step.ts';
+import { fence, read, update, type Label, type Proc, type ThreadContext } from '../../sim/step.ts';
 import { ACC_ALL, hex, isPresent, pteGfn } from '../pte.ts';
 import { vcpuPageRole } from './role.ts';
 import { flushAllTlbs } from '../tlb.ts';
@@ -151,23 +151,26 @@ export function* mmuAllocRoots(ctx: ThreadContext, vcpu: Vcpu, gva = 0): Proc<Mm
   yield* lockMmu(vcpu);
   ctx.assertHeld(MMU_LOCK, 'mmu_alloc_roots');
   const level = vcpu.mode.rootLevel;
-  const root = yield* update<MmuWorld, number>(
+  const root = yield* update<MmuWorld, { sp: number; created: boolean }>(
     () => `mmu_alloc_roots: kvm_mmu_get_page(gfn ${hex(vcpu.cr3Gfn)}, L${level}) (write-protect gfn ${hex(vcpu.cr3Gfn)} if new)`,
     GET_PAGE_RW,
     (d, info, before) => {
       const role = vcpuPageRole(vcpu, 0, level, false, ACC_ALL);
       let sp = findSp(before, vcpu.cr3Gfn, role, vcpu.config.roleCompare);
+      const created = sp === undefined;
       if (sp === undefined) {
         sp = createSp(d, vcpu.cr3Gfn, role, info.index, info.threadName);
         rmapWriteProtect(d, vcpu.cr3Gfn, before); // the page created above has no SPTEs yet
       }
       d.sps[sp].rootCount++;
       d.vcpus[vcpu.id].root = sp;
-      return sp;
+      return { sp, created };
     },
   );
+  // account_shadowed's smp_mb() (226d9b8f1688), after the step that also takes the root reference.
+  if (root.created && vcpu.config.accountShadowedBarrier) yield* fence<MmuWorld>('mmu_alloc_roots: account_shadowed: smp_mb()');
   yield* unlockMmu(vcpu);
-  return root;
+  return root.sp;
 }
 
 /**
