@@ -133,9 +133,12 @@ describe('behaviour per release', () => {
       'child-sp-gfn-only': 'gfn',
       'no-top-level-check': 'role',
       'nested-ad-write-back': 'role',
+      'lockless-walk-no-mb': 'role',
+      'zap-plain-mode-read': 'role',
       'no-track-write-mb': 'role',
       'no-account-shadowed-mb': 'role',
       'v7.2+unsync': 'role',
+      'unsync-spte-before-mark+unsync': 'role',
     });
     expect(PRESETS.filter((p) => p.roleAccess === 'per-level').map((p) => p.name)).toEqual(['v7.2']);
   });
@@ -152,6 +155,35 @@ describe('behaviour per release', () => {
     expect(one('no-track-write-mb')).toEqual(['counter', false, true]);
     expect(one('no-account-shadowed-mb')).toEqual(['counter', true, false]);
     expect(one('pte-write-always-locks')).toEqual(['always-lock', false, false]);
+  });
+
+  it('should run a lockless shadow walk only where the model has one: v4.4, today and their mutants', () => {
+    const walk = (p: (typeof ALL_PRESETS)[number]) => (p.locklessWalk === undefined ? [] : [[p.name, `${p.locklessWalk}/${p.zapOrder}`]]);
+    expect(Object.fromEntries(ALL_PRESETS.flatMap(walk))).toEqual({
+      'v7.2': 'store-mb/locked',
+      'child-sp-gfn-only': 'store-mb/locked',
+      'no-top-level-check': 'store-mb/locked',
+      'v4.4': 'mode-then-mb/mb',
+      'nested-roles-shared': 'mode-then-mb/mb',
+      'nested-ad-write-back': 'store-mb/locked',
+      'lockless-walk-no-mb': 'no-mb/locked',
+      'zap-no-mb': 'mode-then-mb/locked',
+      'zap-plain-mode-read': 'store-mb/plain',
+      'no-track-write-mb': 'store-mb/locked',
+      'no-account-shadowed-mb': 'store-mb/locked',
+      'pte-write-always-locks': 'mode-then-mb/mb',
+      'v7.2+unsync': 'store-mb/locked',
+      'unsync-spte-before-mark+unsync': 'store-mb/locked',
+    });
+    for (const p of ALL_PRESETS) expect(p.zapOrder === undefined, p.name).toBe(p.locklessWalk === undefined);
+  });
+
+  it("should publish unsync pages to a lockless is_unsync_root only in today's code, mark first but in the mutant", () => {
+    const unsync = ALL_PRESETS.filter((p) => p.unsync && p.unsyncPublish !== undefined);
+    expect(Object.fromEntries(unsync.map((p) => [p.name, p.unsyncPublish]))).toEqual({
+      'v7.2+unsync': 'mark-then-spte',
+      'unsync-spte-before-mark+unsync': 'spte-then-mark',
+    });
   });
 
   it('should sync a reused unsync page fully until v2.6.35 and transiently from v2.6.36', () => {

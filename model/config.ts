@@ -85,6 +85,33 @@ export type GetPageSync = 'full' | 'transient';
  */
 export type TrackWriteCheck = 'always-lock' | 'counter';
 
+/**
+ * How walk_shadow_page_lockless_begin/end publish vcpu->mode around a walk of the shadow tables
+ * without mmu_lock: 'mode-then-mb' stores READING_SHADOW_PAGE_TABLES then smp_mb(), and ends with
+ * smp_mb() then OUTSIDE_GUEST_MODE (v4.4 arch/x86/kvm/mmu.c); 'store-mb' is smp_store_mb (an xchg
+ * on x86) and ends with smp_store_release, a plain store on x86 (arch/x86/kvm/mmu/mmu.c today);
+ * 'no-mb' (a mutant) stores the mode with no barrier at all.
+ */
+export type LocklessWalk = 'mode-then-mb' | 'store-mb' | 'no-mb';
+
+/**
+ * What orders kvm_mmu_commit_zap_page's unlinking of a page before its read of vcpu->mode (in
+ * kvm_make_all_cpus_request, through kvm_flush_remote_tlbs): 'mb' has an smp_mb() in
+ * kvm_mmu_commit_zap_page, in kvm_flush_remote_tlbs and per vCPU after kvm_make_request, besides the
+ * locked set_bit of the request and the cmpxchg that reads the mode (v4.4); 'locked' only the locked
+ * set_bit and cmpxchg (today: smp_mb__before_atomic is a compiler barrier on x86); 'plain' (a mutant)
+ * sets the request bit with a plain store and reads the mode with a plain load.
+ */
+export type ZapOrder = 'mb' | 'locked' | 'plain';
+
+/**
+ * The order in which the fault that makes an SPTE writable publishes the unsync state, in the era
+ * whose kvm_mmu_sync_roots checks it without mmu_lock (is_unsync_root): 'mark-then-spte' is
+ * mmu_try_to_unsync_pages (kvm_unsync_page, then smp_wmb) before mmu_spte_update makes the SPTE
+ * writable (arch/x86/kvm/mmu/mmu.c today); 'spte-then-mark' (a mutant) swaps the two stores.
+ */
+export type UnsyncPublish = 'mark-then-spte' | 'spte-then-mark';
+
 /** The releases and the 2010 variants, in the default row's order. */
 const BASE_NAMES = [
   'v2.6.24',
@@ -116,6 +143,9 @@ export const PRESET_NAMES = [
   'pdpte-from-memory',
   'cr3-keeps-pae-roots',
   'role-ignores-gpte-format',
+  'lockless-walk-no-mb',
+  'zap-no-mb',
+  'zap-plain-mode-read',
   'no-track-write-mb',
   'no-account-shadowed-mb',
   'pte-write-always-locks',
@@ -129,6 +159,7 @@ export const PRESET_NAMES = [
   'v7.2+unsync',
   'no-sync-before-link+unsync',
   'no-write-protect-on-sync+unsync',
+  'unsync-spte-before-mark+unsync',
 ] as const;
 
 /** A preset's name (see PRESET_NAMES). */
@@ -157,6 +188,8 @@ export interface Sources {
   readonly nested?: string;
   /** The indirect_shadow_pages fast path of an emulated write and its barriers, where the release has it. */
   readonly trackWrite?: string;
+  /** The lockless shadow walk against kvm_mmu_commit_zap_page, where the preset models it. */
+  readonly lockless?: string;
 }
 
 /**
@@ -275,6 +308,19 @@ export interface KernelConfig {
   readonly invept: InveptMode;
   /** Nested NPT: what VMRUN does to L2's roots (see NestedEntry). */
   readonly nestedEntry: NestedEntry;
+  /**
+   * The lockless shadow walk (see LocklessWalk); absent where the model runs none: the v2.6.x releases
+   * have no lockless walk (v2.6.36 mmu.c has no walk_shadow_page_lockless_begin), v4.20's is not modelled.
+   */
+  readonly locklessWalk?: LocklessWalk;
+  /** The zapper's side of the same protocol (see ZapOrder); set exactly where locklessWalk is. */
+  readonly zapOrder?: ZapOrder;
+  /**
+   * The unsync publication read by a lockless is_unsync_root (see UnsyncPublish); absent where
+   * kvm_mmu_sync_roots always takes mmu_lock first (v4.4 arch/x86/kvm/mmu.c and earlier) or the
+   * source was not read (v4.20).
+   */
+  readonly unsyncPublish?: UnsyncPublish;
   readonly description: string;
   /** One line: where the preset comes from (the release, or what the mutant varies). */
   readonly citation: string;
@@ -526,6 +572,9 @@ export const PRESETS: readonly KernelConfig[] = [
     trackWriteCheck: 'counter',
     trackWriteBarrier: true,
     accountShadowedBarrier: true,
+    locklessWalk: 'store-mb',
+    zapOrder: 'locked',
+    unsyncPublish: 'mark-then-spte',
     description:
       "as v2.6.36 for the re-checks, and kvm_mmu_get_child_sp (both loops of fetch) trusts a present non-leaf SPTE only when its child is for the walk's gfn and has the walk's whole role; otherwise it is zapped and the right page linked. kvm_mmu_track_write only zaps; role.access is per level.",
     citation:
@@ -546,6 +595,8 @@ export const PRESETS: readonly KernelConfig[] = [
         'arch/x86/kvm/mmu/mmu.c kvm_mmu_track_write: smp_mb(), then return while kvm->arch.indirect_shadow_pages is 0; account_shadowed: ++indirect_shadow_pages, then smp_mb() (226d9b8f1688 "Fix a largely theoretical race in kvm_mmu_track_write()", 2024)',
       nested:
         'arch/x86/kvm/vmx/nested.c handle_invept: kvm_mmu_free_roots on guest_mmu (the roots whose EPTP matches, or all); svm/nested.c nested_svm_transition_tlb_flush: KVM_REQ_MMU_SYNC on every VMRUN, roots kept; mmu/mmu.c kvm_calc_shadow_ept_root_page_role and kvm_calc_cpu_role: role.guest_mode for L2 pages; kvm_mmu_track_write only zaps',
+      lockless:
+        'arch/x86/kvm/mmu/mmu.c walk_shadow_page_lockless_begin (smp_store_mb of vcpu->mode) / _end (smp_store_release), get_mmio_spte; kvm_mmu_commit_zap_page (no smp_mb of its own: "the barrier in kvm_flush_remote_tlbs"); virt/kvm/kvm_main.c kvm_flush_remote_tlbs, kvm_make_vcpu_request (__kvm_make_request: set_bit), kvm_request_needs_ipi -> kvm_vcpu_exiting_guest_mode (cmpxchg), kvm_kick_many_cpus (wait)',
     },
   },
 ];
@@ -583,7 +634,15 @@ function mutant(
 const V44: KernelConfig = mutant(
   'v4.20',
   'v4.4',
-  { kind: 'release', pteWriteGpte: 'emulator', nestedRoles: 'direct', invept: 'l1-context', nestedEntry: 'reload' },
+  {
+    kind: 'release',
+    pteWriteGpte: 'emulator',
+    nestedRoles: 'direct',
+    invept: 'l1-context',
+    nestedEntry: 'reload',
+    locklessWalk: 'mode-then-mb',
+    zapOrder: 'mb',
+  },
   "fetch, invlpg and the role as v4.20; kvm_mmu_pte_write installs the emulator's value (0e0fee5c539b is later). Nested NPT and EPT: L1 runs on TDP pages, L2's shadow pages of L1's tables are told apart by role.direct alone; every nested VMRUN or VM entry unloads L2's roots and loads them again (kvm_mmu_load syncs them); INVEPT syncs L1's own (TDP) context, which touches no shadow page.",
   'v4.4, arch/x86/kvm/mmu.c, paging_tmpl.h (PTTYPE_EPT), svm.c and vmx.c; nested EPT since v3.12 (bfd0a56b9000 "nEPT: Nested INVEPT"), nested NPT since v2.6.37 (4b16184c1cca)',
   {
@@ -598,6 +657,8 @@ const V44: KernelConfig = mutant(
       'v4.4 arch/x86/kvm/mmu.c kvm_mmu_pte_write: "if (!ACCESS_ONCE(vcpu->kvm->arch.indirect_shadow_pages)) return;" before any lock, no barrier; x86.c emulator_write_phys writes guest memory first; account_shadowed: a plain ++ under mmu_lock (in kvm_mmu_get_page), unaccount_shadowed a plain -- (kvm_mmu_prepare_zap_page)',
     nested:
       "v4.4 svm.c nested_svm_vmrun: kvm_mmu_unload + nested_svm_init_mmu_context (kvm_init_shadow_mmu on the nCR3) on every VMRUN, then kvm_mmu_load -> mmu_alloc_roots + kvm_mmu_sync_roots; vmx.c handle_invept (global only): kvm_mmu_sync_roots on L1's TDP context (mmu_sync_roots returns for direct_map) + KVM_REQ_TLB_FLUSH; mmu.c init_kvm_tdp_mmu: update_pte = nonpaging_update_pte, base_role.word = 0; kvm_mmu_page_role has no guest_mode",
+    lockless:
+      'v4.4 arch/x86/kvm/mmu.c walk_shadow_page_lockless_begin (vcpu->mode = READING_SHADOW_PAGE_TABLES; smp_mb) / _end (smp_mb; OUTSIDE_GUEST_MODE), walk_shadow_page_get_mmio_spte; kvm_mmu_commit_zap_page (smp_mb, kvm_flush_remote_tlbs, kvm_mmu_free_page); virt/kvm/kvm_main.c kvm_flush_remote_tlbs (smp_mb), kvm_make_all_cpus_request (kvm_make_request: set_bit; smp_mb; kvm_vcpu_exiting_guest_mode: cmpxchg; smp_call_function_many wait=1)',
   },
 );
 
@@ -731,6 +792,41 @@ export const EXTRA_PRESETS: readonly KernelConfig[] = [
   ),
   mutant(
     'v7.2',
+    'lockless-walk-no-mb',
+    { locklessWalk: 'no-mb' },
+    'mutant of v7.2: walk_shadow_page_lockless_begin stores READING_SHADOW_PAGE_TABLES to vcpu->mode with a plain store instead of smp_store_mb, so under x86-TSO the store can wait in the store buffer while the walk already reads SPTEs.',
+    'mutant; the rule it breaks: arch/x86/kvm/mmu/mmu.c walk_shadow_page_lockless_begin "smp_store_mb(vcpu->mode, READING_SHADOW_PAGE_TABLES)" (v4.4: the store, then smp_mb)',
+    {
+      lockless:
+        'arch/x86/kvm/mmu/mmu.c walk_shadow_page_lockless_begin with WRITE_ONCE(vcpu->mode) and no barrier (mutant); the zapper as v7.2',
+    },
+  ),
+  {
+    ...V44,
+    name: 'zap-no-mb',
+    kind: 'mutant',
+    aliases: [],
+    zapOrder: 'locked',
+    description:
+      'mutant of v4.4: kvm_mmu_commit_zap_page, kvm_flush_remote_tlbs and kvm_make_all_cpus_request without their smp_mb(); what is left between the unlink and the read of vcpu->mode is the locked set_bit of the request and the cmpxchg that reads the mode.',
+    citation:
+      'mutant; the barriers it drops: v4.4 arch/x86/kvm/mmu.c kvm_mmu_commit_zap_page "smp_mb()" and virt/kvm/kvm_main.c kvm_flush_remote_tlbs / kvm_make_all_cpus_request "smp_mb()"',
+    sources: {
+      ...V44.sources,
+      lockless:
+        'v4.4 arch/x86/kvm/mmu.c and virt/kvm/kvm_main.c with the three smp_mb() of the zapper removed (mutant); the walker as v4.4',
+    },
+  },
+  mutant(
+    'v7.2',
+    'zap-plain-mode-read',
+    { zapOrder: 'plain' },
+    'mutant of v7.2: kvm_make_all_cpus_request sets the request bit with a plain store and reads vcpu->mode with a plain load (no locked instruction, no barrier), so the unlink of the zapped page can still be in the store buffer when the zapper reads the mode.',
+    'mutant; the rule it breaks: virt/kvm/kvm_main.c __kvm_make_request (set_bit, a locked bitop on x86) and kvm_vcpu_exiting_guest_mode (smp_mb__before_atomic + cmpxchg)',
+    { lockless: 'virt/kvm/kvm_main.c kvm_make_vcpu_request with __set_bit and READ_ONCE(vcpu->mode) (mutant); the walker as v7.2' },
+  ),
+  mutant(
+    'v7.2',
     'no-track-write-mb',
     { trackWriteBarrier: false },
     "mutant of v7.2: 226d9b8f1688 with only account_shadowed's barrier: kvm_mmu_track_write reads indirect_shadow_pages with no smp_mb() after the emulated write, so on x86 the read can pass the write still in the store buffer.",
@@ -806,6 +902,21 @@ export const UNSYNC_MUTANTS: readonly KernelConfig[] = [
       'mutant of v2.6.35+unsync (whose kvm_mmu_get_page syncs an unsync page fully): kvm_sync_page marks the page sync without rmap_write_protect, so the guest keeps a writable mapping of a table whose shadow page is sync again and its stores stop trapping.',
     citation: 'mutant; the rule it breaks: v2.6.35 arch/x86/kvm/mmu.c kvm_sync_page (rmap_write_protect before kvm_unlink_unsync_page)',
     sources: { ...base('v2.6.35').sources, sync: 'v2.6.35 mmu.c kvm_sync_page without rmap_write_protect (mutant)' },
+  },
+  {
+    ...withUnsync(base('v7.2')),
+    name: 'unsync-spte-before-mark+unsync',
+    kind: 'mutant',
+    aliases: [],
+    unsyncPublish: 'spte-then-mark',
+    description:
+      'mutant of v7.2+unsync: the write fault makes the SPTE writable before mmu_try_to_unsync_pages marks the shadow page unsync, the order the smp_wmb there forbids, so a guest store through the new SPTE can be followed by a CR3 reload whose lockless is_unsync_root still sees a sync root.',
+    citation:
+      'mutant; the rule it breaks: arch/x86/kvm/mmu/mmu.c mmu_try_to_unsync_pages "smp_wmb()" before the SPTE is made writable, paired with the smp_rmb in is_unsync_root',
+    sources: {
+      ...base('v7.2').sources,
+      sync: 'arch/x86/kvm/mmu/mmu.c mmu_set_spte with mmu_spte_update before kvm_unsync_page (mutant); kvm_mmu_sync_roots as v7.2',
+    },
   },
 ];
 

@@ -77,3 +77,13 @@ export { NESTED_NPT, NESTED_EPT, NESTED_EPT_AD, NESTED_MODES, anyModeByName, nes
 export { handleInvept, nestedVmEntry, l1FlushOnL2Vcpu } from './nested/flush.ts';
 export { nestedGvaToGpa, type L2Paging, type NestedGvaToGpa } from './nested/walk2d.ts';
 export { layL2Guest } from './nested/l2Guest.ts';
+export {
+  withLocklessState,
+  walkShadowPageLocklessBegin,
+  walkShadowPageLocklessEnd,
+  shadowWalkLockless,
+  kvmMmuUnprotectPage,
+  kvmMmuCommitZapPage,
+  kvmFlushRemoteTlbsWait,
+} from './lockless.ts';
+export { writeFaultUnsyncTable, reloadCr3SyncRootsLockless } from './unsyncPublish.ts';

@@ -45,5 +45,10 @@ export function stateKey(world: MmuWorld): string {
   if (remapped.length > 0) parts.push(`host=${remapped.map((g) => `${hex(g)}:${hex(world.hostPfn[g])}`).join(',')}`);
   if (world.mmuNotifierSeq !== 0 || world.mmuNotifierCount !== 0)
     parts.push(`mmu_notifier=${world.mmuNotifierSeq}/${world.mmuNotifierCount}`);
+  const ll = world.lockless;
+  if (ll)
+    parts.push(
+      `mode=${ll.mode.join(',')} tlb_flush_req=${ll.tlbFlushRequest.map(Number).join(',')} freed=${Object.keys(ll.freed).join(',')} uaf=${ll.useAfterFree.map((u) => u.sp).join(',')}`,
+    );
   return parts.join(' ');
 }

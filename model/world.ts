@@ -194,6 +194,37 @@ export interface MmuWorld {
   readonly tlb: readonly Readonly<Record<number, TlbEntry>>[];
   /** The guests' paging mode (PagingMode.name); absent means 4-level, the default. */
   readonly paging?: string;
+  /** Lockless shadow walks and the zapper's wait for them (model/lockless.ts); absent in every other scenario. */
+  readonly lockless?: LocklessState;
+}
+
+/** vcpu->mode (include/linux/kvm_host.h): what kvm_make_all_cpus_request reads to decide whom to interrupt and wait for. */
+export type VcpuMode = 'OUTSIDE_GUEST_MODE' | 'IN_GUEST_MODE' | 'EXITING_GUEST_MODE' | 'READING_SHADOW_PAGE_TABLES';
+
+/** A shadow page kvm_mmu_free_page gave back: when and by whom (a ghost record for the use-after-free check). */
+export interface FreedSp {
+  readonly gfn: number;
+  readonly level: number;
+  readonly step: number;
+  readonly thread: string;
+}
+
+/** A lockless walker read an SPTE of a shadow page after that page was freed (ghost record). */
+export interface LocklessUseAfterFree {
+  readonly sp: number;
+  readonly index: number;
+  readonly step: number;
+  readonly thread: string;
+  readonly freed: FreedSp;
+}
+
+/** The state of the lockless-walk protocol: vcpu->mode, vcpu->requests, and the ghost records of freed pages and reads of them. */
+export interface LocklessState {
+  readonly mode: readonly VcpuMode[];
+  /** KVM_REQ_TLB_FLUSH in vcpu->requests, per vCPU. */
+  readonly tlbFlushRequest: readonly boolean[];
+  readonly freed: Readonly<Record<number, FreedSp>>;
+  readonly useAfterFree: readonly LocklessUseAfterFree[];
 }
 
 /** What a vCPU thread carries: its index, the kernel variant and its (static) paging registers. */
@@ -358,6 +389,12 @@ export const MMU_NOTIFIER = objectKey('mmu_notifier');
 export const pdptrsObj = (vcpu: number): ObjectKey => objectKey(`pdptrs:${vcpu}`);
 /** Footprint object of a scenario flag. */
 export const flagObj = (name: string): ObjectKey => objectKey(`flag:${name}`);
+/** Footprint object of vcpu->mode of one vCPU. */
+export const vcpuModeObj = (vcpu: number): ObjectKey => objectKey(`vcpu_mode:${vcpu}`);
+/** Footprint object of vcpu->requests of one vCPU. */
+export const vcpuRequestsObj = (vcpu: number): ObjectKey => objectKey(`vcpu_requests:${vcpu}`);
+/** Footprint object of the ghost record of lockless reads of freed shadow pages (only the final check reads it). */
+export const LOCKLESS_UAF = objectKey('ghost:lockless_use_after_free');
 /** The mmu_lock (a lock name; its footprint key is sim's lockObject(MMU_LOCK)). */
 export const MMU_LOCK = 'mmu_lock';
 

@@ -12,7 +12,7 @@ import { invlpgReorder } from './invlpgReorder.ts';
 import { syncBeforeLink } from './syncBeforeLink.ts';
 import { adLostUpdate } from './adLostUpdate.ts';
 import { concurrentEmulatedWrites } from './concurrentEmulatedWrites.ts';
-import { mmuNotifierInvalidate } from './mmuNotifierInvalidate.ts';
+import { mmuNotifierInvalidate, mmuNotifierInvalidateTso } from './mmuNotifierInvalidate.ts';
 import { case2UnsyncOnStore } from './case2UnsyncOnStore.ts';
 import { writeProtectFlush } from './writeProtectFlush.ts';
 import { roleBlindReuse } from './roleBlindReuse.ts';
@@ -25,6 +25,8 @@ import { NESTED_SCENARIOS } from './nested/index.ts';
 import { quadrantSplitStore } from './quadrantSplitStore.ts';
 import { paePdpteChange } from './paePdpteChange.ts';
 import { oneTableTwoModes } from './oneTableTwoModes.ts';
+import { locklessWalkZapSc, locklessWalkZapTso } from './locklessWalkZap.ts';
+import { unsyncPublishSc, unsyncPublishTso } from './unsyncPublish.ts';
 // mmu-race new: imports
 
 /** Every scenario, in the order `list` and the verdict table show them. */
@@ -56,6 +58,11 @@ export const SCENARIOS: readonly Scenario[] = [
   case2TwoFaults,
   case2TwoWriters,
   ...NESTED_SCENARIOS,
+  locklessWalkZapTso,
+  locklessWalkZapSc,
+  mmuNotifierInvalidateTso,
+  unsyncPublishTso,
+  unsyncPublishSc,
   // mmu-race new: entries
 ];
 

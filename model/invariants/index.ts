@@ -4,5 +4,6 @@ export { noStaleSpte } from './noStaleSpte.ts';
 export { writeProtection } from './writeProtection.ts';
 export { lockDiscipline } from './lockDiscipline.ts';
 export { noLostGuestWrite } from './noLostGuestWrite.ts';
+export { noLocklessUseAfterFree } from './noLocklessUseAfterFree.ts';
 export { describeOrigin, describeSpte, describeStaleness, gpteName } from './describe.ts';
 export { stateKey } from '../stateKey.ts';

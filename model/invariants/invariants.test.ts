@@ -12,10 +12,11 @@ import {
   PT_ACCESSED,
   PT_DIRTY,
   vcpuOf,
+  withLocklessState,
   type LeafSpte,
   type MmuWorld,
 } from '../index.ts';
-import { lockDiscipline, noLostGuestWrite, noStaleSpte, stateKey, writeProtection } from './index.ts';
+import { lockDiscipline, noLocklessUseAfterFree, noLostGuestWrite, noStaleSpte, stateKey, writeProtection } from './index.ts';
 
 const GVA = 0x4020_1000;
 
@@ -145,5 +146,26 @@ describe('stateKey', () => {
     const moved = withLeaf(w, { prov: { installedAt: 999, thread: 'VCPU9' } });
     expect(stateKey(moved)).toBe(stateKey(w));
     expect(stateKey(withLeaf(w, { writable: false }))).not.toBe(stateKey(w));
+  });
+});
+
+describe('no-lockless-use-after-free', () => {
+  it('should hold where no lockless walk read a freed page, and name the read and the free where one did', () => {
+    const w = withLocklessState(consistent());
+    expect(messageOf(noLocklessUseAfterFree.check(w))).toBeUndefined();
+    expect(messageOf(noLocklessUseAfterFree.check(consistent()))).toBeUndefined();
+    const freed = { gfn: 0x13, level: 1, step: 11, thread: 'VCPU1' };
+    const read = {
+      ...w,
+      lockless: { ...w.lockless!, freed: { 4: freed }, useAfterFree: [{ sp: 4, index: 1, step: 16, thread: 'VCPU0', freed }] },
+    };
+    expect(messageOf(noLocklessUseAfterFree.check(read))).toBe(
+      'VCPU0 read entry 1 of sp#4 (L1 shadow of gfn 0x13) at step 16 without mmu_lock, after VCPU1 freed that page at step 11 (kvm_mmu_commit_zap_page)',
+    );
+  });
+
+  it('should keep the state key of a world without the lockless state as it was', () => {
+    const w = consistent();
+    expect(stateKey(withLocklessState(w))).toBe(`${stateKey(w)} mode=OUTSIDE_GUEST_MODE tlb_flush_req=0 freed= uaf=`);
   });
 });

@@ -166,3 +166,14 @@ describe('one cell split over workers and shards', () => {
     expect([missing.code, missing.stderr]).toEqual([2, expect.stringMatching(/missing shard 3\/3/)]);
   });
 });
+
+describe('a cell whose scenario runs under TSO', () => {
+  it('should not be split over workers (flush threads are not split), whether --memory or the scenario says tso', async () => {
+    const args = ['explore', 'mmu-notifier-invalidate-tso', '--kernel', 'v7.2', '--json'];
+    const single = await inProcess([...args, '--workers', '1']);
+    expect(JSON.parse(single.stdout).results[0]).toMatchObject({ verdict: 'holds', complete: true });
+    const two = await inProcess([...args, '--workers', '2']);
+    expect(two.code).toBe(0);
+    expect(untimed(two.stdout)).toBe(untimed(single.stdout));
+  });
+});

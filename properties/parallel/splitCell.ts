@@ -13,11 +13,11 @@ import type { CellSubtreeTask } from './subtreeTask.ts';
 /**
  * True when a cell's search can be split: exhaustive Optimal DPOR (a preemption bound is another
  * search), under sequential consistency (the subtree workers build the cell's program as a scenario
- * builds it, and a TSO run's flush threads are not split), whether TSO comes from `--memory` or is
- * the scenario's own memory model.
+ * builds it, and a TSO run's flush threads are not split). The memory model is the command line's,
+ * else the scenario's own.
  */
-export function splittable(spec: ExploreSpec, scenario: Pick<Scenario, 'memory'>): boolean {
-  return spec.strategy === 'dpor' && spec.preemptions === undefined && (spec.memory ?? scenario.memory) !== 'tso';
+export function splittable(spec: ExploreSpec, scenario?: Pick<Scenario, 'memory'>): boolean {
+  return spec.strategy === 'dpor' && spec.preemptions === undefined && (spec.memory ?? scenario?.memory) !== 'tso';
 }
 
 /** How runSplitCell runs: the pool threads' watchdog, who learns how the work was shared, tuning. */

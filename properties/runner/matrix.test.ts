@@ -32,7 +32,7 @@ for (const scenario of SCENARIOS) {
       const expected = scenario.expect(kernel);
       if (expected.verdict === 'violated') {
         it(`should find the ${expected.invariant} violation under ${preset.name} by exploration (${expected.why})`, () => {
-          // Under the scenario's own memory model, as the matrix explores it.
+          // The scenario's own memory model, as runCell applies it.
           const program = withMemory(scenario.build(preset.name), scenario.memory);
           if (expected.exhaustiveOnly) {
             const r = runCell(scenario, preset.name, { strategy: DEFAULT_STRATEGY, runs: 0, seed: SEED });
