@@ -84,7 +84,18 @@ export const listCommand: Command = {
 const cell = (s: string): string => s.replace(/\|/g, '\\|');
 
 /** The code paths in the order the docs list them. */
-const PATHS: readonly (keyof Sources)[] = ['locking', 'walk', 'fetch', 'pteWrite', 'invlpg', 'sync', 'mmuNotifier', 'nested', 'lockless', 'trackWrite'];
+const PATHS: readonly (keyof Sources)[] = [
+  'locking',
+  'walk',
+  'fetch',
+  'pteWrite',
+  'invlpg',
+  'sync',
+  'mmuNotifier',
+  'nested',
+  'lockless',
+  'trackWrite',
+];
 
 /** The preset's sources; the nested, lockless and trackWrite rows only where the preset has them. */
 const sourceRows = (p: KernelConfig): [string, string][] =>
