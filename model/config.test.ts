@@ -135,10 +135,26 @@ describe('behaviour per release', () => {
       'nested-ad-write-back': 'role',
       'lockless-walk-no-mb': 'role',
       'zap-plain-mode-read': 'role',
+      'no-track-write-mb': 'role',
+      'no-account-shadowed-mb': 'role',
       'v7.2+unsync': 'role',
       'unsync-spte-before-mark+unsync': 'role',
     });
     expect(PRESETS.filter((p) => p.roleAccess === 'per-level').map((p) => p.name)).toEqual(['v7.2']);
+  });
+
+  it('should read indirect_shadow_pages without mmu_lock from v4.4 on, with both barriers of 226d9b8f1688 only in v7.2', () => {
+    const releases = ALL_PRESETS.filter((p) => p.kind === 'release' && !p.name.endsWith('+unsync'));
+    expect(releases.filter((p) => p.trackWriteCheck === 'counter').map((p) => p.name)).toEqual(['v4.20', 'v7.2', 'v4.4']);
+    expect(releases.filter((p) => p.trackWriteBarrier || p.accountShadowedBarrier).map((p) => p.name)).toEqual(['v7.2']);
+    const one = (name: string) => {
+      const p = presetByName(name);
+      return [p.trackWriteCheck, p.trackWriteBarrier, p.accountShadowedBarrier];
+    };
+    expect(one('v7.2')).toEqual(['counter', true, true]);
+    expect(one('no-track-write-mb')).toEqual(['counter', false, true]);
+    expect(one('no-account-shadowed-mb')).toEqual(['counter', true, false]);
+    expect(one('pte-write-always-locks')).toEqual(['always-lock', false, false]);
   });
 
   it('should run a lockless shadow walk only where the model has one: v4.4, today and their mutants', () => {
@@ -153,6 +169,9 @@ describe('behaviour per release', () => {
       'lockless-walk-no-mb': 'no-mb/locked',
       'zap-no-mb': 'mode-then-mb/locked',
       'zap-plain-mode-read': 'store-mb/plain',
+      'no-track-write-mb': 'store-mb/locked',
+      'no-account-shadowed-mb': 'store-mb/locked',
+      'pte-write-always-locks': 'mode-then-mb/mb',
       'v7.2+unsync': 'store-mb/locked',
       'unsync-spte-before-mark+unsync': 'store-mb/locked',
     });

@@ -77,6 +77,15 @@ export type InvlpgMode = 'not-trapped' | 'zap' | 'zap-reinstall' | 'zap-reread' 
 export type GetPageSync = 'full' | 'transient';
 
 /**
+ * How an emulated guest write decides whether shadow pages need zapping: 'always-lock' takes
+ * mmu_lock and looks for them (v2.6.36 kvm_mmu_pte_write: there is no page counter); 'counter'
+ * first reads kvm->arch.indirect_shadow_pages without the lock and returns while it is 0 (v4.4
+ * kvm_mmu_pte_write "if (!ACCESS_ONCE(vcpu->kvm->arch.indirect_shadow_pages)) return;", later
+ * READ_ONCE, kvm_mmu_track_write today).
+ */
+export type TrackWriteCheck = 'always-lock' | 'counter';
+
+/**
  * How walk_shadow_page_lockless_begin/end publish vcpu->mode around a walk of the shadow tables
  * without mmu_lock: 'mode-then-mb' stores READING_SHADOW_PAGE_TABLES then smp_mb(), and ends with
  * smp_mb() then OUTSIDE_GUEST_MODE (v4.4 arch/x86/kvm/mmu.c); 'store-mb' is smp_store_mb (an xchg
@@ -137,6 +146,9 @@ export const PRESET_NAMES = [
   'lockless-walk-no-mb',
   'zap-no-mb',
   'zap-plain-mode-read',
+  'no-track-write-mb',
+  'no-account-shadowed-mb',
+  'pte-write-always-locks',
   'v2.6.32+unsync',
   'v2.6.33+unsync',
   'v2.6.35+unsync',
@@ -174,6 +186,8 @@ export interface Sources {
   readonly mmuNotifier: string;
   /** Nested paging (L1's NPT/EPT shadowed for L2), where the release has it. */
   readonly nested?: string;
+  /** The indirect_shadow_pages fast path of an emulated write and its barriers, where the release has it. */
+  readonly trackWrite?: string;
   /** The lockless shadow walk against kvm_mmu_commit_zap_page, where the preset models it. */
   readonly lockless?: string;
 }
@@ -282,6 +296,12 @@ export interface KernelConfig {
   readonly syncBeforeLink: boolean;
   /** kvm_sync_page write-protects the gfn again (rmap_write_protect) before resyncing it (false only in a mutant). */
   readonly syncWriteProtect: boolean;
+  /** How an emulated write that did not trap decides whether to zap (see TrackWriteCheck). */
+  readonly trackWriteCheck: TrackWriteCheck;
+  /** smp_mb() between the emulated write and the read of indirect_shadow_pages (226d9b8f1688, kvm_mmu_track_write). */
+  readonly trackWriteBarrier: boolean;
+  /** smp_mb() after account_shadowed's ++indirect_shadow_pages, before FNAME(gpte_changed) re-reads the gpte (226d9b8f1688). */
+  readonly accountShadowedBarrier: boolean;
   /** Nested paging: how L1's and L2's shadow pages stay apart (see NestedRoleSplit). */
   readonly nestedRoles: NestedRoleSplit;
   /** Nested EPT: what INVEPT does (see InveptMode). */
@@ -337,6 +357,9 @@ const V2636: KernelConfig = {
   getPageSync: 'transient',
   syncBeforeLink: true,
   syncWriteProtect: true,
+  trackWriteCheck: 'always-lock',
+  trackWriteBarrier: false,
+  accountShadowedBarrier: false,
   nestedRoles: 'direct',
   invept: 'l1-context',
   nestedEntry: 'reload',
@@ -514,6 +537,7 @@ export const PRESETS: readonly KernelConfig[] = [
     pteWriteGpte: 'reread-under-lock',
     invlpg: 'unsync-locked',
     invlpgCounter: false,
+    trackWriteCheck: 'counter',
     description:
       "fetch as v2.6.36; kvm_mmu_pte_write re-reads the written gpte under mmu_lock (mmu_pte_write_fetch_gpte) instead of installing the emulator's value, and still updates level-1 SPTEs; invlpg rebuilds an unsync leaf from a gpte read under mmu_lock.",
     citation:
@@ -521,6 +545,8 @@ export const PRESETS: readonly KernelConfig[] = [
     sources: {
       ...V2636.sources,
       fetch: 'v4.20 arch/x86/kvm/paging_tmpl.h FNAME(fetch): as v2.6.36 (gpte_changed at the top and every level)',
+      trackWrite:
+        'v4.20 arch/x86/kvm/mmu.c kvm_mmu_pte_write: returns at once while READ_ONCE(kvm->arch.indirect_shadow_pages) is 0, no barrier before it (as v4.4, and as the base f10f3621ad80 of 226d9b8f1688); account_shadowed: a plain ++ under mmu_lock',
       pteWrite:
         'v4.20 arch/x86/kvm/mmu.c kvm_mmu_pte_write: spin_lock, then gentry = mmu_pte_write_fetch_gpte (kvm_vcpu_read_guest_atomic, 0e0fee5c539b), zap, then mmu_pte_write_new_pte on level-1 pages (removed only by c5e2184d1544, v5.12)',
       invlpg:
@@ -543,6 +569,9 @@ export const PRESETS: readonly KernelConfig[] = [
     pteWriteFlush: 'if-present',
     invlpg: 'sync-spte',
     invlpgCounter: false,
+    trackWriteCheck: 'counter',
+    trackWriteBarrier: true,
+    accountShadowedBarrier: true,
     locklessWalk: 'store-mb',
     zapOrder: 'locked',
     unsyncPublish: 'mark-then-spte',
@@ -562,6 +591,8 @@ export const PRESETS: readonly KernelConfig[] = [
       sync: 'arch/x86/kvm/mmu/mmu.c kvm_mmu_find_shadow_page: a same-role unsync page is resynced with kvm_sync_page and stays unsync',
       mmuNotifier:
         'arch/x86/kvm/mmu/mmu.c kvm_faultin_pfn / is_page_fault_stale: mmu_invalidate_seq sampled before the pfn, checked under mmu_lock',
+      trackWrite:
+        'arch/x86/kvm/mmu/mmu.c kvm_mmu_track_write: smp_mb(), then return while kvm->arch.indirect_shadow_pages is 0; account_shadowed: ++indirect_shadow_pages, then smp_mb() (226d9b8f1688 "Fix a largely theoretical race in kvm_mmu_track_write()", 2024)',
       nested:
         'arch/x86/kvm/vmx/nested.c handle_invept: kvm_mmu_free_roots on guest_mmu (the roots whose EPTP matches, or all); svm/nested.c nested_svm_transition_tlb_flush: KVM_REQ_MMU_SYNC on every VMRUN, roots kept; mmu/mmu.c kvm_calc_shadow_ept_root_page_role and kvm_calc_cpu_role: role.guest_mode for L2 pages; kvm_mmu_track_write only zaps',
       lockless:
@@ -622,6 +653,8 @@ const V44: KernelConfig = mutant(
     invlpg:
       'v4.4 paging_tmpl.h FNAME(invlpg): an unsync leaf is zapped, its gpte re-read with kvm_vcpu_read_guest_atomic and FNAME(update_pte) run, under mmu_lock',
     sync: 'v4.4 mmu.c kvm_mmu_get_page: a same-role unsync page is resynced (kvm_sync_page_transient) and stays unsync',
+    trackWrite:
+      'v4.4 arch/x86/kvm/mmu.c kvm_mmu_pte_write: "if (!ACCESS_ONCE(vcpu->kvm->arch.indirect_shadow_pages)) return;" before any lock, no barrier; x86.c emulator_write_phys writes guest memory first; account_shadowed: a plain ++ under mmu_lock (in kvm_mmu_get_page), unaccount_shadowed a plain -- (kvm_mmu_prepare_zap_page)',
     nested:
       "v4.4 svm.c nested_svm_vmrun: kvm_mmu_unload + nested_svm_init_mmu_context (kvm_init_shadow_mmu on the nCR3) on every VMRUN, then kvm_mmu_load -> mmu_alloc_roots + kvm_mmu_sync_roots; vmx.c handle_invept (global only): kvm_mmu_sync_roots on L1's TDP context (mmu_sync_roots returns for direct_map) + KVM_REQ_TLB_FLUSH; mmu.c init_kvm_tdp_mmu: update_pte = nonpaging_update_pte, base_role.word = 0; kvm_mmu_page_role has no guest_mode",
     lockless:
@@ -792,6 +825,38 @@ export const EXTRA_PRESETS: readonly KernelConfig[] = [
     'mutant; the rule it breaks: virt/kvm/kvm_main.c __kvm_make_request (set_bit, a locked bitop on x86) and kvm_vcpu_exiting_guest_mode (smp_mb__before_atomic + cmpxchg)',
     { lockless: 'virt/kvm/kvm_main.c kvm_make_vcpu_request with __set_bit and READ_ONCE(vcpu->mode) (mutant); the walker as v7.2' },
   ),
+  mutant(
+    'v7.2',
+    'no-track-write-mb',
+    { trackWriteBarrier: false },
+    "mutant of v7.2: 226d9b8f1688 with only account_shadowed's barrier: kvm_mmu_track_write reads indirect_shadow_pages with no smp_mb() after the emulated write, so on x86 the read can pass the write still in the store buffer.",
+    'mutant; the rule it breaks: arch/x86/kvm/mmu/mmu.c kvm_mmu_track_write "smp_mb(); if (!vcpu->kvm->arch.indirect_shadow_pages) return;" (226d9b8f1688)',
+    { trackWrite: 'mmu/mmu.c kvm_mmu_track_write without its smp_mb() (mutant); account_shadowed with its smp_mb() as v7.2' },
+  ),
+  mutant(
+    'v7.2',
+    'no-account-shadowed-mb',
+    { accountShadowedBarrier: false },
+    "mutant of v7.2: 226d9b8f1688 with only kvm_mmu_track_write's barrier: account_shadowed increments indirect_shadow_pages with no smp_mb() after it, so FNAME(gpte_changed) can read the gpte while the increment is still in the store buffer.",
+    'mutant; the rule it breaks: arch/x86/kvm/mmu/mmu.c account_shadowed "kvm->arch.indirect_shadow_pages++; smp_mb();" (226d9b8f1688)',
+    { trackWrite: 'mmu/mmu.c account_shadowed without its smp_mb() (mutant); kvm_mmu_track_write with its smp_mb() as v7.2' },
+  ),
+  {
+    ...V44,
+    name: 'pte-write-always-locks',
+    kind: 'mutant',
+    aliases: [],
+    trackWriteCheck: 'always-lock',
+    description:
+      'mutant of v4.4: kvm_mmu_pte_write has no indirect_shadow_pages fast path and always takes mmu_lock to look for shadow pages of the written gfn, as v2.6.36 did; the lock orders the emulated write against every fetch.',
+    citation:
+      'mutant; what it drops: v4.4 arch/x86/kvm/mmu.c kvm_mmu_pte_write "if (!ACCESS_ONCE(vcpu->kvm->arch.indirect_shadow_pages)) return;" (v2.6.36 kvm_mmu_pte_write had no such check)',
+    sources: {
+      ...V44.sources,
+      trackWrite:
+        'v4.4 mmu.c kvm_mmu_pte_write without the indirect_shadow_pages fast path (mutant): spin_lock, then for_each_gfn_indirect_valid_sp',
+    },
+  },
 ];
 
 /** Presets that predate unsync shadow pages (v2.6.28) or whose code never had them in this form: no +unsync variant. */

@@ -1,7 +1,7 @@
 // FNAME(fetch), arch/x86/kvm/paging_tmpl.h: builds the shadow path for a walk, under mmu_lock.
 // One implementation; the historical variants differ only in KernelConfig (docs/background.md: fetch and its re-checks).
 
-import { read, type Proc, type ThreadContext } from '../sim/step.ts';
+import { fencedRead, read, type Proc, type ThreadContext } from '../sim/step.ts';
 import { formatOf, isDirtyIn } from './format.ts';
 import { ACC_ALL, ACC_WRITE, formatAccess, hex, pagesPerLevel } from './pte.ts';
 import { dropSpte, kvmMmuGetPage, linkShadowPage, mmuSetSpte } from './shadow/ops.ts';
@@ -19,16 +19,20 @@ export type FetchResult =
   | { readonly kind: 'changed'; readonly level: number }
   | { readonly kind: 'no-root' };
 
-/** FNAME(gpte_changed): re-reads the level-`level` gpte of the walk; true if it differs. */
-export function* gpteChanged(ctx: ThreadContext, gw: GuestWalker, level: number): Proc<MmuWorld, boolean> {
+/**
+ * FNAME(gpte_changed): re-reads the level-`level` gpte of the walk; true if it differs. `afterMb`:
+ * account_shadowed's smp_mb() (226d9b8f1688) comes between the page just created and this read; it
+ * is the read's fence (fencedRead), so SC schedules keep their steps, and under TSO the stores before
+ * it (the increment and the write protection, one step here) are drained as the kernel's barrier does.
+ */
+export function* gpteChanged(ctx: ThreadContext, gw: GuestWalker, level: number, afterMb = false): Proc<MmuWorld, boolean> {
   ctx.assertHeld(MMU_LOCK, 'gpte_changed');
   const gpa = gw.pteGpa[level - 1];
   const old = gw.ptes[level - 1];
-  return yield* read<MmuWorld, boolean>(
-    () => `fetch: gpte_changed(L${level}) re-read @${hex(gpa)}`,
-    [gmemObj(gpa)],
-    (w) => gmemRead(w, gpa) !== old,
-  );
+  const label = (): string => `fetch: ${afterMb ? 'account_shadowed: smp_mb(); ' : ''}gpte_changed(L${level}) re-read @${hex(gpa)}`;
+  const changed = (w: MmuWorld): boolean => gmemRead(w, gpa) !== old;
+  if (afterMb) return yield* fencedRead<MmuWorld, boolean>(label, [gmemObj(gpa)], changed);
+  return yield* read<MmuWorld, boolean>(label, [gmemObj(gpa)], changed);
 }
 
 /** The SPTE at one shadow entry plus, for a link, what its child shadows. */
@@ -118,7 +122,9 @@ export function* fetch(
       const got = yield* kvmMmuGetPage(ctx, vcpu, 'fetch', tableGfn, role);
       created = got.sp;
       const checkNow = check || (cfg.recheck === 'when-created' && got.created);
-      if (checkNow && cfg.recheckOrder === 'after-protect' && (yield* gpteChanged(ctx, gw, checkLevel)))
+      // v7.2 mmu.c account_shadowed: "indirect_shadow_pages++; smp_mb();" for a page created just now.
+      const afterMb = got.created && cfg.accountShadowedBarrier;
+      if (checkNow && cfg.recheckOrder === 'after-protect' && (yield* gpteChanged(ctx, gw, checkLevel, afterMb)))
         return { kind: 'changed', level: checkLevel };
       yield* linkShadowPage(ctx, 'fetch', sp, index, created, source(gw, level));
       sp = created;

@@ -20,6 +20,7 @@ export {
 export { fetch, gpteChanged, type FetchResult, type FetchAccess } from './fetch.ts';
 export { pageFault, type PageFaultResult } from './pageFault.ts';
 export { kvmMmuPteWrite } from './pteWrite.ts';
+export { emulatedWrite, type EmulatedWriteResult } from './trackWrite.ts';
 export {
   hostMigratePage,
   hostRemap,

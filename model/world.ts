@@ -13,8 +13,11 @@ export interface GuestStore {
   readonly value: number;
   readonly step: number;
   readonly thread: string;
-  /** 'direct' when the store went straight to memory, 'emulated' when it trapped and KVM wrote it. */
-  readonly how: 'direct' | 'emulated';
+  /**
+   * 'direct' when the store went straight to memory, 'emulated' when it trapped and KVM wrote it,
+   * 'emulator' when KVM emulated the instruction for another reason and wrote it (no trap).
+   */
+  readonly how: 'direct' | 'emulated' | 'emulator';
 }
 
 /** The gpte an SPTE was built from, as the (unlocked) walk read it. */
@@ -162,6 +165,13 @@ export interface MmuWorld {
   /** All shadow pages in the hash, by id. */
   readonly sps: Readonly<Record<number, ShadowPage>>;
   readonly nextSpId: number;
+  /**
+   * kvm->arch.indirect_shadow_pages: how many non-direct shadow pages are in the hash, kept by
+   * account_shadowed / unaccount_shadowed as pages are created and zapped (createSp, zapPage). An
+   * emulated write reads it without mmu_lock (see KernelConfig.trackWriteCheck); footprint object
+   * INDIRECT_SHADOW_PAGES.
+   */
+  readonly indirectShadowPages: number;
   readonly vcpus: readonly VcpuState[];
   readonly flags: Readonly<Record<string, boolean>>;
   /** kvm->arch.invlpg_counter: bumped by every invlpg under mmu_lock (only with config.unsync && invlpgCounter). */
@@ -308,6 +318,7 @@ export function initialWorld(o: WorldOptions): MmuWorld {
     storeLog: [],
     sps: {},
     nextSpId: 1,
+    indirectShadowPages: 0,
     vcpus,
     flags: { ...(o.flags ?? {}) },
     invlpgCounter: 0,
@@ -362,6 +373,12 @@ export const gmemObj = (gpa: number): ObjectKey => objectKey(`gmem:${hex(gpa)}`)
 
 /** The single footprint object for all shadow state. */
 export const SHADOW = objectKey('shadow');
+/**
+ * Footprint object of kvm->arch.indirect_shadow_pages (MmuWorld.indirectShadowPages): every step that
+ * may create or zap a non-direct shadow page writes it as well as SHADOW, so the lockless read of the
+ * counter depends only on those steps.
+ */
+export const INDIRECT_SHADOW_PAGES = objectKey('indirect_shadow_pages');
 /** Footprint object written by TLB flushes. */
 export const TLB = objectKey('tlb');
 /** Footprint object of the host's mappings of guest memory (what gfn_to_pfn reads). */

@@ -50,6 +50,8 @@ interface RaceBase {
   readonly tlbs?: boolean;
   /** A nested world (the guest builder lays out L1's NPT or EPT): the vCPUs that run L2; the others run L1 on TDP. */
   readonly l2Vcpus?: readonly number[];
+  /** vCPUs whose roots are not loaded before the race (e.g. an L2 vCPU entering L2 for the first time in it). */
+  readonly unloaded?: readonly number[];
   readonly maxSteps?: number;
 }
 
@@ -93,7 +95,7 @@ export function raceProgram(spec: RaceSpec): Program<MmuWorld> {
   });
   const vcpus = bodies.map((_, i) => vcpuOf(world, i));
   // An L1 vCPU of a nested world runs on L0's TDP root, which the model leaves out: it has no shadow root to load.
-  for (const v of vcpus) if (!v.tdp) world = runSolo(world, (ctx) => kvmMmuLoad(ctx, v), 'prelude');
+  for (const v of vcpus) if (!v.tdp && !spec.unloaded?.includes(v.id)) world = runSolo(world, (ctx) => kvmMmuLoad(ctx, v), 'prelude');
   for (const p of spec.prelude) {
     const a: PreludeAccess = typeof p === 'number' ? { gva: p, kind: 'read' } : p;
     const id = a.vcpu ?? 0;

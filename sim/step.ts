@@ -183,6 +183,15 @@ export function* fence<W>(label: Label = 'smp_mb()'): Proc<W> {
   yield { kind: 'act', label, reads: NONE, writes: NONE, locked: true };
 }
 
+/**
+ * smp_mb() and the load after it as one step, for a fence whose only job is to order that load
+ * after the thread's earlier stores: under TSO it waits until the store buffer is empty, then reads
+ * memory; under SC it is a plain read.
+ */
+export function* fencedRead<W, T>(label: Label, reads: readonly ObjectKey[], fn: (world: W, info: StepInfo) => T): Proc<W, T> {
+  return (yield { kind: 'act', label, reads, writes: NONE, read: fn, locked: true }) as T;
+}
+
 /** Acquires a spinlock; the thread is not runnable while another thread holds it. */
 export function* acquire<W>(lock: string, label: Label = `spin_lock(${lock})`): Proc<W> {
   yield { kind: 'acquire', label, lock };

@@ -39,9 +39,15 @@ export function describeStaleness(world: MmuWorld, gpa: number, s: Spte): string
   return st.step > readAt ? `made stale by ${what}` : `the last store, ${what}, came before the walk read it`;
 }
 
-/** "trapped (emulated) store of 0x…" or "untrapped store of 0x…" */
+const STORE_WORDS: Readonly<Record<GuestStore['how'], string>> = {
+  emulated: 'trapped (emulated) ',
+  direct: 'untrapped ',
+  emulator: 'emulated (untrapped) ',
+};
+
+/** "trapped (emulated) store of 0x…", "untrapped store of 0x…" or "emulated (untrapped) store of 0x…" */
 export function storeWords(st: GuestStore): string {
-  return `${st.how === 'emulated' ? 'trapped (emulated) ' : 'untrapped '}store of ${formatPte(st.value)}`;
+  return `${STORE_WORDS[st.how]}store of ${formatPte(st.value)}`;
 }
 
 /** The steps describeOrigin names: where the SPTE was installed, and where its gpte was read (or written by the emulator). */

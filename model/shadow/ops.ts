@@ -1,12 +1,13 @@
 // Shadow-MMU operations as steps: each is one atomic action on `shadow`, run under mmu_lock.
 
-import { read, update, type Label, type Proc, type ThreadContext } from '../../sim/step.ts';
+import { fence, read, update, type Label, type Proc, type ThreadContext } from '../../sim/step.ts';
 import { ACC_ALL, hex, isPresent, pteGfn } from '../pte.ts';
 import { vcpuPageRole } from './role.ts';
 import { flushAllTlbs } from '../tlb.ts';
 import { lockMmu, unlockMmu } from '../mmuLock.ts';
 import {
   HOST_MM,
+  INDIRECT_SHADOW_PAGES,
   MMU_LOCK,
   pdptrsObj,
   ROLE_4LEVEL_DEFAULTS,
@@ -24,8 +25,10 @@ import { kvmSyncPage } from './sync.ts';
 const SHADOW_RW = { reads: [SHADOW], writes: [SHADOW] };
 /** set_spte also reads the host's mapping of gfn (gfn_to_pfn) when no pfn was resolved before the lock. */
 const SET_SPTE_RW = { reads: [SHADOW, HOST_MM], writes: [SHADOW] };
+/** kvm_mmu_get_page: may create (account_shadowed) a page. */
+const GET_PAGE_RW = { reads: [SHADOW], writes: [SHADOW, INDIRECT_SHADOW_PAGES] };
 /** kvm_mmu_get_page where TLBs are modelled: its write protection may flush them. */
-const SHADOW_TLB_RW = { reads: [SHADOW], writes: [SHADOW, TLB] };
+const GET_PAGE_TLB_RW = { reads: [SHADOW], writes: [SHADOW, INDIRECT_SHADOW_PAGES, TLB] };
 
 /** Role of a non-direct shadow page of a 4-level guest at `level` with rights `access` (the other fields at their defaults). */
 export const indirectRole = (level: number, access: number): SpRole => ({ level, direct: false, access, ...ROLE_4LEVEL_DEFAULTS });
@@ -55,7 +58,7 @@ export function* kvmMmuGetPage(ctx: ThreadContext, vcpu: Vcpu, who: string, gfn:
   const what = (): string =>
     role.direct ? 'direct' : `write-protect gfn ${hex(gfn)} if new${flush ? ', kvm_flush_remote_tlbs if an spte lost W' : ''}`;
   const lookup = (label: Label, retry: boolean) =>
-    update<MmuWorld, Lookup>(label, vcpu.tlbs ? SHADOW_TLB_RW : SHADOW_RW, (d, info, w) => {
+    update<MmuWorld, Lookup>(label, vcpu.tlbs ? GET_PAGE_TLB_RW : GET_PAGE_RW, (d, info, w) => {
       const unsync = role.direct ? [] : unsyncSpsOf(w, gfn);
       // The nested-roles-shared mutant: an L2 lookup that cannot tell L1's pages from L2's.
       const found =
@@ -148,23 +151,26 @@ export function* mmuAllocRoots(ctx: ThreadContext, vcpu: Vcpu, gva = 0): Proc<Mm
   yield* lockMmu(vcpu);
   ctx.assertHeld(MMU_LOCK, 'mmu_alloc_roots');
   const level = vcpu.mode.rootLevel;
-  const root = yield* update<MmuWorld, number>(
+  const root = yield* update<MmuWorld, { sp: number; created: boolean }>(
     () => `mmu_alloc_roots: kvm_mmu_get_page(gfn ${hex(vcpu.cr3Gfn)}, L${level}) (write-protect gfn ${hex(vcpu.cr3Gfn)} if new)`,
-    SHADOW_RW,
+    GET_PAGE_RW,
     (d, info, before) => {
       const role = vcpuPageRole(vcpu, 0, level, false, ACC_ALL);
       let sp = findSp(before, vcpu.cr3Gfn, role, vcpu.config.roleCompare);
+      const created = sp === undefined;
       if (sp === undefined) {
         sp = createSp(d, vcpu.cr3Gfn, role, info.index, info.threadName);
         rmapWriteProtect(d, vcpu.cr3Gfn, before); // the page created above has no SPTEs yet
       }
       d.sps[sp].rootCount++;
       d.vcpus[vcpu.id].root = sp;
-      return sp;
+      return { sp, created };
     },
   );
+  // account_shadowed's smp_mb() (226d9b8f1688), after the step that also takes the root reference.
+  if (root.created && vcpu.config.accountShadowedBarrier) yield* fence<MmuWorld>('mmu_alloc_roots: account_shadowed: smp_mb()');
   yield* unlockMmu(vcpu);
-  return root;
+  return root.sp;
 }
 
 /**
@@ -178,7 +184,7 @@ function* mmuAllocPaeRoots(ctx: ThreadContext, vcpu: Vcpu, gva: number): Proc<Mm
   ctx.assertHeld(MMU_LOCK, 'mmu_alloc_roots');
   const roots = yield* update<MmuWorld, (number | null)[]>(
     `mmu_alloc_roots: pae_root[0..3] = kvm_mmu_get_page(${vcpu.mode.pdptes ? 'PDPTE gfn' : `gfn ${hex(vcpu.cr3Gfn)}, quadrant i`}, L2) (write-protect if new)`,
-    { reads: [SHADOW, pdptrsObj(vcpu.id)], writes: [SHADOW] },
+    { reads: [SHADOW, pdptrsObj(vcpu.id)], writes: [SHADOW, INDIRECT_SHADOW_PAGES] },
     (d, info, before) => {
       const out: (number | null)[] = [];
       for (let i = 0; i < 4; i++) {

@@ -67,11 +67,13 @@ export function reachableSps(world: MmuWorld, roots: readonly (number | undefine
   return seen;
 }
 
-/** Creates a shadow page in the hash; returns its id. */
+/** Creates a shadow page in the hash (kvm_mmu_get_page's allocation and account_shadowed); returns its id. */
 export function createSp(d: D, gfn: number, role: SpRole, step: number, thread: string): number {
   const id = d.nextSpId++;
   const sp: Draft<ShadowPage> = { id, gfn, role, spt: {}, parents: [], unsync: false, rootCount: 0, createdAt: step, createdBy: thread };
   d.sps[id] = sp;
+  // account_shadowed (v4.4 mmu.c, from kvm_mmu_get_page): a plain ++ under mmu_lock, for pages that shadow a guest table.
+  if (!role.direct) d.indirectShadowPages++;
   return id;
 }
 
@@ -131,6 +133,8 @@ export function zapPage(d: D, spId: number): void {
   for (const v of d.vcpus) if (v.root === spId) v.root = undefined;
   // A zapped PAE root invalidates all four (kvm_mmu_reload frees and reallocates pae_root as a whole).
   for (const v of d.vcpus) if (v.paeRoot?.includes(spId)) v.paeRoot = undefined;
+  // unaccount_shadowed (v4.4 mmu.c kvm_mmu_prepare_zap_page): a plain -- under mmu_lock.
+  if (!sp.role.direct) d.indirectShadowPages--;
   delete d.sps[spId];
 }
 

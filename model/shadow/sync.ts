@@ -5,7 +5,18 @@ import { acquire, read, release, update, type Draft, type Proc, type StepInfo, t
 import { formatOf, isAccessedIn, isDirtyIn } from '../format.ts';
 import { hex, pteGfn } from '../pte.ts';
 import { shadowedGpte } from './role.ts';
-import { gmemObj, gmemRead, HOST_MM, MMU_LOCK, rootsOf, SHADOW, type MmuWorld, type SpRole, type Vcpu } from '../world.ts';
+import {
+  gmemObj,
+  gmemRead,
+  HOST_MM,
+  INDIRECT_SHADOW_PAGES,
+  MMU_LOCK,
+  rootsOf,
+  SHADOW,
+  type MmuWorld,
+  type SpRole,
+  type Vcpu,
+} from '../world.ts';
 import { reachableSps, rmapWriteProtect, zapPage, zapSpte } from './pages.ts';
 import { setSpte } from './spte.ts';
 import { kvmFlushRemoteTlbs, kvmMmuFlushTlb } from '../tlb.ts';
@@ -53,7 +64,7 @@ export function* kvmSyncPage(ctx: ThreadContext, vcpu: Vcpu, who: string, sp: nu
   if (present === 0) {
     yield* update<MmuWorld>(
       () => `${who}: kvm_sync_page: no present spte left, kvm_mmu_zap_page sp#${sp}`,
-      SHADOW_RW,
+      { reads: [SHADOW], writes: [SHADOW, INDIRECT_SHADOW_PAGES] },
       (d) => {
         if (d.sps[sp]) zapPage(d, sp);
       },

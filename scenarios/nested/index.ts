@@ -5,6 +5,7 @@ import { EPT, NPT, type NestedFormat } from './layout.ts';
 import { nestedXiaoCase, type NestedXiaoCase } from './nestedXiao.ts';
 import { WALK_2D_RACES } from './walk2dRace.ts';
 import { nestedRolesDistinct } from './rolesDistinct.ts';
+import { INDIRECT_SHADOW_PAGES } from './indirectShadowPages.ts';
 
 type Row = Readonly<Partial<Record<'v4.4' | 'v7.2', Expectation>>>;
 
@@ -84,4 +85,5 @@ export const NESTED_SCENARIOS: readonly Scenario[] = [
   ...ORDERINGS.map(inFormat(EPT)),
   ...WALK_2D_RACES,
   nestedRolesDistinct,
+  ...INDIRECT_SHADOW_PAGES,
 ];

@@ -16,7 +16,7 @@ export const listCommand: Command = {
   summary: 'list the scenarios and kernel presets',
   usage: USAGE,
   details:
-    'Prints every scenario (name, the guest paging modes of its vCPUs when not 4-level, x86-TSO when it runs\nunder store buffers by default, title, citation; --mode keeps\nthose that run in the given modes) and every kernel preset (name, kind: release, upstream state\nor mutant, earlier names, unsync pages on/off, description, citation, and the release, file and function\neach code path follows), in the order explore uses.',
+    'Prints every scenario (name, the guest paging modes of its vCPUs when not 4-level, its memory model when\nnot SC, title, citation; --mode keeps\nthose that run in the given modes) and every kernel preset (name, kind: release, upstream state\nor mutant, earlier names, unsync pages on/off, description, citation, and the release, file and function\neach code path follows), in the order explore uses.',
   options: [
     {
       name: 'mode',
@@ -40,8 +40,7 @@ export const listCommand: Command = {
             title: s.title,
             citation: s.citation,
             modes: modesOf(s),
-            // Only a scenario that runs under x86-TSO by default says so, so SC rows read as before.
-            ...(s.memory === 'tso' ? { memory: s.memory } : {}),
+            memory: s.memory ?? 'sc',
           })),
           presets: ALL_PRESETS.map((p) => ({
             name: p.name,
@@ -64,7 +63,8 @@ export const listCommand: Command = {
     out(paint.bold('Scenarios'));
     for (const s of scenarios) {
       const modes = modesOf(s).join(', ');
-      const tags = [...(modes === '4-level' ? [] : [modes]), ...(s.memory === 'tso' ? ['x86-TSO'] : [])];
+      // Shown where it is not the default: the guest paging modes, and the memory model.
+      const tags = [...(modes === '4-level' ? [] : [modes]), ...(s.memory === 'tso' ? ['tso'] : [])];
       out(`  ${paint.cyan(s.name)}  ${tags.length === 0 ? '' : `${paint.dim(`[${tags.join('; ')}]`)}  `}${s.title}`);
       out(paint.dim(`      ${s.citation}`));
     }
@@ -84,9 +84,20 @@ export const listCommand: Command = {
 const cell = (s: string): string => s.replace(/\|/g, '\\|');
 
 /** The code paths in the order the docs list them. */
-const PATHS: readonly (keyof Sources)[] = ['locking', 'walk', 'fetch', 'pteWrite', 'invlpg', 'sync', 'mmuNotifier', 'nested', 'lockless'];
+const PATHS: readonly (keyof Sources)[] = [
+  'locking',
+  'walk',
+  'fetch',
+  'pteWrite',
+  'invlpg',
+  'sync',
+  'mmuNotifier',
+  'nested',
+  'lockless',
+  'trackWrite',
+];
 
-/** The preset's sources; the nested and lockless rows only where the preset models them. */
+/** The preset's sources; the nested, lockless and trackWrite rows only where the preset has them. */
 const sourceRows = (p: KernelConfig): [string, string][] =>
   PATHS.flatMap((path): [string, string][] => {
     const source = p.sources[path];
