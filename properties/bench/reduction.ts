@@ -4,6 +4,7 @@
 
 import { dfs, dpor, explore } from '../../sim/index.ts';
 import { SCENARIOS } from '../../scenarios/index.ts';
+import { withMemory } from '../runner/matrix.ts';
 import { kernelsOf } from '../../scenarios/scenario.ts';
 import { timed } from './stats.ts';
 
@@ -65,7 +66,8 @@ export function measureReduction(dfsCap: number, kernels?: readonly string[]): R
   for (const s of SCENARIOS) {
     for (const kernel of kernelsOf(s)) {
       if (s.expect(kernel).verdict !== 'holds' || (kernels !== undefined && !kernels.includes(kernel))) continue;
-      const program = s.build(kernel);
+      // Under the scenario's own memory model, as the matrix runs the cell.
+      const program = withMemory(s.build(kernel), s.memory);
       const d = search(() => explore(program, dfs(), { maxExecutions: dfsCap }));
       const p = search(() => explore(program, dpor()));
       cells.push({ scenario: s.name, kernel, dfs: d, dpor: p, reduction: d.executions / Math.max(1, p.executions) });

@@ -7,6 +7,7 @@
 
 import { explore } from '../../sim/index.ts';
 import { SCENARIOS } from '../../scenarios/index.ts';
+import { withMemory } from '../runner/matrix.ts';
 import { kernelsOf } from '../../scenarios/scenario.ts';
 import { seedRuns, timed, type SeedRuns } from './stats.ts';
 import type { BenchStrategy } from './strategies.ts';
@@ -58,7 +59,9 @@ export function buggyCells(kernels?: readonly string[]): { scenario: string; ker
 /** Searches every buggy cell with every strategy, within `budget`. */
 export function measureRunsToFailure(strategies: readonly BenchStrategy[], budget: RunsBudget): BuggyCell[] {
   return buggyCells(budget.kernels).map(({ scenario, kernel }) => {
-    const program = SCENARIOS.find((s) => s.name === scenario)!.build(kernel);
+    const s = SCENARIOS.find((x) => x.name === scenario)!;
+    // Under the scenario's own memory model, as the matrix runs the cell.
+    const program = withMemory(s.build(kernel), s.memory);
     const rows = strategies.map((strategy): StrategyRuns => {
       const seeds = strategy.seeded ? budget.seeds : 1;
       const cap = strategy.seeded ? budget.seededCap : budget.deterministicCap;
