@@ -18,11 +18,13 @@ const MAX_HOLD = 8;
 
 /**
  * Under TSO, the stores fast-check keeps in their buffers (see guidedTso.ts): up to three, among
- * the first sixteen of an execution, each for up to eight steps of other threads. Shrinking drops
- * holds and shortens them, so a counterexample keeps only the reorderings it needs.
+ * the first sixteen of an execution, each for up to eight steps of other threads or for as long as
+ * it can (Infinity: until no program thread can run). Shrinking drops holds and shortens them, so a
+ * counterexample keeps only the reorderings it needs.
  */
 export function holdsArbitrary(): fc.Arbitrary<Hold[]> {
-  return fc.array(fc.record({ store: fc.nat(15), steps: fc.integer({ min: 1, max: MAX_HOLD }) }), { maxLength: 3 });
+  const steps = fc.oneof(fc.integer({ min: 1, max: MAX_HOLD }), fc.constant(Number.POSITIVE_INFINITY));
+  return fc.array(fc.record({ store: fc.nat(15), steps }), { maxLength: 3 });
 }
 
 /** Outcome of a fast-check exploration of one program. */
@@ -64,10 +66,16 @@ export function exploreWithFastCheck<W>(
   };
   if (program.memory === 'tso') {
     // Store-buffer flushes are scheduled too. Two runs without preemptions go first: every store
-    // flushed at once (a sequentially consistent run), then the first three held as long as holds go.
+    // flushed at once (a sequentially consistent run), then the first three held for as long as they can.
     const property = fc.property(gapsArbitrary(), holdsArbitrary(), (gaps, held) => holds(() => guidedTso(gaps, held)));
-    const longest = [0, 1, 2].map((store) => ({ store, steps: MAX_HOLD }));
-    const details = fc.check(property, { ...check, examples: [[[], []], [[], longest]] });
+    const longest = [0, 1, 2].map((store) => ({ store, steps: Number.POSITIVE_INFINITY }));
+    const details = fc.check(property, {
+      ...check,
+      examples: [
+        [[], []],
+        [[], longest],
+      ],
+    });
     if (!details.failed || !details.counterexample) return { verdict: { kind: 'holds' }, ...base(details) };
     const [gaps, held] = details.counterexample;
     return found(() => guidedTso(gaps, held), details);

@@ -3,7 +3,10 @@ import type { Footprint } from '../step.ts';
 import type { ChoicePoint, Strategy } from '../strategy.ts';
 import { oneRun } from './once.ts';
 
-/** A store kept in its thread's buffer on purpose: the execution's store number `store` (from 0) stays there while `steps` steps of other threads run. */
+/**
+ * A store kept in its thread's buffer on purpose: the execution's store number `store` (from 0) stays
+ * there while `steps` steps of other threads run (Infinity: until no program thread can run).
+ */
 export interface Hold {
   readonly store: number;
   readonly steps: number;
