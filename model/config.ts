@@ -302,6 +302,11 @@ export interface KernelConfig {
   readonly trackWriteBarrier: boolean;
   /** smp_mb() after account_shadowed's ++indirect_shadow_pages, before FNAME(gpte_changed) re-reads the gpte (226d9b8f1688). */
   readonly accountShadowedBarrier: boolean;
+  /**
+   * role.passthrough (2022, "KVM: X86/MMU: Introduce role.passthrough for shadowing 5-level NPT for 4-level
+   * NPT L1 guest"): a shadow NPT root above L1's NPT level shadows no gpte (sp_has_gptes() false).
+   */
+  readonly passthroughRole: boolean;
   /** Nested paging: how L1's and L2's shadow pages stay apart (see NestedRoleSplit). */
   readonly nestedRoles: NestedRoleSplit;
   /** Nested EPT: what INVEPT does (see InveptMode). */
@@ -360,6 +365,7 @@ const V2636: KernelConfig = {
   trackWriteCheck: 'always-lock',
   trackWriteBarrier: false,
   accountShadowedBarrier: false,
+  passthroughRole: false,
   nestedRoles: 'direct',
   invept: 'l1-context',
   nestedEntry: 'reload',
@@ -572,6 +578,7 @@ export const PRESETS: readonly KernelConfig[] = [
     trackWriteCheck: 'counter',
     trackWriteBarrier: true,
     accountShadowedBarrier: true,
+    passthroughRole: true,
     locklessWalk: 'store-mb',
     zapOrder: 'locked',
     unsyncPublish: 'mark-then-spte',

@@ -47,7 +47,19 @@ export function sameRole(a: SpRole, b: SpRole): boolean {
 
 /** Every field but the gpte format (has4ByteGpte, glevels): what a kernel missing that field would compare. */
 function sameRoleBut(a: SpRole, b: SpRole): boolean {
-  return a.level === b.level && a.direct === b.direct && a.access === b.access && a.quadrant === b.quadrant && a.guestMode === b.guestMode;
+  return (
+    a.level === b.level &&
+    a.direct === b.direct &&
+    a.access === b.access &&
+    a.quadrant === b.quadrant &&
+    a.guestMode === b.guestMode &&
+    (a.passthrough === true) === (b.passthrough === true)
+  );
+}
+
+/** sp_has_gptes (arch/x86/kvm/mmu/mmu.c, 2022 on): the page shadows guest PTEs, so it is counted, write-protects its gfn and is zapped by writes to it. */
+export function spHasGptes(role: SpRole): boolean {
+  return !role.direct && role.passthrough !== true;
 }
 
 /** The role comparison of kvm_mmu_get_page's hash lookup under `compare` (KernelConfig.roleCompare). */
