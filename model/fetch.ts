@@ -96,8 +96,8 @@ export function* fetch(
   if (checks && cfg.topLevelCheck && (yield* gpteChanged(ctx, gw, top))) return { kind: 'changed', level: top };
 
   let sp = root;
-  // kvm-x86/linux paging_tmpl.h FNAME(fetch): for_each_shadow_entry starts at the root's level, above `top` for a passthrough
-  // root, whose entry links the shadow of the guest's root table (table_gfn[top - 1], rights ACC_ALL: no gpte above it).
+  // kvm-x86/linux arch/x86/kvm/mmu/paging_tmpl.h FNAME(fetch): for_each_shadow_entry starts at the root level, above `top` for a
+  // passthrough root, whose entry links the shadow of the guest root table (table_gfn[top - 1], rights ACC_ALL: no gpte above it).
   let level = vcpu.shadowRootLevel ?? top;
   if (level > top && cfg.recheckGpte !== 'child-table')
     throw new Error(`FNAME(fetch): a passthrough root needs the re-check of the child table's gpte, not ${cfg.recheckGpte} (${cfg.name})`);
