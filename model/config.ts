@@ -599,7 +599,7 @@ export const PRESETS: readonly KernelConfig[] = [
       mmuNotifier:
         'arch/x86/kvm/mmu/mmu.c kvm_faultin_pfn / is_page_fault_stale: mmu_invalidate_seq sampled before the pfn, checked under mmu_lock',
       trackWrite:
-        'arch/x86/kvm/mmu/mmu.c kvm_mmu_track_write: smp_mb(), then return while kvm->arch.indirect_shadow_pages is 0; account_shadowed: ++indirect_shadow_pages, then smp_mb() (226d9b8f1688 "Fix a largely theoretical race in kvm_mmu_track_write()", 2024)',
+        'arch/x86/kvm/mmu/mmu.c kvm_mmu_track_write: smp_mb(), then return while kvm->arch.indirect_shadow_pages is 0; account_shadowed: ++indirect_shadow_pages, then smp_mb() (226d9b8f1688 "Fix a largely theoretical race in kvm_mmu_track_write()", 2024), called by kvm_mmu_alloc_shadow_page only if sp_has_gptes(), so not for a role.passthrough root (2022)',
       nested:
         'arch/x86/kvm/vmx/nested.c handle_invept: kvm_mmu_free_roots on guest_mmu (the roots whose EPTP matches, or all); svm/nested.c nested_svm_transition_tlb_flush: KVM_REQ_MMU_SYNC on every VMRUN, roots kept; mmu/mmu.c kvm_calc_shadow_ept_root_page_role and kvm_calc_cpu_role: role.guest_mode for L2 pages; kvm_mmu_track_write only zaps',
       lockless:
