@@ -73,7 +73,7 @@ export function createSp(d: D, gfn: number, role: SpRole, step: number, thread: 
   const sp: Draft<ShadowPage> = { id, gfn, role, spt: {}, parents: [], unsync: false, rootCount: 0, createdAt: step, createdBy: thread };
   d.sps[id] = sp;
   // account_shadowed (v4.4 mmu.c, from kvm_mmu_get_page): a plain ++ under mmu_lock, for pages that shadow a guest table
-  // (today's kvm_mmu_alloc_shadow_page: "if (sp_has_gptes(sp)) account_shadowed(...)", so not for a passthrough root).
+  // (today's kvm_mmu_alloc_shadow_page counts only pages for which sp_has_gptes holds, so not for a passthrough root).
   if (spHasGptes(role)) d.indirectShadowPages++;
   return id;
 }

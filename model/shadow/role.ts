@@ -24,7 +24,7 @@ export function pageRole(mode: PagingMode, field: RoleGpteField, gva: number, le
     direct,
     access,
     quadrant: quadrantOf(mode, gva, level),
-    // v2.6.35-v5.x kvm_mmu_get_page: "if (role.direct) role.cr4_pae = 0", so a direct page reads as 32-bit.
+    // v2.6.35-v5.x kvm_mmu_get_page clears role.cr4_pae for a direct page, so a direct page reads as 32-bit.
     has4ByteGpte: field === 'cr4_pae' && direct ? true : mode.has4ByteGpte,
     glevels: field === 'glevels' ? mode.rootLevel : 0,
     guestMode: false,
