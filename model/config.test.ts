@@ -157,6 +157,16 @@ describe('behaviour per release', () => {
     expect(one('pte-write-always-locks')).toEqual(['always-lock', false, false]);
   });
 
+  it('should have role.passthrough (2022) in v7.2 and the mutants of 226d9b8f1688 only, among releases in v7.2 alone', () => {
+    const releases = ALL_PRESETS.filter((p) => p.kind === 'release' && !p.name.endsWith('+unsync'));
+    expect(releases.filter((p) => p.passthroughRole).map((p) => p.name)).toEqual(['v7.2']);
+    expect(['no-track-write-mb', 'no-account-shadowed-mb', 'v4.4'].map((n) => presetByName(n).passthroughRole)).toEqual([
+      true,
+      true,
+      false,
+    ]);
+  });
+
   it('should run a lockless shadow walk only where the model has one: v4.4, today and their mutants', () => {
     const walk = (p: (typeof ALL_PRESETS)[number]) => (p.locklessWalk === undefined ? [] : [[p.name, `${p.locklessWalk}/${p.zapOrder}`]]);
     expect(Object.fromEntries(ALL_PRESETS.flatMap(walk))).toEqual({

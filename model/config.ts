@@ -80,8 +80,7 @@ export type GetPageSync = 'full' | 'transient';
  * How an emulated guest write decides whether shadow pages need zapping: 'always-lock' takes
  * mmu_lock and looks for them (v2.6.36 kvm_mmu_pte_write: there is no page counter); 'counter'
  * first reads kvm->arch.indirect_shadow_pages without the lock and returns while it is 0 (v4.4
- * kvm_mmu_pte_write "if (!ACCESS_ONCE(vcpu->kvm->arch.indirect_shadow_pages)) return;", later
- * READ_ONCE, kvm_mmu_track_write today).
+ * kvm_mmu_pte_write, with ACCESS_ONCE; later READ_ONCE, and kvm_mmu_track_write today).
  */
 export type TrackWriteCheck = 'always-lock' | 'counter';
 
@@ -249,8 +248,8 @@ export interface KernelConfig {
    */
   readonly roleCompare: 'word' | 'ignore-gpte-format';
   /**
-   * kvm_mmu_pte_write skips a 32-bit table's shadow page of another quadrant ("if (quadrant !=
-   * sp->role.quadrant) continue", v2.6.24 on); false only in a mutant, which then changes the entry
+   * kvm_mmu_pte_write skips a 32-bit table's shadow page of another quadrant (it compares the
+   * store's quadrant with role.quadrant, v2.6.24 on); false only in a mutant, which then changes the entry
    * at the same offset in every quadrant's page.
    */
   readonly pteWriteQuadrant: boolean;
@@ -278,7 +277,7 @@ export interface KernelConfig {
   readonly invlpg: InvlpgMode;
   /**
    * kvm_mmu_get_page flushes every vCPU's TLB when rmap_write_protect took W away from some SPTE
-   * ("if (rmap_write_protect(...)) kvm_flush_remote_tlbs"); false only in a mutant. Matters only in
+   * (a flush of all TLBs when rmap_write_protect reports a change); false only in a mutant. Matters only in
    * scenarios that model TLBs: a vCPU must not keep writing a table the moment it becomes shadowed.
    */
   readonly flushOnWriteProtect: boolean;
@@ -302,6 +301,11 @@ export interface KernelConfig {
   readonly trackWriteBarrier: boolean;
   /** smp_mb() after account_shadowed's ++indirect_shadow_pages, before FNAME(gpte_changed) re-reads the gpte (226d9b8f1688). */
   readonly accountShadowedBarrier: boolean;
+  /**
+   * role.passthrough (2022, "KVM: X86/MMU: Introduce role.passthrough for shadowing 5-level NPT for 4-level
+   * NPT L1 guest"): a shadow NPT root above L1's NPT level shadows no gpte (sp_has_gptes() false).
+   */
+  readonly passthroughRole: boolean;
   /** Nested paging: how L1's and L2's shadow pages stay apart (see NestedRoleSplit). */
   readonly nestedRoles: NestedRoleSplit;
   /** Nested EPT: what INVEPT does (see InveptMode). */
@@ -360,6 +364,7 @@ const V2636: KernelConfig = {
   trackWriteCheck: 'always-lock',
   trackWriteBarrier: false,
   accountShadowedBarrier: false,
+  passthroughRole: false,
   nestedRoles: 'direct',
   invept: 'l1-context',
   nestedEntry: 'reload',
@@ -572,6 +577,7 @@ export const PRESETS: readonly KernelConfig[] = [
     trackWriteCheck: 'counter',
     trackWriteBarrier: true,
     accountShadowedBarrier: true,
+    passthroughRole: true,
     locklessWalk: 'store-mb',
     zapOrder: 'locked',
     unsyncPublish: 'mark-then-spte',
@@ -592,7 +598,7 @@ export const PRESETS: readonly KernelConfig[] = [
       mmuNotifier:
         'arch/x86/kvm/mmu/mmu.c kvm_faultin_pfn / is_page_fault_stale: mmu_invalidate_seq sampled before the pfn, checked under mmu_lock',
       trackWrite:
-        'arch/x86/kvm/mmu/mmu.c kvm_mmu_track_write: smp_mb(), then return while kvm->arch.indirect_shadow_pages is 0; account_shadowed: ++indirect_shadow_pages, then smp_mb() (226d9b8f1688 "Fix a largely theoretical race in kvm_mmu_track_write()", 2024)',
+        'arch/x86/kvm/mmu/mmu.c kvm_mmu_track_write: smp_mb(), then return while kvm->arch.indirect_shadow_pages is 0; account_shadowed: ++indirect_shadow_pages, then smp_mb() (226d9b8f1688 "Fix a largely theoretical race in kvm_mmu_track_write()", 2024), called by kvm_mmu_alloc_shadow_page only if sp_has_gptes(), so not for a role.passthrough root (2022)',
       nested:
         'arch/x86/kvm/vmx/nested.c handle_invept: kvm_mmu_free_roots on guest_mmu (the roots whose EPTP matches, or all); svm/nested.c nested_svm_transition_tlb_flush: KVM_REQ_MMU_SYNC on every VMRUN, roots kept; mmu/mmu.c kvm_calc_shadow_ept_root_page_role and kvm_calc_cpu_role: role.guest_mode for L2 pages; kvm_mmu_track_write only zaps',
       lockless:
@@ -654,7 +660,7 @@ const V44: KernelConfig = mutant(
       'v4.4 paging_tmpl.h FNAME(invlpg): an unsync leaf is zapped, its gpte re-read with kvm_vcpu_read_guest_atomic and FNAME(update_pte) run, under mmu_lock',
     sync: 'v4.4 mmu.c kvm_mmu_get_page: a same-role unsync page is resynced (kvm_sync_page_transient) and stays unsync',
     trackWrite:
-      'v4.4 arch/x86/kvm/mmu.c kvm_mmu_pte_write: "if (!ACCESS_ONCE(vcpu->kvm->arch.indirect_shadow_pages)) return;" before any lock, no barrier; x86.c emulator_write_phys writes guest memory first; account_shadowed: a plain ++ under mmu_lock (in kvm_mmu_get_page), unaccount_shadowed a plain -- (kvm_mmu_prepare_zap_page)',
+      'v4.4 arch/x86/kvm/mmu.c kvm_mmu_pte_write: returns at once while ACCESS_ONCE(kvm->arch.indirect_shadow_pages) is 0, before any lock, no barrier; x86.c emulator_write_phys writes guest memory first; account_shadowed: a plain ++ under mmu_lock (in kvm_mmu_get_page), unaccount_shadowed a plain -- (kvm_mmu_prepare_zap_page)',
     nested:
       "v4.4 svm.c nested_svm_vmrun: kvm_mmu_unload + nested_svm_init_mmu_context (kvm_init_shadow_mmu on the nCR3) on every VMRUN, then kvm_mmu_load -> mmu_alloc_roots + kvm_mmu_sync_roots; vmx.c handle_invept (global only): kvm_mmu_sync_roots on L1's TDP context (mmu_sync_roots returns for direct_map) + KVM_REQ_TLB_FLUSH; mmu.c init_kvm_tdp_mmu: update_pte = nonpaging_update_pte, base_role.word = 0; kvm_mmu_page_role has no guest_mode",
     lockless:
@@ -787,7 +793,7 @@ export const EXTRA_PRESETS: readonly KernelConfig[] = [
     'role-ignores-gpte-format',
     { roleCompare: 'ignore-gpte-format' },
     'mutant of v2.6.36: the hash lookup of kvm_mmu_get_page compares every role field but cr4_pae, so one guest frame used as a 32-bit page table by one vCPU and as a PAE page table by another gets one shadow page, filled from both readings of its bytes.',
-    'mutant; the rule it breaks: v2.6.36 arch/x86/kvm/mmu.c kvm_mmu_get_page "if (sp->role.word != role.word) continue" over role.cr4_pae (5b7e0102ae7, v2.6.35; role.glevels before it, has_4_byte_gpte since 2022)',
+    'mutant; the rule it breaks: v2.6.36 arch/x86/kvm/mmu.c kvm_mmu_get_page, which reuses a page only when role.word is equal, role.cr4_pae included, (5b7e0102ae7, v2.6.35; role.glevels before it, has_4_byte_gpte since 2022)',
     { sync: 'v2.6.36 mmu.c kvm_mmu_get_page comparing the role without cr4_pae (mutant); sync as v2.6.36' },
   ),
   mutant(
@@ -830,7 +836,7 @@ export const EXTRA_PRESETS: readonly KernelConfig[] = [
     'no-track-write-mb',
     { trackWriteBarrier: false },
     "mutant of v7.2: 226d9b8f1688 with only account_shadowed's barrier: kvm_mmu_track_write reads indirect_shadow_pages with no smp_mb() after the emulated write, so on x86 the read can pass the write still in the store buffer.",
-    'mutant; the rule it breaks: arch/x86/kvm/mmu/mmu.c kvm_mmu_track_write "smp_mb(); if (!vcpu->kvm->arch.indirect_shadow_pages) return;" (226d9b8f1688)',
+    'mutant; the rule it breaks: arch/x86/kvm/mmu/mmu.c kvm_mmu_track_write: smp_mb(), then return at once if indirect_shadow_pages is zero (226d9b8f1688)',
     { trackWrite: 'mmu/mmu.c kvm_mmu_track_write without its smp_mb() (mutant); account_shadowed with its smp_mb() as v7.2' },
   ),
   mutant(
@@ -850,7 +856,7 @@ export const EXTRA_PRESETS: readonly KernelConfig[] = [
     description:
       'mutant of v4.4: kvm_mmu_pte_write has no indirect_shadow_pages fast path and always takes mmu_lock to look for shadow pages of the written gfn, as v2.6.36 did; the lock orders the emulated write against every fetch.',
     citation:
-      'mutant; what it drops: v4.4 arch/x86/kvm/mmu.c kvm_mmu_pte_write "if (!ACCESS_ONCE(vcpu->kvm->arch.indirect_shadow_pages)) return;" (v2.6.36 kvm_mmu_pte_write had no such check)',
+      'mutant; what it drops: v4.4 arch/x86/kvm/mmu.c kvm_mmu_pte_write: an ACCESS_ONCE read of indirect_shadow_pages, returning at once on zero, (v2.6.36 kvm_mmu_pte_write had no such check)',
     sources: {
       ...V44.sources,
       trackWrite:

@@ -96,12 +96,17 @@ export function* fetch(
   if (checks && cfg.topLevelCheck && (yield* gpteChanged(ctx, gw, top))) return { kind: 'changed', level: top };
 
   let sp = root;
-  let level = top;
+  // kvm-x86/linux arch/x86/kvm/mmu/paging_tmpl.h FNAME(fetch): for_each_shadow_entry starts at the root level, above `top` for a
+  // passthrough root, whose entry links the shadow of the guest root table (table_gfn[top - 1], rights ACC_ALL: no gpte above it).
+  let level = vcpu.shadowRootLevel ?? top;
+  if (level > top && cfg.recheckGpte !== 'child-table')
+    throw new Error(`FNAME(fetch): a passthrough root needs the re-check of the child table's gpte, not ${cfg.recheckGpte} (${cfg.name})`);
   for (; level > gw.level; level--) {
     const index = shadowIndex(gw.gva, level);
     const tableGfn = gw.tableGfn[level - 2];
     const view = yield* readSpte(sp, index, level);
-    const role = vcpuPageRole(vcpu, gw.gva, level - 1, false, cfg.roleAccess === 'per-level' ? gw.accessAt[level - 1] : gw.ptAccess);
+    const access = level > top ? ACC_ALL : cfg.roleAccess === 'per-level' ? gw.accessAt[level - 1] : gw.ptAccess;
+    const role = vcpuPageRole(vcpu, gw.gva, level - 1, false, access);
     let present = view.spte?.kind === 'link';
     if (present && childSpMismatch(cfg.verifyChildSp, view.child, tableGfn, role)) {
       yield* dropSpte(
@@ -126,7 +131,7 @@ export function* fetch(
       const afterMb = got.created && cfg.accountShadowedBarrier;
       if (checkNow && cfg.recheckOrder === 'after-protect' && (yield* gpteChanged(ctx, gw, checkLevel, afterMb)))
         return { kind: 'changed', level: checkLevel };
-      yield* linkShadowPage(ctx, 'fetch', sp, index, created, source(gw, level));
+      yield* linkShadowPage(ctx, 'fetch', sp, index, created, level > top ? undefined : source(gw, level));
       sp = created;
     } else {
       if (check && (yield* gpteChanged(ctx, gw, checkLevel))) return { kind: 'changed', level: checkLevel };

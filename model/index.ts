@@ -70,7 +70,16 @@ export {
 } from './shadow/pages.ts';
 export { sameRole } from './shadow/role.ts';
 export { stateKey } from './stateKey.ts';
-export { pageRole, vcpuPageRole, quadrantOf, shadowedGpte, sptesForStore, shadowIndex, type ShadowedGpte } from './shadow/role.ts';
+export {
+  pageRole,
+  vcpuPageRole,
+  quadrantOf,
+  shadowedGpte,
+  spHasGptes,
+  sptesForStore,
+  shadowIndex,
+  type ShadowedGpte,
+} from './shadow/role.ts';
 export { shadowRootFor } from './shadow/ops.ts';
 export { loadCr3Pae } from './pae.ts';
 export { NESTED_NPT, NESTED_EPT, NESTED_EPT_AD, NESTED_MODES, anyModeByName, nestedUserAccess } from './nested/modes.ts';

@@ -168,7 +168,7 @@ export function* kvmMmuUnprotectPage(ctx: ThreadContext, vcpu: Vcpu, vcpus: numb
 export function* kvmMmuCommitZapPage(ctx: ThreadContext, vcpu: Vcpu, vcpus: number, invalid: readonly number[]): Proc<MmuWorld> {
   ctx.assertHeld(MMU_LOCK, 'kvm_mmu_commit_zap_page');
   if (invalid.length === 0) return;
-  // v4.4 kvm_mmu_commit_zap_page: "smp_mb()" (wmb for the page tables, rmb for vcpu->mode); gone today.
+  // v4.4 kvm_mmu_commit_zap_page: a full barrier (wmb for the page tables, rmb for vcpu->mode); gone today.
   if (protocolOf(vcpu).zap === 'mb') yield* fence<MmuWorld>('kvm_mmu_commit_zap_page: smp_mb()');
   yield* kvmFlushRemoteTlbsWait(vcpu, vcpus);
   yield* update<MmuWorld>(

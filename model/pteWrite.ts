@@ -150,14 +150,14 @@ export function* kvmMmuPteWrite(
       moved: counted && w.invlpgCounter !== sampled,
     }),
   );
-  // "if (atomic_read(&vcpu->kvm->arch.invlpg_counter) != invlpg_counter) gentry = 0;"
+  // An invlpg that ran since the gpte was read (invlpg_counter moved) makes the new gpte unusable: it only zaps.
   const value = found.moved ? 0 : gentry.value;
   const source = { value, gpa, readAtStep: gentry.at, ...(gentry.emulated ? { emulated: true } : {}) };
   // Each step answers need_remote_flush for the SPTEs it changed.
   let remote = false;
   for (const sp of found.sps) {
     const index = sp.indices[0];
-    // A store of the other gpte width only zaps: v2.6.24 FNAME(update_pte) "if (bytes < sizeof(pt_element_t)) return", v2.6.36 the role mask over cr4_pae.
+    // A store of the other gpte width only zaps: v2.6.24 FNAME(update_pte) returns on a store narrower than a gpte, v2.6.36 the role mask over cr4_pae.
     // An L1 vCPU's MMU is TDP: mmu_pte_write_new_pte calls vcpu->arch.mmu.update_pte, which
     // init_kvm_tdp_mmu sets to nonpaging_update_pte (v4.4 mmu.c), so a store to a nested table only zaps.
     if (vcpu.config.pteWrite === 'zap' || sp.level > 1 || !sp.sameFormat || vcpu.tdp) {

@@ -26,7 +26,7 @@ export function stateKey(world: MmuWorld): string {
     // Only a non-4-level world shows the mode's role fields, so 4-level keys stay as they were.
     const modal = !modes ? '' : `,q${r.quadrant}${r.has4ByteGpte ? ',4b' : ''},g${r.glevels}${r.guestMode ? ',gm' : ''}`;
     parts.push(
-      `sp${id}(${hex(sp.gfn)},L${r.level}${r.direct ? 'd' : ''},a${r.access}${modal}${sp.unsync ? ',unsync' : ''})[${entries.join(',')}]`,
+      `sp${id}(${hex(sp.gfn)},L${r.level}${r.direct ? 'd' : ''}${r.passthrough ? 'p' : ''},a${r.access}${modal}${sp.unsync ? ',unsync' : ''})[${entries.join(',')}]`,
     );
   }
   parts.push(`roots=${world.vcpus.map((v) => v.root ?? '-').join(',')}`);

@@ -37,7 +37,7 @@ export function* emulatedWrite(ctx: ThreadContext, vcpu: Vcpu, gpa: number, valu
     },
   );
   if (cfg.trackWriteCheck === 'counter') {
-    // kvm_mmu_track_write (226d9b8f1688): "smp_mb(); if (!vcpu->kvm->arch.indirect_shadow_pages) return;".
+    // kvm_mmu_track_write (226d9b8f1688): a full barrier, then an unlocked read of the counter; zero returns.
     if (cfg.trackWriteBarrier) yield* fence<MmuWorld>('kvm_mmu_track_write: smp_mb()');
     const what = cfg.trackWriteBarrier
       ? 'kvm_mmu_track_write: indirect_shadow_pages'

@@ -147,7 +147,7 @@ export function* walkAddr(
         level--;
         continue;
       }
-      // v2.6.36 FNAME(walk_addr): "if (is_rsvd_bits_set(vcpu, pte, walker->level)) rsvd_fault = true", before the rights of this level.
+      // v2.6.36 FNAME(walk_addr) checks reserved bits (is_rsvd_bits_set) before the rights of this level.
       // Reserved bits are the x86 entry's; EPT's (and its misconfigurations) are not modelled.
       if (vcpu.config.rsvdCheck && fmt === X86_FORMAT && reservedBits(mode, level, pte, st.eferNx))
         return { ok: false, errorCode: errorCode(true, acc, st.eferNx) | PFERR_RSVD };

@@ -65,7 +65,7 @@ export type Spte = LinkSpte | LeafSpte;
  * union kvm_mmu_page_role: every field a shadow page's identity depends on in the modelled modes;
  * the hash lookup (kvm_mmu_get_page) and kvm_mmu_get_child_sp compare all of them (role.word).
  * Fields the kernel has but that never differ here (invalid, nxe/efer_nx, cr0_wp, smep/smap_andnot_wp,
- * ad_disabled, smm, passthrough) are left out: every vCPU of a scenario has the same CR0/CR4/EFER.
+ * ad_disabled, smm) are left out: every vCPU of a scenario has the same CR0/CR4/EFER.
  */
 export interface SpRole {
   /** Shadow level, 1 = 4K SPTEs (every release). */
@@ -91,6 +91,12 @@ export interface SpRole {
   readonly glevels: number;
   /** role.guest_mode (2017 on, nested paging): always false until nested guests are modelled. */
   readonly guestMode: boolean;
+  /**
+   * role.passthrough (2022 on): a shadow root above the guest's root level (a 5-level shadow of L1's
+   * 4-level NPT) whose one entry links the shadow of the guest's root table; it shadows no gpte, so it
+   * is neither counted in indirect_shadow_pages nor write-protects its gfn (sp_has_gptes() false). Absent: false.
+   */
+  readonly passthrough?: boolean;
 }
 
 /** The role fields a 4-level guest's pages have besides level, direct and access (the model's defaults). */
@@ -172,6 +178,8 @@ export interface MmuWorld {
    * INDIRECT_SHADOW_PAGES.
    */
   readonly indirectShadowPages: number;
+  /** L0's TDP level when it is above 4 (WorldOptions.tdpLevel): an L2 vCPU on NPT gets a shadow root of this level. */
+  readonly tdpLevel?: number;
   readonly vcpus: readonly VcpuState[];
   readonly flags: Readonly<Record<string, boolean>>;
   /** kvm->arch.invlpg_counter: bumped by every invlpg under mmu_lock (only with config.unsync && invlpgCounter). */
@@ -244,6 +252,8 @@ export interface Vcpu {
   readonly guestMode: boolean;
   /** Runs L1 in a nested world: its MMU is L0's TDP MMU (direct_map), not a shadow of any guest table. */
   readonly tdp: boolean;
+  /** The shadow root's level when it is above the guest's root level (MmuWorld.tdpLevel for an L2 vCPU on NPT); absent: the guest's. */
+  readonly shadowRootLevel?: number;
 }
 
 /** Options of initialWorld. */
@@ -261,6 +271,8 @@ export interface WorldOptions {
   readonly tlbs?: boolean;
   /** A nested world (the builder lays out L1's nested tables): the vCPUs that run L2; the others run L1. */
   readonly l2Vcpus?: readonly number[];
+  /** L0's TDP level (kvm_mmu_get_tdp_level), 5 on a host with 5-level paging: the level of an L2 vCPU's shadow NPT root. Absent: 4. */
+  readonly tdpLevel?: number;
   /**
    * One guest per vCPU, for vCPUs in different paging modes over one memory: vCPU i takes its mode
    * and CR3 from vcpuGuests[i]; memory is every builder's image merged (they must agree where they
@@ -329,6 +341,7 @@ export function initialWorld(o: WorldOptions): MmuWorld {
     tlbs: o.tlbs ?? false,
     tlb: vcpus.map(() => ({})),
     ...(mode === PAGING_4LEVEL ? {} : { paging: mode.name }),
+    ...(o.tdpLevel !== undefined && o.tdpLevel > 4 ? { tdpLevel: o.tdpLevel } : {}),
   };
 }
 
@@ -336,6 +349,9 @@ export function initialWorld(o: WorldOptions): MmuWorld {
 export function vcpuOf(world: MmuWorld, id: number): Vcpu {
   if (id < 0 || id >= world.vcpus.length) throw new Error(`vcpuOf: no vCPU ${id}; the world has ${world.vcpus.length}`);
   const v = world.vcpus[id];
+  const mode = v.paging === undefined ? modeOf(world) : anyModeByName(v.paging);
+  // kvm-x86/linux arch/x86/kvm/mmu/mmu.c kvm_calc_shadow_npt_root_page_role: the shadow NPT root has L0's TDP level (kvm_mmu_get_tdp_level).
+  const shadowRootLevel = v.guestMode === true && mode.nested === 'npt' && world.tdpLevel !== undefined ? world.tdpLevel : undefined;
   return {
     id,
     config: world.config,
@@ -344,9 +360,10 @@ export function vcpuOf(world: MmuWorld, id: number): Vcpu {
     eferNx: v.eferNx,
     hostInvalidates: world.hostInvalidates,
     tlbs: world.tlbs,
-    mode: v.paging === undefined ? modeOf(world) : anyModeByName(v.paging),
+    mode,
     guestMode: v.guestMode === true,
     tdp: v.guestMode === false,
+    ...(shadowRootLevel !== undefined && shadowRootLevel > mode.rootLevel ? { shadowRootLevel } : {}),
   };
 }
 

@@ -52,6 +52,8 @@ interface RaceBase {
   readonly l2Vcpus?: readonly number[];
   /** vCPUs whose roots are not loaded before the race (e.g. an L2 vCPU entering L2 for the first time in it). */
   readonly unloaded?: readonly number[];
+  /** L0's TDP level (5: a host with 5-level paging), so an L2 vCPU on NPT gets a passthrough shadow root (see WorldOptions.tdpLevel). */
+  readonly tdpLevel?: number;
   readonly maxSteps?: number;
 }
 
@@ -92,6 +94,7 @@ export function raceProgram(spec: RaceSpec): Program<MmuWorld> {
     tlbs: spec.tlbs,
     l2Vcpus: spec.l2Vcpus,
     vcpuGuests: spec.vcpuGuests,
+    tdpLevel: spec.tdpLevel,
   });
   const vcpus = bodies.map((_, i) => vcpuOf(world, i));
   // An L1 vCPU of a nested world runs on L0's TDP root, which the model leaves out: it has no shadow root to load.

@@ -22,7 +22,7 @@ const why = 'kvm_mmu_get_page finds the unsync PT page and syncs it (kvm_sync_pa
  * The 2021 commit is about higher-level pages whose unsync *children* were only synced on the next
  * VM entry (KVM_REQ_MMU_SYNC), after another vCPU could already use the link; the model has no
  * unsync_children bitmap or request, so it checks the level-1 rule the kernel always had in
- * kvm_mmu_get_page ("if (sp->unsync && kvm_sync_page(vcpu, sp))"), against a mutant that skips it.
+ * kvm_mmu_get_page (an unsync page it finds is synced with kvm_sync_page), against a mutant that skips it.
  * The flag makes the order sequential: this is a rule about one path, not an interleaving.
  */
 export const syncBeforeLink: Scenario = {

@@ -19,6 +19,7 @@ import {
   reachableSps,
   rootsOf,
   shadowedGpte,
+  spHasGptes,
   spIds,
   type GpteFormat,
   type LeafSpte,
@@ -137,6 +138,24 @@ function checkDirect(world: MmuWorld, sp: ShadowPage, wpOff: boolean, out: Findi
   }
 }
 
+/**
+ * A passthrough root shadows no gpte: its entries may only link the shadow of its own gfn (the guest's
+ * root table) one level down (kvm_mmu_page_get_gfn returns sp->gfn for every entry of such a page).
+ */
+function checkPassthrough(world: MmuWorld, sp: ShadowPage, out: Findings): void {
+  for (const index of Object.keys(sp.spt)
+    .map(Number)
+    .sort((a, b) => a - b)) {
+    const s = sp.spt[index];
+    const child = s.kind === 'link' ? world.sps[s.child] : undefined;
+    if (child === undefined || child.gfn !== sp.gfn || child.role.direct || child.role.level !== sp.role.level - 1)
+      out.push(
+        `${describeSpte(sp, index, s)} ${child ? `links ${describeSp(child)}` : 'is a leaf'} but a passthrough root may only link the shadow of gfn ${hex(sp.gfn)} one level down: ${describeOrigin(s)}`,
+        originEvidence(s),
+      );
+  }
+}
+
 /** Leaf rights against the rights accumulated along each vCPU's shadow path (all guest levels). */
 function checkPaths(world: MmuWorld, fmt: GpteFormat, eferNx: boolean, wpOff: boolean, out: Findings): void {
   const seen = new Set<string>();
@@ -147,9 +166,10 @@ function checkPaths(world: MmuWorld, fmt: GpteFormat, eferNx: boolean, wpOff: bo
       .map(Number)
       .sort((a, b) => a - b)) {
       const s = sp.spt[index];
-      const gpte = gmemRead(world, shadowedGpte(sp, index).gpa);
-      if (!sp.role.direct && !fmt.isPresent(gpte)) continue; // reported by the per-entry check
-      const here = sp.role.direct ? acc : acc & fmt.access(gpte, eferNx);
+      // A direct or passthrough page adds no guest rights of its own.
+      const gpte = spHasGptes(sp.role) ? gmemRead(world, shadowedGpte(sp, index).gpa) : undefined;
+      if (gpte !== undefined && !fmt.isPresent(gpte)) continue; // reported by the per-entry check
+      const here = gpte === undefined ? acc : acc & fmt.access(gpte, eferNx);
       if (s.kind === 'link') {
         visit(s.child, here, depth + 1);
         continue;
@@ -215,6 +235,7 @@ export const noStaleSpte: Invariant<MmuWorld> = {
       const sp = world.sps[id];
       if (sp.unsync && !reachable.has(id)) continue; // synced before it can be linked again
       if (sp.role.direct) checkDirect(world, sp, wpOff, out);
+      else if (sp.role.passthrough) checkPassthrough(world, sp, out);
       else checkIndirect(world, fmt, sp, eferNx, wpOff, out);
     }
     checkPaeRoots(world, out);

@@ -2,7 +2,7 @@
 
 import { fence, read, update, type Label, type Proc, type ThreadContext } from '../../sim/step.ts';
 import { ACC_ALL, hex, isPresent, pteGfn } from '../pte.ts';
-import { vcpuPageRole } from './role.ts';
+import { spHasGptes, vcpuPageRole } from './role.ts';
 import { flushAllTlbs } from '../tlb.ts';
 import { lockMmu, unlockMmu } from '../mmuLock.ts';
 import {
@@ -71,7 +71,7 @@ export function* kvmMmuGetPage(ctx: ThreadContext, vcpu: Vcpu, who: string, gfn:
       }
       const sp = createSp(d, gfn, role, info.index, info.threadName);
       // The page created above has no SPTEs yet; the flush is folded in: both run under mmu_lock.
-      if (!role.direct && rmapWriteProtect(d, gfn, w) > 0 && flush) flushAllTlbs(d);
+      if (spHasGptes(role) && rmapWriteProtect(d, gfn, w) > 0 && flush) flushAllTlbs(d);
       return { sp, created: true, mustSync: false, syncOthers: role.level > 1 ? unsync : [] };
     });
   let r = yield* lookup(() => `${who}: kvm_mmu_get_page(gfn ${hex(gfn)}, L${role.level}) (${what()})`, false);
@@ -83,21 +83,22 @@ export function* kvmMmuGetPage(ctx: ThreadContext, vcpu: Vcpu, who: string, gfn:
   return { sp: r.sp, created: r.created };
 }
 
-/** link_shadow_page, arch/x86/kvm/mmu.c: SPTE sp#parent[index] -> child, built from `gpte`. */
+/** link_shadow_page, arch/x86/kvm/mmu.c: SPTE sp#parent[index] -> child, built from `gpte` (none for a passthrough page's entry). */
 export function* linkShadowPage(
   ctx: ThreadContext,
   who: string,
   parent: number,
   index: number,
   child: number,
-  gpte: GpteSource,
+  gpte: GpteSource | undefined,
 ): Proc<MmuWorld> {
   ctx.assertHeld(MMU_LOCK, 'link_shadow_page');
   yield* update<MmuWorld>(
     () => `${who}: link_shadow_page sp#${parent}[${hex(index)}] -> sp#${child}`,
     SHADOW_RW,
     (d, info) => {
-      setLink(d, parent, index, child, { installedAt: info.index, thread: info.threadName, fromGpte: gpte });
+      // A passthrough page's entry is built from no gpte (undefined).
+      setLink(d, parent, index, child, { installedAt: info.index, thread: info.threadName, ...(gpte ? { fromGpte: gpte } : {}) });
     },
   );
 }
@@ -148,27 +149,37 @@ export function* kvmMmuLoad(ctx: ThreadContext, vcpu: Vcpu): Proc<MmuWorld> {
  */
 export function* mmuAllocRoots(ctx: ThreadContext, vcpu: Vcpu, gva = 0): Proc<MmuWorld, number> {
   if (vcpu.mode.paeRoots) return yield* mmuAllocPaeRoots(ctx, vcpu, gva);
+  const level = vcpu.shadowRootLevel ?? vcpu.mode.rootLevel;
+  // kvm-x86/linux arch/x86/kvm/mmu/mmu.c kvm_calc_shadow_npt_root_page_role (2022 on): role.passthrough when the TDP level is above L1's NPT level.
+  const passthrough = level > vcpu.mode.rootLevel;
+  if (passthrough && !vcpu.config.passthroughRole)
+    throw new Error(
+      `mmu_alloc_roots: VCPU${vcpu.id} needs a level-${level} shadow root over a ${vcpu.mode.rootLevel}-level guest table, but ${vcpu.config.name} has no role.passthrough (the model has no older way to build one)`,
+    );
+  const role = passthrough
+    ? { ...vcpuPageRole(vcpu, 0, level, false, ACC_ALL), passthrough: true }
+    : vcpuPageRole(vcpu, 0, level, false, ACC_ALL);
+  const what = passthrough ? 'role.passthrough: not accounted, gfn not write-protected' : `write-protect gfn ${hex(vcpu.cr3Gfn)} if new`;
   yield* lockMmu(vcpu);
   ctx.assertHeld(MMU_LOCK, 'mmu_alloc_roots');
-  const level = vcpu.mode.rootLevel;
   const root = yield* update<MmuWorld, { sp: number; created: boolean }>(
-    () => `mmu_alloc_roots: kvm_mmu_get_page(gfn ${hex(vcpu.cr3Gfn)}, L${level}) (write-protect gfn ${hex(vcpu.cr3Gfn)} if new)`,
+    () => `mmu_alloc_roots: kvm_mmu_get_page(gfn ${hex(vcpu.cr3Gfn)}, L${level}) (${what})`,
     GET_PAGE_RW,
     (d, info, before) => {
-      const role = vcpuPageRole(vcpu, 0, level, false, ACC_ALL);
       let sp = findSp(before, vcpu.cr3Gfn, role, vcpu.config.roleCompare);
       const created = sp === undefined;
       if (sp === undefined) {
         sp = createSp(d, vcpu.cr3Gfn, role, info.index, info.threadName);
-        rmapWriteProtect(d, vcpu.cr3Gfn, before); // the page created above has no SPTEs yet
+        if (!passthrough) rmapWriteProtect(d, vcpu.cr3Gfn, before); // the page created above has no SPTEs yet
       }
       d.sps[sp].rootCount++;
       d.vcpus[vcpu.id].root = sp;
       return { sp, created };
     },
   );
-  // account_shadowed's smp_mb() (226d9b8f1688), after the step that also takes the root reference.
-  if (root.created && vcpu.config.accountShadowedBarrier) yield* fence<MmuWorld>('mmu_alloc_roots: account_shadowed: smp_mb()');
+  // account_shadowed's smp_mb() (226d9b8f1688), after the step that also takes the root reference; a passthrough root is not accounted.
+  if (root.created && !passthrough && vcpu.config.accountShadowedBarrier)
+    yield* fence<MmuWorld>('mmu_alloc_roots: account_shadowed: smp_mb()');
   yield* unlockMmu(vcpu);
   return root.sp;
 }

@@ -3,7 +3,7 @@
 
 import type { Draft } from '../../sim/step.ts';
 import { hex } from '../pte.ts';
-import { rolesMatch } from './role.ts';
+import { rolesMatch, spHasGptes } from './role.ts';
 import type { KernelConfig } from '../config.ts';
 import { rootsOf, spIds, type LeafSpte, type MmuWorld, type ShadowPage, type SpRole, type Spte, type SpteProvenance } from '../world.ts';
 
@@ -32,9 +32,9 @@ export function findSpIgnoringL1L2Split(world: MmuWorld, gfn: number, role: SpRo
   return undefined;
 }
 
-/** for_each_gfn_indirect_valid_sp: ids of the non-direct shadow pages of `gfn`, in id order. */
+/** for_each_gfn_indirect_valid_sp (for_each_gfn_valid_sp_with_gptes today): ids of the shadow pages of `gfn` with gptes, in id order. */
 export function indirectSpsOf(world: MmuWorld, gfn: number): number[] {
-  return spIds(world).filter((id) => world.sps[id].gfn === gfn && !world.sps[id].role.direct);
+  return spIds(world).filter((id) => world.sps[id].gfn === gfn && spHasGptes(world.sps[id].role));
 }
 
 /**
@@ -45,7 +45,7 @@ export function indirectSpsOf(world: MmuWorld, gfn: number): number[] {
 export function isWriteProtected(world: MmuWorld, gfn: number): boolean {
   for (const id in world.sps) {
     const sp = world.sps[id];
-    if (sp.gfn === gfn && !sp.role.direct && !sp.unsync) return true;
+    if (sp.gfn === gfn && spHasGptes(sp.role) && !sp.unsync) return true;
   }
   return false;
 }
@@ -72,8 +72,9 @@ export function createSp(d: D, gfn: number, role: SpRole, step: number, thread: 
   const id = d.nextSpId++;
   const sp: Draft<ShadowPage> = { id, gfn, role, spt: {}, parents: [], unsync: false, rootCount: 0, createdAt: step, createdBy: thread };
   d.sps[id] = sp;
-  // account_shadowed (v4.4 mmu.c, from kvm_mmu_get_page): a plain ++ under mmu_lock, for pages that shadow a guest table.
-  if (!role.direct) d.indirectShadowPages++;
+  // account_shadowed (v4.4 mmu.c, from kvm_mmu_get_page): a plain ++ under mmu_lock, for pages that shadow a guest table
+  // (today's kvm_mmu_alloc_shadow_page counts only pages for which sp_has_gptes holds, so not for a passthrough root).
+  if (spHasGptes(role)) d.indirectShadowPages++;
   return id;
 }
 
@@ -134,7 +135,7 @@ export function zapPage(d: D, spId: number): void {
   // A zapped PAE root invalidates all four (kvm_mmu_reload frees and reallocates pae_root as a whole).
   for (const v of d.vcpus) if (v.paeRoot?.includes(spId)) v.paeRoot = undefined;
   // unaccount_shadowed (v4.4 mmu.c kvm_mmu_prepare_zap_page): a plain -- under mmu_lock.
-  if (!sp.role.direct) d.indirectShadowPages--;
+  if (spHasGptes(sp.role)) d.indirectShadowPages--;
   delete d.sps[spId];
 }
 
@@ -177,5 +178,6 @@ export function spteValue(s: Spte): number {
 
 /** "sp#3 (L1 shadow of gfn 0x5)" or "sp#4 (L1 direct, gfn 0x200)". */
 export function describeSp(sp: ShadowPage): string {
-  return `sp#${sp.id} (L${sp.role.level} ${sp.role.direct ? 'direct, gfn' : 'shadow of gfn'} ${hex(sp.gfn)}${sp.unsync ? ', unsync' : ''})`;
+  const kind = sp.role.direct ? 'direct, gfn' : sp.role.passthrough ? 'passthrough, gfn' : 'shadow of gfn';
+  return `sp#${sp.id} (L${sp.role.level} ${kind} ${hex(sp.gfn)}${sp.unsync ? ', unsync' : ''})`;
 }

@@ -24,7 +24,7 @@ export function pageRole(mode: PagingMode, field: RoleGpteField, gva: number, le
     direct,
     access,
     quadrant: quadrantOf(mode, gva, level),
-    // v2.6.35-v5.x kvm_mmu_get_page: "if (role.direct) role.cr4_pae = 0", so a direct page reads as 32-bit.
+    // v2.6.35-v5.x kvm_mmu_get_page clears role.cr4_pae for a direct page, so a direct page reads as 32-bit.
     has4ByteGpte: field === 'cr4_pae' && direct ? true : mode.has4ByteGpte,
     glevels: field === 'glevels' ? mode.rootLevel : 0,
     guestMode: false,
@@ -47,7 +47,19 @@ export function sameRole(a: SpRole, b: SpRole): boolean {
 
 /** Every field but the gpte format (has4ByteGpte, glevels): what a kernel missing that field would compare. */
 function sameRoleBut(a: SpRole, b: SpRole): boolean {
-  return a.level === b.level && a.direct === b.direct && a.access === b.access && a.quadrant === b.quadrant && a.guestMode === b.guestMode;
+  return (
+    a.level === b.level &&
+    a.direct === b.direct &&
+    a.access === b.access &&
+    a.quadrant === b.quadrant &&
+    a.guestMode === b.guestMode &&
+    (a.passthrough === true) === (b.passthrough === true)
+  );
+}
+
+/** sp_has_gptes (arch/x86/kvm/mmu/mmu.c, 2022 on): the page shadows guest PTEs, so it is counted, write-protects its gfn and is zapped by writes to it. */
+export function spHasGptes(role: SpRole): boolean {
+  return !role.direct && role.passthrough !== true;
 }
 
 /** The role comparison of kvm_mmu_get_page's hash lookup under `compare` (KernelConfig.roleCompare). */

@@ -65,6 +65,8 @@ describe('the 2024 indirect_shadow_pages race on nested NPT', () => {
     expect(scenarios.filter((x) => x.name.startsWith('indirect-shadow-pages')).map((x) => [x.name, x.memory])).toEqual([
       [TSO, 'tso'],
       [SC, 'sc'],
+      ['indirect-shadow-pages-passthrough-tso+npt', 'tso'],
+      ['indirect-shadow-pages-passthrough-sc+npt', 'sc'],
     ]);
     expect(cli(['list']).stdout).toMatch(/indirect-shadow-pages-tso\+npt {2}\[tso\]/);
   });

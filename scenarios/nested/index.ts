@@ -6,6 +6,7 @@ import { nestedXiaoCase, type NestedXiaoCase } from './nestedXiao.ts';
 import { WALK_2D_RACES } from './walk2dRace.ts';
 import { nestedRolesDistinct } from './rolesDistinct.ts';
 import { INDIRECT_SHADOW_PAGES } from './indirectShadowPages.ts';
+import { INDIRECT_SHADOW_PAGES_PASSTHROUGH } from './indirectShadowPagesPassthrough.ts';
 
 type Row = Readonly<Partial<Record<'v4.4' | 'v7.2', Expectation>>>;
 
@@ -86,4 +87,5 @@ export const NESTED_SCENARIOS: readonly Scenario[] = [
   ...WALK_2D_RACES,
   nestedRolesDistinct,
   ...INDIRECT_SHADOW_PAGES,
+  ...INDIRECT_SHADOW_PAGES_PASSTHROUGH,
 ];

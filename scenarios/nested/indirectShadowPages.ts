@@ -31,6 +31,13 @@ const SC: ExpectationTable = Object.fromEntries(
   ]),
 );
 
+/** What a variant of the scenario changes: L0's TDP level, and its title and citation. */
+export interface IndirectShadowPagesVariant {
+  readonly tdpLevel?: number;
+  readonly title?: string;
+  readonly citation?: string;
+}
+
 /**
  * The 2024 indirect_shadow_pages race on nested NPT. VCPU1 runs L1 on TDP (its pages are direct, not
  * counted) and emulates an instruction whose memory operand is the leaf entry of L1's NPT for L2's
@@ -40,11 +47,21 @@ const SC: ExpectationTable = Object.fromEntries(
  * No flush epilogue: the stale SPTE would be in a sync page, which neither release's nested VM entry
  * re-reads (they sync only unsync pages), so L1's flush would leave it where it is.
  */
-function indirectShadowPages(name: string, memory: MemoryModel, kernels: readonly PresetName[], expected: ExpectationTable): Scenario {
+export function indirectShadowPages(
+  name: string,
+  memory: MemoryModel,
+  kernels: readonly PresetName[],
+  expected: ExpectationTable,
+  variant: IndirectShadowPagesVariant = {},
+): Scenario {
+  const model = memory === 'tso' ? 'x86-TSO' : 'sequential consistency';
   return {
     name,
-    title: `An emulated L1 store to its nested PTE skips the zap on indirect_shadow_pages == 0 while L2 first faults on it (${memory === 'tso' ? 'x86-TSO' : 'sequential consistency'})`,
+    title: variant.title
+      ? `${variant.title} (${model})`
+      : `An emulated L1 store to its nested PTE skips the zap on indirect_shadow_pages == 0 while L2 first faults on it (${model})`,
     citation:
+      variant.citation ??
       'commit 226d9b8f1688 "KVM: x86/mmu: Fix a largely theoretical race in kvm_mmu_track_write()" (2024); v4.4 arch/x86/kvm/mmu.c kvm_mmu_pte_write; docs/findings.md, the indirect_shadow_pages race',
     kernels,
     memory,
@@ -61,6 +78,7 @@ function indirectShadowPages(name: string, memory: MemoryModel, kernels: readonl
         unloaded: [0],
         names: ['VCPU0-L2', 'VCPU1-L1'],
         prelude: [],
+        ...(variant.tdpLevel !== undefined ? { tdpLevel: variant.tdpLevel } : {}),
         *vcpu0(ctx, v) {
           yield* access(ctx, v, TARGET, 'read');
         },
