@@ -655,7 +655,7 @@ const V44: KernelConfig = mutant(
     fetch:
       'v4.4 arch/x86/kvm/paging_tmpl.h FNAME(fetch): gpte_changed(top_level), then per indirect level kvm_mmu_get_page and gpte_changed(level-1); no child-page check',
     pteWrite:
-      "v4.4 arch/x86/kvm/mmu.c kvm_mmu_pte_write: gentry from the emulator's bytes (the re-read under mmu_lock is 0e0fee5c539b, v4.20), zap, then mmu_pte_write_new_pte -> vcpu->arch.mmu.update_pte on level-1 pages",
+      "upstream v4.4 arch/x86/kvm/mmu.c kvm_mmu_pte_write: gentry from the emulator's bytes (the re-read under mmu_lock is 0e0fee5c539b, v4.20; the Ubuntu 4.4 tree read for the other paths carries its backport), zap, then mmu_pte_write_new_pte -> vcpu->arch.mmu.update_pte on level-1 pages",
     invlpg:
       'v4.4 paging_tmpl.h FNAME(invlpg): an unsync leaf is zapped, its gpte re-read with kvm_vcpu_read_guest_atomic and FNAME(update_pte) run, under mmu_lock',
     sync: 'v4.4 mmu.c kvm_mmu_get_page: a same-role unsync page is resynced (kvm_sync_page_transient) and stays unsync',

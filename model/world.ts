@@ -350,7 +350,7 @@ export function vcpuOf(world: MmuWorld, id: number): Vcpu {
   if (id < 0 || id >= world.vcpus.length) throw new Error(`vcpuOf: no vCPU ${id}; the world has ${world.vcpus.length}`);
   const v = world.vcpus[id];
   const mode = v.paging === undefined ? modeOf(world) : anyModeByName(v.paging);
-  // kvm-x86/linux arch/x86/kvm/mmu/mmu.c kvm_calc_shadow_npt_root_page_role: the shadow NPT root has L0's TDP level (kvm_mmu_get_tdp_level).
+  // kvm-x86/linux arch/x86/kvm/mmu/mmu.c kvm_init_shadow_npt_mmu: the shadow NPT root has L0's TDP level (kvm_mmu_get_tdp_level).
   const shadowRootLevel = v.guestMode === true && mode.nested === 'npt' && world.tdpLevel !== undefined ? world.tdpLevel : undefined;
   return {
     id,

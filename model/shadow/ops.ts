@@ -150,7 +150,7 @@ export function* kvmMmuLoad(ctx: ThreadContext, vcpu: Vcpu): Proc<MmuWorld> {
 export function* mmuAllocRoots(ctx: ThreadContext, vcpu: Vcpu, gva = 0): Proc<MmuWorld, number> {
   if (vcpu.mode.paeRoots) return yield* mmuAllocPaeRoots(ctx, vcpu, gva);
   const level = vcpu.shadowRootLevel ?? vcpu.mode.rootLevel;
-  // kvm-x86/linux arch/x86/kvm/mmu/mmu.c kvm_calc_shadow_npt_root_page_role (2022 on): role.passthrough when the TDP level is above L1's NPT level.
+  // kvm-x86/linux arch/x86/kvm/mmu/mmu.c kvm_init_shadow_npt_mmu (2022 on): role.passthrough for a 5-level TDP root over L1's 4-level NPT.
   const passthrough = level > vcpu.mode.rootLevel;
   if (passthrough && !vcpu.config.passthroughRole)
     throw new Error(

@@ -10,7 +10,7 @@ const TSO_KERNELS = ['no-track-write-mb', 'no-account-shadowed-mb'] as const;
 const STALE =
   "VCPU0's root is a passthrough page (not counted), so the counter goes 0 -> 1 inside FNAME(fetch), when kvm_mmu_get_child_sp creates the shadow of L1's root table under mmu_lock; VCPU1 reads indirect_shadow_pages as 0 and skips the zap, while VCPU0's gpte_changed(L1) re-reads the old nested PTE: the leaf SPTE maps the old frame";
 
-/** Under x86-TSO: no locked instruction lies between the increment inside fetch and the re-reads that follow it. */
+/** Under x86-TSO, with no writable mapping of the shadowed tables (so no flush): no locked instruction lies between the increment inside fetch and the re-reads. */
 const TSO: ExpectationTable = {
   'no-track-write-mb': violated(`${STALE} (VCPU1's counter read passes its buffered store)`),
   'no-account-shadowed-mb': violatedExhaustiveOnly(
