@@ -844,7 +844,7 @@ export const EXTRA_PRESETS: readonly KernelConfig[] = [
     'no-account-shadowed-mb',
     { accountShadowedBarrier: false },
     "mutant of v7.2: 226d9b8f1688 with only kvm_mmu_track_write's barrier: account_shadowed increments indirect_shadow_pages with no smp_mb() after it, so FNAME(gpte_changed) can read the gpte while the increment is still in the store buffer.",
-    'mutant; the rule it breaks: arch/x86/kvm/mmu/mmu.c account_shadowed "kvm->arch.indirect_shadow_pages++; smp_mb();" (226d9b8f1688)',
+    'mutant; the rule it breaks: arch/x86/kvm/mmu/mmu.c account_shadowed: a full barrier right after the increment of indirect_shadow_pages (226d9b8f1688)',
     { trackWrite: 'mmu/mmu.c account_shadowed without its smp_mb() (mutant); kvm_mmu_track_write with its smp_mb() as v7.2' },
   ),
   {

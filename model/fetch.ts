@@ -127,7 +127,7 @@ export function* fetch(
       const got = yield* kvmMmuGetPage(ctx, vcpu, 'fetch', tableGfn, role);
       created = got.sp;
       const checkNow = check || (cfg.recheck === 'when-created' && got.created);
-      // v7.2 mmu.c account_shadowed: "indirect_shadow_pages++; smp_mb();" for a page created just now.
+      // v7.2 mmu.c account_shadowed: the increment, then a full barrier, for a page created just now.
       const afterMb = got.created && cfg.accountShadowedBarrier;
       if (checkNow && cfg.recheckOrder === 'after-protect' && (yield* gpteChanged(ctx, gw, checkLevel, afterMb)))
         return { kind: 'changed', level: checkLevel };

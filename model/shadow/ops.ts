@@ -156,9 +156,8 @@ export function* mmuAllocRoots(ctx: ThreadContext, vcpu: Vcpu, gva = 0): Proc<Mm
     throw new Error(
       `mmu_alloc_roots: VCPU${vcpu.id} needs a level-${level} shadow root over a ${vcpu.mode.rootLevel}-level guest table, but ${vcpu.config.name} has no role.passthrough (the model has no older way to build one)`,
     );
-  const role = passthrough
-    ? { ...vcpuPageRole(vcpu, 0, level, false, ACC_ALL), passthrough: true }
-    : vcpuPageRole(vcpu, 0, level, false, ACC_ALL);
+  const base = vcpuPageRole(vcpu, 0, level, false, ACC_ALL);
+  const role = passthrough ? { ...base, passthrough: true } : base;
   const what = passthrough ? 'role.passthrough: not accounted, gfn not write-protected' : `write-protect gfn ${hex(vcpu.cr3Gfn)} if new`;
   yield* lockMmu(vcpu);
   ctx.assertHeld(MMU_LOCK, 'mmu_alloc_roots');

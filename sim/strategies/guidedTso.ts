@@ -1,6 +1,6 @@
-import { dependent } from '../dependence.ts';
+import { racesAmong } from '../racing.ts';
 import type { Footprint } from '../step.ts';
-import type { ChoicePoint, Strategy } from '../strategy.ts';
+import type { Strategy } from '../strategy.ts';
 import { oneRun } from './once.ts';
 
 /**
@@ -15,20 +15,6 @@ export interface Hold {
 /** A step's footprint with the objects its buffered store will write folded in: what it conflicts with once flushed. */
 function eventual(f: Footprint): Footprint {
   return f.flushes ? { reads: f.reads, writes: [...f.writes, ...f.flushes] } : f;
-}
-
-const isLockOp = (f: Footprint): boolean => f.writes.some((o) => o.startsWith('lock:'));
-
-/** `isRacingPoint` over program threads, each store judged by where it will land rather than by its buffer slot. */
-function racing(point: ChoicePoint, programs: readonly number[], last: number): boolean {
-  if (programs.length < 2) return false;
-  const mine = eventual(point.pending[last]!);
-  for (const t of programs) {
-    if (t === last) continue;
-    const theirs = eventual(point.pending[t]!);
-    if (isLockOp(mine) || isLockOp(theirs) || dependent(mine, theirs)) return true;
-  }
-  return false;
 }
 
 /**
@@ -63,7 +49,7 @@ export function guidedTso(gaps: readonly number[], holds: readonly Hold[]): Stra
       const programs = point.enabled.filter((t) => t < n);
       if (programs.length === 0) return point.enabled.reduce((best, f) => (due(f) < due(best) ? f : best));
       if (last === undefined || !programs.includes(last)) return programs[0];
-      if (next < gaps.length && racing(point, programs, last)) {
+      if (next < gaps.length && racesAmong(last, programs, (t) => eventual(point.pending[t]!))) {
         if (countdown === 0) {
           next++;
           countdown = gaps[next];
